@@ -1,0 +1,1 @@
+//! Indicators and trends computed from protected tables only.

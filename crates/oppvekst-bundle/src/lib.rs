@@ -1,0 +1,1 @@
+//! The chart bundle: index.html, CSV tables, Parquet, manifest.json, written atomically.

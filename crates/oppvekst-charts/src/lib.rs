@@ -1,0 +1,1 @@
+//! Trend charts in PNG and SVG from analysis outputs.

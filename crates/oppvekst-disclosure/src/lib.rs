@@ -1,0 +1,1 @@
+//! Disclosure control: primary and secondary suppression; the only constructor of Protected tables.

@@ -1,0 +1,1 @@
+//! Police ingest: reads quarterly police extracts into the canonical police count table.

@@ -1,0 +1,97 @@
+//! Code lists for police data: SSB's 2015 offence groups and the SLT age bands.
+
+/// SSB's 2015 offence groups: (code, Norwegian label), in SSB's order.
+pub const OFFENCE_GROUPS: [(&str, &str); 9] = [
+    ("eiendomstyveri", "Eiendomstyveri"),
+    ("annet_vinning", "Annet vinningslovbrudd"),
+    ("eiendomsskade", "Eiendomsskade"),
+    ("vold", "Vold og mishandling"),
+    ("seksual", "Seksuallovbrudd"),
+    ("rus", "Rusmiddellovbrudd"),
+    ("orden", "Ordens- og integritetskrenkelse"),
+    ("trafikk", "Trafikkovertredelse"),
+    ("annet", "Annet lovbrudd"),
+];
+
+/// Code of the total over all offence groups.
+pub const OFFENCE_TOTAL: &str = "alle";
+
+/// Age bands of the suspect for the SLT target group (15 is the age of criminal responsibility).
+pub const AGE_BANDS: [&str; 4] = ["10-14", "15-17", "18-20", "21-25"];
+/// Total of the four age bands.
+pub const AGE_TARGET: &str = "10-25";
+/// Suspects outside 10–25, derived as all ages minus the target bands.
+pub const AGE_OTHER: &str = "andre";
+/// All ages.
+pub const AGE_ALL: &str = "alle";
+
+/// Looks up an offence group by its code or Norwegian label (case-insensitive).
+pub fn offence_group(text: &str) -> Option<&'static str> {
+    let t = text.trim();
+    OFFENCE_GROUPS
+        .iter()
+        .find(|(c, l)| c.eq_ignore_ascii_case(t) || l.to_lowercase() == t.to_lowercase())
+        .map(|(c, _)| *c)
+}
+
+/// The Norwegian label of an offence group code (or of the total).
+pub fn offence_label(code: &str) -> &'static str {
+    if code == OFFENCE_TOTAL {
+        return "Alle lovbrudd";
+    }
+    OFFENCE_GROUPS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or("Ukjent lovbruddsgruppe")
+}
+
+/// Normalises an age band (`10–14` with an en dash, `10-14`, `alle`) to its code.
+pub fn age_band(text: &str) -> Option<&'static str> {
+    let t = text.trim().replace(['–', '—'], "-").to_lowercase();
+    if t == AGE_ALL || t == "alle aldre" {
+        return Some(AGE_ALL);
+    }
+    AGE_BANDS.iter().find(|b| **b == t).copied()
+}
+
+/// Parses a quarter like `2025Q4` or `2025K4` into (year, quarter).
+pub fn parse_quarter(text: &str) -> Option<(i32, u8)> {
+    let t = text.trim();
+    if t.len() != 6 {
+        return None;
+    }
+    let (y, q) = t.split_at(4);
+    let year: i32 = y.parse().ok()?;
+    let mut qc = q.chars();
+    let tag = qc.next()?;
+    if !matches!(tag, 'Q' | 'K' | 'q' | 'k') {
+        return None;
+    }
+    let n: u8 = qc.as_str().parse().ok()?;
+    (1..=4).contains(&n).then_some((year, n))
+}
+
+/// Formats a quarter as `YYYYQn`.
+pub fn format_quarter(year: i32, quarter: u8) -> String {
+    format!("{year}Q{quarter}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        assert_eq!(offence_group("Vold og mishandling"), Some("vold"));
+        assert_eq!(offence_group("VOLD"), Some("vold"));
+        assert_eq!(offence_group("Ordens- og integritetskrenkelse"), Some("orden"));
+        assert_eq!(offence_group("drap"), None);
+        assert_eq!(age_band("15–17"), Some("15-17"));
+        assert_eq!(age_band("Alle"), Some("alle"));
+        assert_eq!(age_band("26-30"), None);
+        assert_eq!(parse_quarter("2025K4"), Some((2025, 4)));
+        assert_eq!(parse_quarter("2025Q5"), None);
+        assert_eq!(format_quarter(2016, 1), "2016Q1");
+    }
+}

@@ -1,0 +1,1 @@
+//! Seeded synthetic Ungdata-style survey exports and police extracts for the demo.
