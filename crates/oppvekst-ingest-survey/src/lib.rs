@@ -1,1 +1,111 @@
-//! Survey ingest: reads respondent exports into the canonical table and aggregates survey cells.
+//! Survey ingest: Ungdata-style respondent exports → the canonical respondent table →
+//! aggregated survey cells ready for disclosure control.
+//!
+//! - [`read_csv`] reads one export (`;` or `,`, UTF-8 with/without BOM or Windows-1252),
+//!   maps its columns through the codebook (aliases for names that drift between years),
+//!   harmonises municipality numbers, validates every value and sends every bad row to the
+//!   quarantine with file, row, column and reason. Every file reconciles:
+//!   rows read = rows accepted + rows quarantined.
+//! - [`aggregate`] turns respondents into numerator/denominator cells per
+//!   indicator × municipality × survey year × grade × gender, totals included.
+//!
+//! This crate must not depend on the police ingest, must not protect or publish anything,
+//! and must never put an answer value in an error, a log line or the quarantine file.
+
+mod aggregate;
+mod read;
+mod table;
+
+pub use aggregate::{GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
+pub use read::{ReadOptions, read_csv};
+pub use table::Respondents;
+
+/// One quarantined row: where it is and why, never its values.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QuarantinedRow {
+    /// File name.
+    pub file: String,
+    /// 1-based line number in the file (the header is line 1).
+    pub row: u64,
+    /// Source column concerned, when one is.
+    pub column: Option<String>,
+    /// Why the row was set aside.
+    pub reason: String,
+}
+
+/// Per-file accounting for the run summary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileReport {
+    /// File name.
+    pub file: String,
+    /// Encoding detected or declared.
+    pub encoding: &'static str,
+    /// Field separator.
+    pub delimiter: char,
+    /// Data rows read (header excluded).
+    pub rows_read: u64,
+    /// Rows accepted into the respondent table.
+    pub rows_accepted: u64,
+    /// Rows sent to quarantine.
+    pub rows_quarantined: u64,
+    /// Source columns the codebook does not know (reported, not imported).
+    pub unknown_columns: Vec<String>,
+}
+
+impl FileReport {
+    /// rows read = rows accepted + rows quarantined.
+    pub fn reconciles(&self) -> bool {
+        self.rows_read == self.rows_accepted + self.rows_quarantined
+    }
+}
+
+/// A file that cannot be used at all. Nothing of it is imported.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file has no header line.
+    #[error("{file}: the file is empty (no header line)")]
+    Empty {
+        /// File name.
+        file: String,
+    },
+    /// A required variable is absent.
+    #[error("{file}: required column missing: {variable} (looked for {aliases})")]
+    MissingColumn {
+        /// File name.
+        file: String,
+        /// Canonical variable.
+        variable: String,
+        /// Aliases tried.
+        aliases: String,
+    },
+    /// Two source columns map to the same canonical variable.
+    #[error("{file}: columns `{first}` and `{second}` both map to `{variable}`")]
+    AmbiguousColumn {
+        /// File name.
+        file: String,
+        /// Canonical variable.
+        variable: String,
+        /// First source column.
+        first: String,
+        /// Second source column.
+        second: String,
+    },
+    /// The header itself could not be parsed.
+    #[error("{file}: line 1: unreadable header: {message}")]
+    Header {
+        /// File name.
+        file: String,
+        /// Parser message.
+        message: String,
+    },
+    /// Too many rows are bad for the file to be trusted.
+    #[error("{file}: {bad} of {read} rows failed validation; the file looks wrong as a whole (wrong export, wrong separator or wrong encoding?)")]
+    MostlyInvalid {
+        /// File name.
+        file: String,
+        /// Bad rows.
+        bad: u64,
+        /// Rows read.
+        read: u64,
+    },
+}

@@ -8,7 +8,8 @@
 //!   `data-schema/` as data so that adding an indicator needs no code change;
 //! - municipality code harmonisation from a KLASS-style change list ([`municipality`]),
 //!   shared by the survey and the police ingest;
-//! - code lists for police data ([`codes`]) and atomic, deterministic file writing ([`io`]).
+//! - code lists for police data ([`codes`]), atomic, deterministic file writing ([`io`]) and
+//!   the decoding of Norwegian CSV exports shared by both ingest crates ([`text`]).
 //!
 //! It must not contain stage logic (reading exports, suppression, analysis) and must
 //! never log or format a data value: errors carry file, row and column positions only.
@@ -18,6 +19,7 @@ pub mod codes;
 pub mod contracts;
 pub mod io;
 pub mod municipality;
+pub mod text;
 
 pub use catalogue::{Catalogue, CatalogueError, Codebook, Indicator, IndicatorRule, Item};
 pub use municipality::{Harmoniser, MunicipalityError};

@@ -1,0 +1,158 @@
+//! Aggregation of respondents into survey cells with every total.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int16Array, StringArray, UInt32Array};
+use arrow::datatypes::Schema;
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use oppvekst_schema::Catalogue;
+use oppvekst_schema::contracts::survey_cells_schema;
+
+use crate::Respondents;
+
+/// Grade codes of survey cells: the six grades and the two school-level totals, in report order.
+pub const GRADES: [&str; 8] = ["8", "9", "10", "ungdomstrinn", "VG1", "VG2", "VG3", "videregaende"];
+/// Gender codes of survey cells: the two genders and their total.
+pub const GENDERS: [&str; 3] = ["gutt", "jente", "alle"];
+
+/// Grade label (nb) for a cell grade code.
+pub fn grade_label(code: &str) -> &'static str {
+    match code {
+        "8" => "8. trinn",
+        "9" => "9. trinn",
+        "10" => "10. trinn",
+        "ungdomstrinn" => "Ungdomstrinnet",
+        "VG1" => "VG1",
+        "VG2" => "VG2",
+        "VG3" => "VG3",
+        "videregaende" => "Videregående",
+        _ => "Ukjent trinn",
+    }
+}
+
+/// One aggregated cell: how many answered "yes" (numerator) of those who answered (denominator).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SurveyCell {
+    /// Indicator id.
+    pub indicator: String,
+    /// Today's municipality number.
+    pub municipality: String,
+    /// Survey year.
+    pub survey_year: i16,
+    /// Grade code (see [`GRADES`]).
+    pub grade: String,
+    /// Gender code (see [`GENDERS`]).
+    pub gender: String,
+    /// Respondents with the trait.
+    pub numerator: u32,
+    /// Respondents with a valid answer.
+    pub denominator: u32,
+}
+
+/// All survey cells of a run, sorted by indicator, municipality, year, grade, gender.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SurveyCells {
+    /// The cells.
+    pub cells: Vec<SurveyCell>,
+}
+
+impl SurveyCells {
+    /// Arrow form with the contract schema.
+    pub fn to_record_batch(&self) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
+        let schema = Arc::new(survey_cells_schema());
+        let c = &self.cells;
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.indicator))),
+            Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.municipality))),
+            Arc::new(Int16Array::from_iter_values(c.iter().map(|x| x.survey_year))),
+            Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.grade))),
+            Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.gender))),
+            Arc::new(UInt32Array::from_iter_values(c.iter().map(|x| x.numerator))),
+            Arc::new(UInt32Array::from_iter_values(c.iter().map(|x| x.denominator))),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), cols)?;
+        Ok((schema, batch))
+    }
+}
+
+/// Inner counts of one (indicator, municipality, year): [grade 8..13][gutt, jente] → (yes, valid).
+type Block = [[(u32, u32); 2]; 6];
+
+/// Aggregates respondents into cells for every catalogue indicator, with totals over gender
+/// (alle) and over grades (ungdomstrinn = 8+9+10, videregaende = VG1+VG2+VG3).
+pub fn aggregate(resp: &Respondents, cat: &Catalogue) -> SurveyCells {
+    // Column index of every item each indicator reads.
+    let plans: Vec<Vec<Option<usize>>> = cat
+        .indicators
+        .iter()
+        .map(|ind| {
+            ind.rule
+                .items()
+                .iter()
+                .map(|it| resp.items.iter().position(|x| x == it))
+                .collect()
+        })
+        .collect();
+    let mut blocks: BTreeMap<(usize, String, i16), Block> = BTreeMap::new();
+    let mut answers: Vec<Option<i64>> = Vec::new();
+    for r in 0..resp.len() {
+        let gi = (resp.grade[r] - 8) as usize;
+        let si = usize::from(resp.gender[r] == "jente");
+        if gi >= 6 {
+            continue; // unreachable for validated rows: grades are 8..=13
+        }
+        for (ii, ind) in cat.indicators.iter().enumerate() {
+            answers.clear();
+            answers.extend(
+                plans[ii]
+                    .iter()
+                    .map(|c| c.and_then(|c| resp.answers[c][r]).map(i64::from)),
+            );
+            let block = blocks
+                .entry((ii, resp.municipality[r].clone(), resp.survey_year[r]))
+                .or_insert([[(0, 0); 2]; 6]);
+            if let Some(yes) = ind.rule.evaluate(&answers) {
+                let cell = &mut block[gi][si];
+                cell.1 += 1;
+                cell.0 += u32::from(yes);
+            }
+        }
+    }
+    let mut cells = Vec::with_capacity(blocks.len() * GRADES.len() * GENDERS.len());
+    for ((ii, mun, year), block) in &blocks {
+        for grade in GRADES {
+            let members: &[usize] = match grade {
+                "8" => &[0],
+                "9" => &[1],
+                "10" => &[2],
+                "ungdomstrinn" => &[0, 1, 2],
+                "VG1" => &[3],
+                "VG2" => &[4],
+                "VG3" => &[5],
+                _ => &[3, 4, 5],
+            };
+            for (gs, gender) in GENDERS.iter().enumerate() {
+                let sexes: &[usize] = if gs == 2 { &[0, 1] } else { std::slice::from_ref(&gs) };
+                let (mut num, mut den) = (0, 0);
+                for &g in members {
+                    for &s in sexes {
+                        num += block[g][s].0;
+                        den += block[g][s].1;
+                    }
+                }
+                cells.push(SurveyCell {
+                    indicator: cat.indicators[*ii].id.clone(),
+                    municipality: mun.clone(),
+                    survey_year: *year,
+                    grade: grade.to_owned(),
+                    gender: (*gender).to_owned(),
+                    numerator: num,
+                    denominator: den,
+                });
+            }
+        }
+    }
+    SurveyCells { cells }
+}

@@ -1,0 +1,91 @@
+//! The canonical respondent table in columnar form, and its Arrow form.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int8Array, Int16Array, StringArray, UInt64Array};
+use arrow::datatypes::Schema;
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use oppvekst_schema::contracts::respondents_schema;
+use oppvekst_schema::Item;
+
+/// Canonical respondents, one entry per accepted row (columnar).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Respondents {
+    /// Canonical item ids, in codebook order.
+    pub items: Vec<String>,
+    /// Respondent id.
+    pub respondent_id: Vec<String>,
+    /// File each row came from.
+    pub source_file: Vec<String>,
+    /// Line number in that file.
+    pub source_row: Vec<u64>,
+    /// Survey year.
+    pub survey_year: Vec<i16>,
+    /// Today's municipality number.
+    pub municipality: Vec<String>,
+    /// Municipality number as written in the file.
+    pub municipality_source: Vec<String>,
+    /// Grade 8..13 (11..13 = VG1..VG3).
+    pub grade: Vec<i8>,
+    /// `gutt` or `jente`.
+    pub gender: Vec<String>,
+    /// Answers per item (None = missing), `answers[item][row]`.
+    pub answers: Vec<Vec<Option<i8>>>,
+}
+
+impl Respondents {
+    /// An empty table for these items.
+    pub fn new(items: &[Item]) -> Self {
+        Respondents {
+            items: items.iter().map(|i| i.id.clone()).collect(),
+            answers: vec![Vec::new(); items.len()],
+            ..Default::default()
+        }
+    }
+
+    /// Number of respondents.
+    pub fn len(&self) -> usize {
+        self.respondent_id.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.respondent_id.is_empty()
+    }
+
+    /// Appends all rows of `other` (same items).
+    pub fn append(&mut self, other: Respondents) {
+        self.respondent_id.extend(other.respondent_id);
+        self.source_file.extend(other.source_file);
+        self.source_row.extend(other.source_row);
+        self.survey_year.extend(other.survey_year);
+        self.municipality.extend(other.municipality);
+        self.municipality_source.extend(other.municipality_source);
+        self.grade.extend(other.grade);
+        self.gender.extend(other.gender);
+        for (a, b) in self.answers.iter_mut().zip(other.answers) {
+            a.extend(b);
+        }
+    }
+
+    /// The table as one Arrow record batch with the contract schema.
+    pub fn to_record_batch(&self, items: &[Item]) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
+        let schema = Arc::new(respondents_schema(items));
+        let mut cols: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(&self.respondent_id)),
+            Arc::new(StringArray::from_iter_values(&self.source_file)),
+            Arc::new(UInt64Array::from(self.source_row.clone())),
+            Arc::new(Int16Array::from(self.survey_year.clone())),
+            Arc::new(StringArray::from_iter_values(&self.municipality)),
+            Arc::new(StringArray::from_iter_values(&self.municipality_source)),
+            Arc::new(Int8Array::from(self.grade.clone())),
+            Arc::new(StringArray::from_iter_values(&self.gender)),
+        ];
+        for a in &self.answers {
+            cols.push(Arc::new(Int8Array::from(a.clone())));
+        }
+        let batch = RecordBatch::try_new(schema.clone(), cols)?;
+        Ok((schema, batch))
+    }
+}

@@ -1,0 +1,123 @@
+//! Fixture tests for the survey CSV reader: dialects, encodings and each kind of bad row.
+
+use oppvekst_ingest_survey::{IngestError, ReadOptions, aggregate, read_csv};
+use oppvekst_schema::{Catalogue, Harmoniser};
+
+const HEADER: &str = "ID;år;kommune;skolenivå;Klasse;kjønn;beruset;ensom";
+
+fn read(text: &[u8]) -> Result<(oppvekst_ingest_survey::Respondents, oppvekst_ingest_survey::FileReport, Vec<oppvekst_ingest_survey::QuarantinedRow>), IngestError> {
+    let cat = Catalogue::builtin().unwrap();
+    let h = Harmoniser::builtin().unwrap();
+    read_csv("f.csv", text, &cat, &h, &ReadOptions::default(), &mut Default::default())
+}
+
+#[test]
+fn reads_semicolon_utf8_and_harmonises_municipalities() {
+    let text = format!("{HEADER}\n1;2019;0106;1;0;2;2;3\n2;2022;3004;2;3;1;1;98\n3;2025;3107;1;2;1;;1\n");
+    let (r, rep, q) = read(text.as_bytes()).unwrap();
+    assert!(q.is_empty(), "{q:?}");
+    assert_eq!(rep.rows_read, 3);
+    assert!(rep.reconciles());
+    assert_eq!(r.municipality, vec!["3107", "3107", "3107"]);
+    assert_eq!(r.municipality_source, vec!["0106", "3004", "3107"]);
+    assert_eq!(r.grade, vec![8, 11, 10]);
+    assert_eq!(r.gender, vec!["jente", "gutt", "gutt"]);
+    let cat = Catalogue::builtin().unwrap();
+    let beruset = cat.item_index("beruset_12m").unwrap();
+    let ensom = cat.item_index("ensom").unwrap();
+    assert_eq!(r.answers[beruset], vec![Some(2), Some(1), None]);
+    assert_eq!(r.answers[ensom], vec![Some(3), None, Some(1)]);
+    assert!(rep.unknown_columns.is_empty());
+}
+
+#[test]
+fn windows_1252_comma_and_unknown_columns() {
+    let text = "ID,aar,Kommune,skoleniva,Klasse,KJONN,Beruset,vekt,særmerke\n1,2016,0105,1,1,1,5,\"1,25\",x\n";
+    let bytes = encoding_rs::WINDOWS_1252.encode(text).0.into_owned();
+    let (r, rep, q) = read(&bytes).unwrap();
+    assert!(q.is_empty(), "{q:?}");
+    assert_eq!(rep.encoding, "Windows-1252");
+    assert_eq!(rep.delimiter, ',');
+    assert_eq!(rep.unknown_columns, vec!["vekt", "særmerke"]);
+    assert_eq!(r.municipality, vec!["3105"]);
+}
+
+#[test]
+fn each_bad_row_is_quarantined_with_position_and_reason_but_no_value() {
+    let text = format!(
+        "{HEADER}\n1;2025;3107;1;0;2;2;3\n2;2025;3107;1;0;2;7;3\n1;2025;3107;1;1;1;1;1\n3;2025;3107;1;4;1;1;1\n4;2025;3107;1;0;1;1\n5;2025;3107;1;0;;1;1\n6;2025;310;1;0;1;1;1\n7;2025;3107;1;0;1;x;1\n8;2025;3107;1;0;1;1;1\n9;2025;3107;1;0;1;1;1\n10;2025;3107;1;0;1;1;1\n11;2025;3107;1;0;1;1;1\n{}12;2025;3107;1;0;1;1",
+        (20..26).map(|i| format!("{i};2025;3107;1;0;1;1;1\n")).collect::<String>()
+    );
+    let (r, rep, q) = read(text.as_bytes()).unwrap();
+    assert_eq!(rep.rows_read, 19);
+    assert_eq!(rep.rows_accepted, 11);
+    assert_eq!(rep.rows_quarantined, 8);
+    assert!(rep.reconciles());
+    assert_eq!(r.len(), 11);
+    let got: Vec<(u64, Option<&str>, &str)> = q.iter().map(|x| (x.row, x.column.as_deref(), x.reason.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (3, Some("beruset"), "answer code out of range 1–5"),
+            (4, Some("ID"), "duplicated respondent id (first seen in f.csv line 2)"),
+            (5, Some("Klasse"), "grade impossible for the school level"),
+            (6, None, "expected 8 fields, found 7"),
+            (7, Some("kjønn"), "required value missing (gender)"),
+            (8, Some("kommune"), "municipality number is not four digits"),
+            (9, Some("beruset"), "not an integer code"),
+            (20, None, "expected 8 fields, found 7 (file ends mid-row: truncated?)"),
+        ]
+    );
+    for row in &q {
+        assert!(!row.reason.contains('7') || row.reason.contains("found 7"), "a value leaked: {row:?}");
+    }
+}
+
+#[test]
+fn whole_file_failures_name_the_file() {
+    let e = read(b"").unwrap_err();
+    assert_eq!(e.to_string(), "f.csv: the file is empty (no header line)");
+    let e = read(b"ID;kommune;Klasse;KJONN\n1;3107;0;1\n").unwrap_err();
+    assert!(e.to_string().starts_with("f.csv: required column missing: survey_year"), "{e}");
+    let e = read(b"ID;aar;kommune;Klasse;KJONN\n1;x;3107;0;1\n2;y;3107;0;1\n").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "f.csv: 2 of 2 rows failed validation; the file looks wrong as a whole (wrong export, wrong separator or wrong encoding?)"
+    );
+}
+
+#[test]
+fn mixed_encodings_quarantine_the_odd_lines() {
+    let mut bytes = encoding_rs::WINDOWS_1252
+        .encode("ID;aar;kommune;Klasse;KJONN;særmerke\n1;2016;0106;0;1;æ\n2;2016;0106;0;2;ø\n")
+        .0
+        .into_owned();
+    bytes.extend_from_slice("3;2016;0106;0;2;å\n".as_bytes());
+    let (_, rep, q) = read(&bytes).unwrap();
+    assert_eq!((rep.rows_accepted, rep.rows_quarantined), (2, 1));
+    assert_eq!(q[0].row, 4);
+    assert!(q[0].reason.contains("mixed encodings"));
+}
+
+#[test]
+fn aggregation_totals_add_up() {
+    let text = format!("{HEADER}\n1;2025;3107;1;0;2;2;3\n2;2025;3107;1;1;1;1;4\n3;2025;3107;1;2;1;3;1\n4;2025;3107;2;3;2;1;98\n");
+    let (r, _, _) = read(text.as_bytes()).unwrap();
+    let cells = aggregate(&r, &Catalogue::builtin().unwrap());
+    let get = |ind: &str, grade: &str, gender: &str| {
+        cells
+            .cells
+            .iter()
+            .find(|c| c.indicator == ind && c.grade == grade && c.gender == gender)
+            .map(|c| (c.numerator, c.denominator))
+            .unwrap()
+    };
+    assert_eq!(get("beruset", "ungdomstrinn", "alle"), (2, 3));
+    assert_eq!(get("beruset", "ungdomstrinn", "gutt"), (1, 2));
+    assert_eq!(get("beruset", "8", "jente"), (1, 1));
+    assert_eq!(get("beruset", "videregaende", "alle"), (0, 1));
+    assert_eq!(get("ensomhet", "videregaende", "alle"), (0, 0));
+    assert_eq!(get("ensomhet", "ungdomstrinn", "alle"), (2, 3));
+    // 15 indicators × 8 grades × 3 genders for one municipality and year
+    assert_eq!(cells.cells.len(), 15 * 8 * 3);
+}
