@@ -1,1 +1,327 @@
-//! Police ingest: reads quarterly police extracts into the canonical police count table.
+//! Police ingest: the local quarterly police extract → canonical police counts.
+//!
+//! The extract (format in `data-schema/contracts/police_extract.toml`) has one row per
+//! municipality × quarter × offence group (SSB 2015) × suspect age band, plus an all-ages
+//! row. [`read_extract`] validates every row, harmonises municipality numbers through the
+//! shared KLASS change list, and derives the inner cells the disclosure stage needs: the
+//! four SLT age bands and `andre` (all ages minus the bands), so that every published total
+//! is the sum of its parts. Bad rows go to the quarantine with file, row, column and reason;
+//! every file reconciles: rows read = rows accepted + rows quarantined.
+//!
+//! This crate must not depend on the survey ingest, must not protect or publish anything and
+//! must never put a count in an error or the quarantine.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, StringArray, UInt32Array};
+use arrow::datatypes::Schema;
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use oppvekst_schema::Harmoniser;
+use oppvekst_schema::codes::{AGE_ALL, AGE_BANDS, AGE_OTHER, age_band, format_quarter, offence_group, parse_quarter};
+use oppvekst_schema::contracts::police_counts_schema;
+use oppvekst_schema::text::{Encoding, decode, detect_delimiter, parse_decimal};
+
+/// One inner police cell.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PoliceCount {
+    /// Today's municipality number.
+    pub municipality: String,
+    /// Quarter, `YYYYQn`.
+    pub quarter: String,
+    /// Offence group code.
+    pub offence_group: String,
+    /// Age band code (`10-14` … `21-25`, or `andre`).
+    pub age_band: String,
+    /// Number of offences.
+    pub count: u32,
+}
+
+/// Canonical police counts, sorted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PoliceCounts {
+    /// Inner cells.
+    pub rows: Vec<PoliceCount>,
+}
+
+impl PoliceCounts {
+    /// Adds rows and keeps the table sorted.
+    pub fn extend(&mut self, other: PoliceCounts) {
+        self.rows.extend(other.rows);
+        self.rows.sort();
+    }
+
+    /// Arrow form with the contract schema.
+    pub fn to_record_batch(&self) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
+        let schema = Arc::new(police_counts_schema());
+        let r = &self.rows;
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.municipality))),
+            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.quarter))),
+            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.offence_group))),
+            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.age_band))),
+            Arc::new(UInt32Array::from_iter_values(r.iter().map(|x| x.count))),
+        ];
+        Ok((schema.clone(), RecordBatch::try_new(schema, cols)?))
+    }
+}
+
+/// One quarantined row: position and reason, never the count.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QuarantinedRow {
+    /// File name.
+    pub file: String,
+    /// 1-based line number.
+    pub row: u64,
+    /// Column concerned.
+    pub column: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Accounting for one file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileReport {
+    /// File name.
+    pub file: String,
+    /// Encoding detected or declared.
+    pub encoding: &'static str,
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Rows accepted.
+    pub rows_accepted: u64,
+    /// Rows quarantined.
+    pub rows_quarantined: u64,
+}
+
+impl FileReport {
+    /// rows read = rows accepted + rows quarantined.
+    pub fn reconciles(&self) -> bool {
+        self.rows_read == self.rows_accepted + self.rows_quarantined
+    }
+}
+
+/// A file unusable as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum PoliceError {
+    /// No header.
+    #[error("{file}: the file is empty (no header line)")]
+    Empty {
+        /// File.
+        file: String,
+    },
+    /// Required column absent.
+    #[error("{file}: required column missing: {column} (looked for {aliases})")]
+    MissingColumn {
+        /// File.
+        file: String,
+        /// Column.
+        column: &'static str,
+        /// Names tried.
+        aliases: &'static str,
+    },
+    /// Header unreadable.
+    #[error("{file}: line 1: unreadable header: {message}")]
+    Header {
+        /// File.
+        file: String,
+        /// Parser message.
+        message: String,
+    },
+}
+
+/// Keys already accepted in this run: (municipality, quarter, group, age) → file.
+pub type SeenKeys = BTreeMap<(String, String, String, String), String>;
+
+const COLUMNS: [(&str, &[&str], &str); 5] = [
+    ("municipality", &["kommunenr", "kommunenummer", "knr"], "kommunenr, kommunenummer, knr"),
+    ("quarter", &["kvartal", "periode"], "kvartal, periode"),
+    ("offence_group", &["lovbruddsgruppe", "lovbrudd"], "lovbruddsgruppe, lovbrudd"),
+    ("age_band", &["aldersgruppe", "alder"], "aldersgruppe, alder"),
+    ("count", &["antall", "anmeldte"], "antall, anmeldte"),
+];
+
+struct Parsed {
+    line: u64,
+    key: (String, String, String, String),
+}
+
+/// Reads one extract. `seen` holds keys accepted earlier in the run.
+pub fn read_extract(
+    file: &str,
+    bytes: &[u8],
+    harmoniser: &Harmoniser,
+    encoding: Option<Encoding>,
+    seen: &mut SeenKeys,
+) -> Result<(PoliceCounts, FileReport, Vec<QuarantinedRow>), PoliceError> {
+    let decoded = decode(bytes, encoding);
+    if decoded.text.trim().is_empty() {
+        return Err(PoliceError::Empty { file: file.to_owned() });
+    }
+    let delimiter = detect_delimiter(&decoded.text);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(decoded.text.as_bytes());
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| PoliceError::Header {
+            file: file.to_owned(),
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let mut idx = [0usize; 5];
+    for (k, (name, aliases, list)) in COLUMNS.iter().enumerate() {
+        idx[k] = header
+            .iter()
+            .position(|h| aliases.contains(&h.as_str()))
+            .ok_or(PoliceError::MissingColumn {
+                file: file.to_owned(),
+                column: name,
+                aliases: list,
+            })?;
+    }
+    let bad_lines: BTreeSet<u64> = decoded.bad_lines.iter().copied().collect();
+    let mut quarantine = Vec::new();
+    let mut rows_read = 0u64;
+    // (mun, quarter, group) → age → (count, parsed row)
+    let mut groups: BTreeMap<(String, String, String), BTreeMap<String, (u32, Parsed)>> = BTreeMap::new();
+    for rec in rdr.records() {
+        rows_read += 1;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                quarantine.push(QuarantinedRow {
+                    file: file.to_owned(),
+                    row: e.position().map(|p| p.line()).unwrap_or(0),
+                    column: None,
+                    reason: "unparseable CSV row (quoting)".into(),
+                });
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let mut q = |column: Option<usize>, reason: &str| {
+            quarantine.push(QuarantinedRow {
+                file: file.to_owned(),
+                row: line,
+                column: column.map(|c| header[c].clone()),
+                reason: reason.to_owned(),
+            })
+        };
+        if bad_lines.contains(&line) {
+            q(None, "text encoding differs from the rest of the file (mixed encodings)");
+            continue;
+        }
+        if rec.len() != header.len() {
+            q(None, "wrong number of fields");
+            continue;
+        }
+        let get = |k: usize| rec.get(idx[k]).unwrap_or("").trim();
+        let m_src = get(0);
+        if !(m_src.len() == 4 && m_src.bytes().all(|b| b.is_ascii_digit())) {
+            q(Some(idx[0]), "municipality number is not four digits");
+            continue;
+        }
+        let Some(mun) = harmoniser.current(m_src) else {
+            q(Some(idx[0]), "municipality number was split; cannot harmonise");
+            continue;
+        };
+        let Some((y, qn)) = parse_quarter(get(1)) else {
+            q(Some(idx[1]), "quarter is not of the form YYYYKn or YYYYQn");
+            continue;
+        };
+        let Some(group) = offence_group(get(2)) else {
+            q(Some(idx[2]), "offence group not in SSB's 2015 classification");
+            continue;
+        };
+        let Some(age) = age_band(get(3)) else {
+            q(Some(idx[3]), "age band not one of 10–14, 15–17, 18–20, 21–25, alle");
+            continue;
+        };
+        let count = match parse_decimal(get(4)) {
+            Some(v) if v >= 0.0 && v.fract() == 0.0 && v <= u32::MAX as f64 => v as u32,
+            Some(_) => {
+                q(Some(idx[4]), "count is not a non-negative whole number");
+                continue;
+            }
+            None => {
+                q(Some(idx[4]), "count missing");
+                continue;
+            }
+        };
+        let quarter = format_quarter(y, qn);
+        let key = (mun.clone(), quarter.clone(), group.to_owned(), age.to_owned());
+        if let Some(f) = seen.get(&key) {
+            q(None, &format!("duplicate of a row already imported from {f}"));
+            continue;
+        }
+        let slot = groups.entry((mun, quarter, group.to_owned())).or_default();
+        if let Some((_, first)) = slot.get(age) {
+            let reason = format!("duplicate of line {} in this file", first.line);
+            q(None, &reason);
+            continue;
+        }
+        slot.insert(age.to_owned(), (count, Parsed { line, key }));
+    }
+    let mut out = PoliceCounts::default();
+    let mut accepted = 0u64;
+    for ((mun, quarter, group), ages) in groups {
+        let reject = |ages: &BTreeMap<String, (u32, Parsed)>, reason: &str, quarantine: &mut Vec<QuarantinedRow>| {
+            for (_, p) in ages.values() {
+                quarantine.push(QuarantinedRow {
+                    file: file.to_owned(),
+                    row: p.line,
+                    column: None,
+                    reason: reason.to_owned(),
+                });
+            }
+        };
+        let Some((all, _)) = ages.get(AGE_ALL) else {
+            reject(&ages, "no all-ages row for this municipality, quarter and offence group", &mut quarantine);
+            continue;
+        };
+        if AGE_BANDS.iter().any(|b| !ages.contains_key(*b)) {
+            reject(&ages, "age band rows incomplete for this municipality, quarter and offence group", &mut quarantine);
+            continue;
+        }
+        let in_bands: u64 = AGE_BANDS.iter().map(|b| u64::from(ages[*b].0)).sum();
+        if in_bands > u64::from(*all) {
+            reject(&ages, "age bands add up to more than all ages", &mut quarantine);
+            continue;
+        }
+        for b in AGE_BANDS {
+            out.rows.push(PoliceCount {
+                municipality: mun.clone(),
+                quarter: quarter.clone(),
+                offence_group: group.clone(),
+                age_band: b.to_owned(),
+                count: ages[b].0,
+            });
+        }
+        out.rows.push(PoliceCount {
+            municipality: mun.clone(),
+            quarter: quarter.clone(),
+            offence_group: group.clone(),
+            age_band: AGE_OTHER.to_owned(),
+            count: all - in_bands as u32,
+        });
+        for (_, p) in ages.values() {
+            seen.insert(p.key.clone(), file.to_owned());
+        }
+        accepted += ages.len() as u64;
+    }
+    quarantine.sort_by_key(|q| q.row);
+    out.rows.sort();
+    let report = FileReport {
+        file: file.to_owned(),
+        encoding: decoded.encoding.name(),
+        rows_read,
+        rows_accepted: accepted,
+        rows_quarantined: quarantine.len() as u64,
+    };
+    Ok((out, report, quarantine))
+}

@@ -40,7 +40,7 @@ impl Encoding {
 /// A decoded file.
 #[derive(Debug, Clone)]
 pub struct Decoded {
-    /// The text, BOM removed.
+    /// The text, BOM removed, line endings normalised to `\n`.
     pub text: String,
     /// The encoding used for the file as a whole.
     pub encoding: Encoding,
@@ -89,6 +89,10 @@ pub fn decode(bytes: &[u8], declared: Option<Encoding>) -> Decoded {
                 text.push_str(&WINDOWS_1252.decode_without_bom_handling(line).0);
             }
         }
+    }
+    // CRLF → LF: Excel writes CRLF, and line numbers in errors must count lines as an editor does.
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n");
     }
     Decoded {
         text,

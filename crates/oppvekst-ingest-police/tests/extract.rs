@@ -1,0 +1,57 @@
+//! Fixture tests for the police extract reader.
+
+use oppvekst_ingest_police::read_extract;
+use oppvekst_schema::Harmoniser;
+
+fn block(mun: &str, q: &str, group: &str, bands: [u32; 4], all: u32) -> String {
+    let mut s = String::new();
+    for (b, n) in ["10–14", "15–17", "18–20", "21–25"].iter().zip(bands) {
+        s.push_str(&format!("{mun};X;{q};{group};{b};{n}\r\n"));
+    }
+    s.push_str(&format!("{mun};X;{q};{group};alle;{all}\r\n"));
+    s
+}
+
+#[test]
+fn reads_windows_1252_derives_other_ages_and_harmonises() {
+    let text = format!(
+        "kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\r\n{}{}",
+        block("0105", "2019K2", "Vold og mishandling", [1, 2, 3, 4], 20),
+        block("3105", "2025K4", "Ordens- og integritetskrenkelse", [0, 0, 1, 0], 1),
+    );
+    let bytes = encoding_rs::WINDOWS_1252.encode(&text).0.into_owned();
+    let h = Harmoniser::builtin().unwrap();
+    let (c, rep, q) = read_extract("p.csv", &bytes, &h, None, &mut Default::default()).unwrap();
+    assert!(q.is_empty(), "{q:?}");
+    assert_eq!(rep.encoding, "Windows-1252");
+    assert_eq!((rep.rows_read, rep.rows_accepted), (10, 10));
+    assert_eq!(c.rows.len(), 10);
+    let other: Vec<(&str, &str, u32)> = c
+        .rows
+        .iter()
+        .filter(|r| r.age_band == "andre")
+        .map(|r| (r.municipality.as_str(), r.quarter.as_str(), r.count))
+        .collect();
+    assert_eq!(other, vec![("3105", "2019Q2", 10), ("3105", "2025Q4", 0)]);
+}
+
+#[test]
+fn bad_rows_and_inconsistent_blocks_are_quarantined() {
+    let text = format!(
+        "kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\n{}{}3107;X;2025K1;Drap;alle;3\n3107;X;2025K5;Vold og mishandling;alle;3\n3107;X;2025K1;Rusmiddellovbrudd;alle;-1\n{}",
+        block("3107", "2025K1", "Vold og mishandling", [1, 2, 3, 4], 5),
+        block("3107", "2025K1", "Eiendomstyveri", [1, 1, 1, 1], 9),
+        "3107;X;2025K1;Eiendomstyveri;alle;9\n",
+    );
+    let h = Harmoniser::builtin().unwrap();
+    let (c, rep, q) = read_extract("p.csv", text.as_bytes(), &h, None, &mut Default::default()).unwrap();
+    assert!(rep.reconciles());
+    assert_eq!((rep.rows_read, rep.rows_accepted, rep.rows_quarantined), (14, 5, 9));
+    assert_eq!(c.rows.len(), 5);
+    let reasons: Vec<(u64, &str)> = q.iter().map(|x| (x.row, x.reason.as_str())).collect();
+    assert!(reasons.contains(&(12, "offence group not in SSB's 2015 classification")));
+    assert!(reasons.contains(&(13, "quarter is not of the form YYYYKn or YYYYQn")));
+    assert!(reasons.contains(&(14, "count is not a non-negative whole number")));
+    assert!(reasons.contains(&(15, "duplicate of line 11 in this file")));
+    assert_eq!(reasons.iter().filter(|r| r.1 == "age bands add up to more than all ages").count(), 5);
+}
