@@ -1,1 +1,274 @@
-//! Disclosure control: primary and secondary suppression; the only constructor of Protected tables.
+//! Disclosure control (taushetsplikt): the only place a [`Protected`] table can be made.
+//!
+//! Input is a [`Table`]: cells keyed by one code per [`Dimension`], where each dimension may
+//! carry a hierarchy (girls + boys = alle; 8 + 9 + 10 = ungdomstrinn; offence groups ⊂ alle).
+//! The additive relations (each total = the sum of its children) are derived from those
+//! hierarchies, never listed by hand, and checked against the data.
+//!
+//! [`protect`] applies the primary rules of [`Rules`] (small count, small complement,
+//! small denominator, NOVA's gender-split rule; zeros as configured), then secondary
+//! suppression so that no hidden cell is the only hidden member of any relation. Hidden
+//! values are dropped from the result: a [`ProtectedTable`] does not hold them, so nothing
+//! downstream can leak them. Every hidden cell records the rule that hid it.
+//!
+//! This crate is pure: no file I/O, no logging, no formatting of cell values in errors.
+
+mod primary;
+mod secondary;
+mod table;
+
+pub use primary::{GenderRule, Rules};
+pub use table::{Cell, Dimension, Table};
+
+use serde::Serialize;
+
+/// Why a cell is hidden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// count ≤ T.
+    SmallCount,
+    /// denominator − count ≤ T (nearly everyone shares the trait).
+    SmallComplement,
+    /// denominator ≤ N.
+    SmallDenominator,
+    /// NOVA: no gender split when the group < 40 or a gender < 15.
+    GenderSplit,
+    /// Complementary cell hidden so a primary cell cannot be computed from totals.
+    Secondary,
+}
+
+impl Rule {
+    /// Stable code used in files.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::SmallCount => "small_count",
+            Rule::SmallComplement => "small_complement",
+            Rule::SmallDenominator => "small_denominator",
+            Rule::GenderSplit => "gender_split",
+            Rule::Secondary => "secondary",
+        }
+    }
+
+    /// Norwegian explanation for the suppression log.
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Rule::SmallCount => "For få med kjennetegnet",
+            Rule::SmallComplement => "For få uten kjennetegnet",
+            Rule::SmallDenominator => "For få svar i gruppen",
+            Rule::GenderSplit => "Gruppen er for liten til å deles på kjønn",
+            Rule::Secondary => "Skjult for at andre skjulte tall ikke skal kunne regnes ut",
+        }
+    }
+
+    /// True for the primary rules.
+    pub fn is_primary(self) -> bool {
+        self != Rule::Secondary
+    }
+}
+
+/// Publication status of a protected cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Status {
+    /// The value is published.
+    Published,
+    /// The value is hidden (shown as `:`).
+    Hidden(Rule),
+}
+
+impl Status {
+    /// `published` or `hidden`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Hidden(_) => "hidden",
+        }
+    }
+
+    /// The rule, when hidden.
+    pub fn rule(self) -> Option<Rule> {
+        match self {
+            Status::Published => None,
+            Status::Hidden(r) => Some(r),
+        }
+    }
+}
+
+/// A cell after protection: a hidden cell has no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectedCell {
+    key: Vec<String>,
+    value: Option<u64>,
+    denominator: Option<u64>,
+    status: Status,
+}
+
+impl ProtectedCell {
+    /// Dimension codes, in the table's dimension order.
+    pub fn key(&self) -> &[String] {
+        &self.key
+    }
+    /// The published value; None when hidden.
+    pub fn value(&self) -> Option<u64> {
+        self.value
+    }
+    /// The denominator (published with every cell, also hidden ones, as n).
+    pub fn denominator(&self) -> Option<u64> {
+        self.denominator
+    }
+    /// Publication status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+}
+
+/// Counts of the protection, for the bundle's summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Cells in the table.
+    pub cells: usize,
+    /// Cells hidden by a primary rule.
+    pub primary: usize,
+    /// Cells hidden by secondary suppression.
+    pub secondary: usize,
+    /// Additive relations derived from the hierarchies.
+    pub relations: usize,
+}
+
+/// A table after disclosure control. Holds no hidden value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectedTable {
+    name: String,
+    dimensions: Vec<String>,
+    cells: Vec<ProtectedCell>,
+    summary: Summary,
+}
+
+impl ProtectedTable {
+    /// Table name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Dimension names, in key order.
+    pub fn dimensions(&self) -> &[String] {
+        &self.dimensions
+    }
+    /// Position of a dimension in the key.
+    pub fn dimension_index(&self, name: &str) -> Option<usize> {
+        self.dimensions.iter().position(|d| d == name)
+    }
+    /// All cells, sorted by key.
+    pub fn cells(&self) -> &[ProtectedCell] {
+        &self.cells
+    }
+    /// Protection counts.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+    /// Suppression log: every hidden cell's key and rule (no values).
+    pub fn suppression_log(&self) -> Vec<(&[String], Rule)> {
+        self.cells
+            .iter()
+            .filter_map(|c| c.status.rule().map(|r| (c.key.as_slice(), r)))
+            .collect()
+    }
+}
+
+/// A value that passed disclosure control. Only this crate can construct one, so analysis,
+/// charts and the bundle cannot be handed unprotected data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Protected<T>(T);
+
+impl<T> std::ops::Deref for Protected<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Errors: the table is not consistent. Messages name cells by their codes, never values.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DisclosureError {
+    /// A cell's key does not fit the dimensions.
+    #[error("table `{table}`: cell {key:?} has a code not in dimension `{dimension}`")]
+    UnknownCode {
+        /// Table.
+        table: String,
+        /// Cell key.
+        key: Vec<String>,
+        /// Dimension.
+        dimension: String,
+    },
+    /// The same key twice.
+    #[error("table `{table}`: cell {key:?} appears twice")]
+    DuplicateCell {
+        /// Table.
+        table: String,
+        /// Key.
+        key: Vec<String>,
+    },
+    /// A total exists but one of its children does not.
+    #[error("table `{table}`: total {key:?} lacks child cell {child:?}")]
+    MissingChild {
+        /// Table.
+        table: String,
+        /// Total's key.
+        key: Vec<String>,
+        /// Missing child's key.
+        child: Vec<String>,
+    },
+    /// A total is not the sum of its children.
+    #[error("table `{table}`: total {key:?} is not the sum of its children along `{dimension}`")]
+    NotAdditive {
+        /// Table.
+        table: String,
+        /// Total's key.
+        key: Vec<String>,
+        /// Dimension.
+        dimension: String,
+    },
+    /// A count exceeds its denominator.
+    #[error("table `{table}`: cell {key:?} has a count above its denominator")]
+    CountAboveDenominator {
+        /// Table.
+        table: String,
+        /// Key.
+        key: Vec<String>,
+    },
+}
+
+/// Protects a table: primary rules, then secondary suppression; drops hidden values.
+pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>, DisclosureError> {
+    let relations = table.relations()?;
+    let mut status = primary::apply(table, rules)?;
+    secondary::apply(table, &relations, &mut status);
+    let mut summary = Summary {
+        cells: table.cells.len(),
+        relations: relations.len(),
+        ..Default::default()
+    };
+    let cells = table
+        .cells
+        .iter()
+        .zip(&status)
+        .map(|(c, s)| {
+            match s {
+                Status::Hidden(Rule::Secondary) => summary.secondary += 1,
+                Status::Hidden(_) => summary.primary += 1,
+                Status::Published => {}
+            }
+            ProtectedCell {
+                key: c.key.clone(),
+                value: matches!(s, Status::Published).then_some(c.value),
+                denominator: c.denominator,
+                status: *s,
+            }
+        })
+        .collect();
+    Ok(Protected(ProtectedTable {
+        name: table.name.clone(),
+        dimensions: table.dimensions.iter().map(|d| d.name.clone()).collect(),
+        cells,
+        summary,
+    }))
+}

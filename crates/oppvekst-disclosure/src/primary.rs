@@ -1,0 +1,125 @@
+//! Primary suppression rules.
+
+use std::collections::HashMap;
+
+use crate::{DisclosureError, Rule, Status, Table};
+
+/// NOVA's rule for splitting by gender: no split when the group (both genders) has fewer
+/// than `min_group` answers, or either gender fewer than `min_each`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenderRule {
+    /// Dimension holding gender.
+    pub dimension: String,
+    /// Code of the both-genders total.
+    pub total: String,
+    /// Smallest group that may be split.
+    pub min_group: u64,
+    /// Smallest gender that may be shown.
+    pub min_each: u64,
+}
+
+/// Primary rules. Every threshold is configuration; see [`Rules::survey_default`] and
+/// [`Rules::police_default`] for the safe defaults of DESIGN.md §3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Hide when count ≤ T.
+    pub max_small_count: u64,
+    /// Hide when denominator − count ≤ T (None: rule off).
+    pub max_small_complement: Option<u64>,
+    /// Hide when denominator ≤ N (None: rule off).
+    pub max_small_denominator: Option<u64>,
+    /// Whether a zero count is protected like any small count.
+    pub protect_zeros: bool,
+    /// NOVA's gender-split rule.
+    pub gender: Option<GenderRule>,
+}
+
+impl Rules {
+    /// Survey cells: x ≤ 6, n − x ≤ 6, n ≤ 20 (FHI), zeros protected, NOVA's 40/15 gender rule.
+    pub fn survey_default() -> Self {
+        Rules {
+            max_small_count: 6,
+            max_small_complement: Some(6),
+            max_small_denominator: Some(20),
+            protect_zeros: true,
+            gender: Some(GenderRule {
+                dimension: "gender".into(),
+                total: "alle".into(),
+                min_group: 40,
+                min_each: 15,
+            }),
+        }
+    }
+
+    /// Police counts: published only when > 4 (SSB 08487); an exact zero is not a person.
+    pub fn police_default() -> Self {
+        Rules {
+            max_small_count: 4,
+            max_small_complement: None,
+            max_small_denominator: None,
+            protect_zeros: false,
+            gender: None,
+        }
+    }
+}
+
+/// The first primary rule that hides each cell.
+pub(crate) fn apply(table: &Table, rules: &Rules) -> Result<Vec<Status>, DisclosureError> {
+    let mut status = Vec::with_capacity(table.cells.len());
+    for c in &table.cells {
+        let x = c.value;
+        let mut s = Status::Published;
+        if let Some(n) = c.denominator {
+            if x > n {
+                return Err(DisclosureError::CountAboveDenominator {
+                    table: table.name.clone(),
+                    key: c.key.clone(),
+                });
+            }
+            if rules.max_small_denominator.is_some_and(|t| n <= t) {
+                s = Status::Hidden(Rule::SmallDenominator);
+            } else if rules.max_small_complement.is_some_and(|t| n - x <= t) {
+                s = Status::Hidden(Rule::SmallComplement);
+            }
+        }
+        if s == Status::Published && x <= rules.max_small_count && (x > 0 || rules.protect_zeros) {
+            s = Status::Hidden(Rule::SmallCount);
+        }
+        status.push(s);
+    }
+    if let Some(g) = &rules.gender {
+        gender_rule(table, g, &mut status);
+    }
+    Ok(status)
+}
+
+fn gender_rule(table: &Table, g: &GenderRule, status: &mut [Status]) {
+    let Some(d) = table.dimensions.iter().position(|x| x.name == g.dimension) else {
+        return;
+    };
+    let parts: Vec<&str> = table.dimensions[d].children(&g.total);
+    // Group cells by their key without the gender code.
+    let mut groups: HashMap<Vec<&str>, Vec<usize>> = HashMap::new();
+    for (i, c) in table.cells.iter().enumerate() {
+        let mut k: Vec<&str> = c.key.iter().map(String::as_str).collect();
+        k[d] = "";
+        groups.entry(k).or_default().push(i);
+    }
+    for members in groups.values() {
+        let n = |code: &str| {
+            members
+                .iter()
+                .find(|&&i| table.cells[i].key[d] == code)
+                .map(|&i| table.cells[i].denominator.unwrap_or(table.cells[i].value))
+        };
+        let Some(total) = n(&g.total) else { continue };
+        let too_small = total < g.min_group || parts.iter().any(|p| n(p).is_some_and(|v| v < g.min_each));
+        if too_small {
+            for &i in members {
+                if parts.contains(&table.cells[i].key[d].as_str()) && status[i] == Status::Published {
+                    status[i] = Status::Hidden(Rule::GenderSplit);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Hierarchical tables and the additive relations derived from their hierarchies.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::DisclosureError;
+
+/// One dimension of a table, with an optional hierarchy (child → parent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dimension {
+    /// Name (for example `gender`).
+    pub name: String,
+    /// Every code, totals included.
+    pub codes: Vec<String>,
+    /// Child code → parent code.
+    pub parent: BTreeMap<String, String>,
+}
+
+impl Dimension {
+    /// A dimension without totals (no relations along it).
+    pub fn flat<S: AsRef<str>>(name: &str, codes: &[S]) -> Self {
+        Dimension {
+            name: name.to_owned(),
+            codes: codes.iter().map(|c| c.as_ref().to_owned()).collect(),
+            parent: BTreeMap::new(),
+        }
+    }
+
+    /// A dimension with a hierarchy given as (child, parent) pairs; codes are every child and parent.
+    pub fn hierarchy(name: &str, edges: &[(&str, &str)]) -> Self {
+        let mut codes: Vec<String> = Vec::new();
+        for (c, p) in edges {
+            for x in [c, p] {
+                if !codes.iter().any(|k| k == x) {
+                    codes.push((*x).to_owned());
+                }
+            }
+        }
+        Dimension {
+            name: name.to_owned(),
+            codes,
+            parent: edges.iter().map(|(c, p)| ((*c).to_owned(), (*p).to_owned())).collect(),
+        }
+    }
+
+    /// Children of a code, in code order.
+    pub fn children(&self, code: &str) -> Vec<&str> {
+        self.codes
+            .iter()
+            .filter(|c| self.parent.get(*c).is_some_and(|p| p == code))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// A cell: its key (one code per dimension), count and optional denominator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    /// One code per dimension.
+    pub key: Vec<String>,
+    /// The count to protect.
+    pub value: u64,
+    /// The denominator (survey cells), published as n.
+    pub denominator: Option<u64>,
+}
+
+/// A table to protect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Name, used in errors and logs.
+    pub name: String,
+    /// Dimensions, in key order.
+    pub dimensions: Vec<Dimension>,
+    /// Cells; totals must be present with their children.
+    pub cells: Vec<Cell>,
+}
+
+/// An additive relation: `cells[total] = Σ cells[parts]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Relation {
+    /// Index of the total cell.
+    pub total: usize,
+    /// Indices of the parts.
+    pub parts: Vec<usize>,
+}
+
+impl Table {
+    /// Index of every cell by key; errors on unknown codes or duplicates.
+    pub(crate) fn index(&self) -> Result<HashMap<&[String], usize>, DisclosureError> {
+        let mut idx = HashMap::with_capacity(self.cells.len());
+        for (i, c) in self.cells.iter().enumerate() {
+            for (d, code) in self.dimensions.iter().zip(&c.key) {
+                if !d.codes.contains(code) {
+                    return Err(DisclosureError::UnknownCode {
+                        table: self.name.clone(),
+                        key: c.key.clone(),
+                        dimension: d.name.clone(),
+                    });
+                }
+            }
+            if c.key.len() != self.dimensions.len() {
+                return Err(DisclosureError::UnknownCode {
+                    table: self.name.clone(),
+                    key: c.key.clone(),
+                    dimension: "(number of dimensions)".into(),
+                });
+            }
+            if idx.insert(c.key.as_slice(), i).is_some() {
+                return Err(DisclosureError::DuplicateCell {
+                    table: self.name.clone(),
+                    key: c.key.clone(),
+                });
+            }
+        }
+        Ok(idx)
+    }
+
+    /// Every additive relation implied by the hierarchies, checked against the values.
+    pub fn relations(&self) -> Result<Vec<Relation>, DisclosureError> {
+        let idx = self.index()?;
+        let children: Vec<BTreeMap<&str, Vec<&str>>> = self
+            .dimensions
+            .iter()
+            .map(|d| {
+                d.codes
+                    .iter()
+                    .map(|c| (c.as_str(), d.children(c)))
+                    .filter(|(_, ch)| !ch.is_empty())
+                    .collect()
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (i, cell) in self.cells.iter().enumerate() {
+            for (d, dim) in self.dimensions.iter().enumerate() {
+                let Some(kids) = children[d].get(cell.key[d].as_str()) else {
+                    continue;
+                };
+                let mut parts = Vec::with_capacity(kids.len());
+                let mut key = cell.key.clone();
+                for k in kids {
+                    key[d] = (*k).to_owned();
+                    match idx.get(key.as_slice()) {
+                        Some(&j) => parts.push(j),
+                        None => {
+                            return Err(DisclosureError::MissingChild {
+                                table: self.name.clone(),
+                                key: cell.key.clone(),
+                                child: key,
+                            });
+                        }
+                    }
+                }
+                let sum: u64 = parts.iter().map(|&j| self.cells[j].value).sum();
+                let den_ok = match cell.denominator {
+                    Some(n) => parts.iter().map(|&j| self.cells[j].denominator.unwrap_or(0)).sum::<u64>() == n,
+                    None => true,
+                };
+                if sum != cell.value || !den_ok {
+                    return Err(DisclosureError::NotAdditive {
+                        table: self.name.clone(),
+                        key: cell.key.clone(),
+                        dimension: dim.name.clone(),
+                    });
+                }
+                out.push(Relation { total: i, parts });
+            }
+        }
+        Ok(out)
+    }
+}
