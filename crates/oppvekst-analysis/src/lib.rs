@@ -1,1 +1,57 @@
-//! Indicators and trends computed from protected tables only.
+//! Indicators and trends, computed from protected tables only.
+//!
+//! - [`survey_indicators`]: percentages with Wilson 95 % intervals for every published
+//!   survey cell, in a polars DataFrame that is also the notebooks' Parquet file.
+//! - [`changes`]: change between the two latest survey waves with a two-proportion z-test;
+//!   only significant changes are called changes.
+//! - [`police_series`]: quarterly counts, rolling four-quarter sums and change against the
+//!   same quarter a year earlier.
+//!
+//! Every entry point takes a [`Protected`] table, so unprotected data cannot reach this
+//! crate. Hidden cells stay hidden: nothing is estimated back, and a derived figure (a
+//! percentage, a rolling sum, a change) that would need a hidden value is itself absent.
+//! This crate must not read input files or write anything but through the returned frames.
+
+mod frame;
+mod police;
+mod stats;
+mod survey;
+
+pub use frame::write_parquet;
+pub use police::{PoliceAnalysis, PoliceRow, police_series};
+pub use stats::{normal_cdf, two_proportion_test, wilson};
+pub use survey::{Change, IndicatorRow, SurveyAnalysis, changes, survey_indicators};
+
+pub use oppvekst_disclosure::Protected;
+
+/// Errors from analysis: a table without the expected dimensions, or a polars failure.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// The protected table lacks a dimension.
+    #[error("table `{table}` has no dimension `{dimension}`")]
+    MissingDimension {
+        /// Table.
+        table: String,
+        /// Dimension.
+        dimension: &'static str,
+    },
+    /// A code that should be a number is not.
+    #[error("table `{table}`: dimension `{dimension}` has a non-numeric code")]
+    BadCode {
+        /// Table.
+        table: String,
+        /// Dimension.
+        dimension: &'static str,
+    },
+    /// polars failed.
+    #[error("polars: {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+    /// Writing a file failed.
+    #[error("{path}: {message}")]
+    Write {
+        /// Path.
+        path: String,
+        /// Message.
+        message: String,
+    },
+}

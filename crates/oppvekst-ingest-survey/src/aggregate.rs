@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int16Array, StringArray, UInt32Array};
+use arrow::array::{ArrayRef, Int32Array, StringArray, UInt32Array};
 use arrow::datatypes::Schema;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -40,7 +40,7 @@ pub struct SurveyCell {
     /// Today's municipality number.
     pub municipality: String,
     /// Survey year.
-    pub survey_year: i16,
+    pub survey_year: i32,
     /// Grade code (see [`GRADES`]).
     pub grade: String,
     /// Gender code (see [`GENDERS`]).
@@ -66,7 +66,7 @@ impl SurveyCells {
         let cols: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.indicator))),
             Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.municipality))),
-            Arc::new(Int16Array::from_iter_values(c.iter().map(|x| x.survey_year))),
+            Arc::new(Int32Array::from_iter_values(c.iter().map(|x| x.survey_year))),
             Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.grade))),
             Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.gender))),
             Arc::new(UInt32Array::from_iter_values(c.iter().map(|x| x.numerator))),
@@ -95,7 +95,7 @@ pub fn aggregate(resp: &Respondents, cat: &Catalogue) -> SurveyCells {
                 .collect()
         })
         .collect();
-    let mut blocks: BTreeMap<(usize, String, i16), Block> = BTreeMap::new();
+    let mut blocks: BTreeMap<(usize, String, i32), Block> = BTreeMap::new();
     let mut answers: Vec<Option<i64>> = Vec::new();
     for r in 0..resp.len() {
         let gi = (resp.grade[r] - 8) as usize;

@@ -29,7 +29,7 @@ impl Default for ReadOptions {
 }
 
 /// Respondent ids already accepted in this run: (survey year, id) → (file, row).
-pub type SeenIds = BTreeMap<(i16, String), (String, u64)>;
+pub type SeenIds = BTreeMap<(i32, String), (String, u64)>;
 
 struct Columns {
     id: usize,
@@ -244,7 +244,7 @@ pub fn read_csv(
 
 struct Row {
     id: String,
-    year: i16,
+    year: i32,
     municipality: String,
     municipality_source: String,
     grade: i8,
@@ -347,7 +347,7 @@ fn validate_row(
     }
     Ok(Row {
         id,
-        year: year as i16,
+        year: year as i32,
         municipality,
         municipality_source: m_src.to_owned(),
         grade: grade as i8,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int8Array, Int16Array, StringArray, UInt64Array};
+use arrow::array::{ArrayRef, Int8Array, Int32Array, StringArray, UInt64Array};
 use arrow::datatypes::Schema;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -21,7 +21,7 @@ pub struct Respondents {
     /// Line number in that file.
     pub source_row: Vec<u64>,
     /// Survey year.
-    pub survey_year: Vec<i16>,
+    pub survey_year: Vec<i32>,
     /// Today's municipality number.
     pub municipality: Vec<String>,
     /// Municipality number as written in the file.
@@ -76,7 +76,7 @@ impl Respondents {
             Arc::new(StringArray::from_iter_values(&self.respondent_id)),
             Arc::new(StringArray::from_iter_values(&self.source_file)),
             Arc::new(UInt64Array::from(self.source_row.clone())),
-            Arc::new(Int16Array::from(self.survey_year.clone())),
+            Arc::new(Int32Array::from(self.survey_year.clone())),
             Arc::new(StringArray::from_iter_values(&self.municipality)),
             Arc::new(StringArray::from_iter_values(&self.municipality_source)),
             Arc::new(Int8Array::from(self.grade.clone())),

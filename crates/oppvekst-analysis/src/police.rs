@@ -1,0 +1,108 @@
+//! Police series: quarterly counts, rolling four-quarter sums, change from a year earlier.
+
+use std::collections::BTreeMap;
+
+use oppvekst_disclosure::{Protected, ProtectedTable};
+use oppvekst_schema::codes::parse_quarter;
+use polars::prelude::*;
+
+use crate::frame::{i64s, strs, u32s};
+use crate::AnalysisError;
+
+/// One quarter of one series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoliceRow {
+    /// Municipality number.
+    pub municipality: String,
+    /// Offence group code (or `alle`).
+    pub offence_group: String,
+    /// Age band code.
+    pub age_band: String,
+    /// Quarter `YYYYQn`.
+    pub quarter: String,
+    /// Count (None when hidden).
+    pub count: Option<u32>,
+    /// Sum of this and the three previous quarters (None if any is hidden or missing).
+    pub rolling_4q: Option<u32>,
+    /// Count minus the count of the same quarter a year earlier (None if either is hidden).
+    pub change_yoy: Option<i64>,
+    /// `published` or `hidden`.
+    pub status: String,
+}
+
+/// Police series as a DataFrame (contract `police_series`) and rows.
+#[derive(Debug, Clone)]
+pub struct PoliceAnalysis {
+    /// The frame written to `police_series.parquet`.
+    pub frame: DataFrame,
+    /// Rows sorted by municipality, offence group, age band, quarter.
+    pub rows: Vec<PoliceRow>,
+}
+
+fn quarter_index(q: &str) -> Option<i32> {
+    parse_quarter(q).map(|(y, n)| y * 4 + i32::from(n) - 1)
+}
+
+/// Builds the series from the protected police table (dimensions `municipality`,
+/// `quarter`, `offence_group`, `age_band`).
+pub fn police_series(table: &Protected<ProtectedTable>) -> Result<PoliceAnalysis, AnalysisError> {
+    let d = |name: &'static str| {
+        table.dimension_index(name).ok_or(AnalysisError::MissingDimension {
+            table: table.name().to_owned(),
+            dimension: name,
+        })
+    };
+    let [dm, dq, dg, da] = [d("municipality")?, d("quarter")?, d("offence_group")?, d("age_band")?];
+    type Key<'a> = (&'a str, &'a str, &'a str);
+    let mut series: BTreeMap<Key, BTreeMap<i32, (&str, Option<u32>, &str)>> = BTreeMap::new();
+    for c in table.cells() {
+        let k = c.key();
+        let qi = quarter_index(&k[dq]).ok_or(AnalysisError::BadCode {
+            table: table.name().to_owned(),
+            dimension: "quarter",
+        })?;
+        series
+            .entry((&k[dm], &k[dg], &k[da]))
+            .or_default()
+            .insert(qi, (&k[dq], c.value().map(|v| v as u32), c.status().code()));
+    }
+    let mut rows = Vec::new();
+    for ((mun, group, age), quarters) in &series {
+        for (&qi, &(q, count, status)) in quarters {
+            let get = |i: i32| quarters.get(&i).and_then(|x| x.1);
+            let rolling = (0..4).map(|k| get(qi - k)).sum::<Option<u32>>();
+            let yoy = match (count, get(qi - 4)) {
+                (Some(a), Some(b)) => Some(i64::from(a) - i64::from(b)),
+                _ => None,
+            };
+            rows.push(PoliceRow {
+                municipality: (*mun).to_owned(),
+                offence_group: (*group).to_owned(),
+                age_band: (*age).to_owned(),
+                quarter: q.to_owned(),
+                count,
+                rolling_4q: rolling,
+                change_yoy: yoy,
+                status: status.to_owned(),
+            });
+        }
+    }
+    let col_s = |f: fn(&PoliceRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("municipality".into(), col_s(|r| &r.municipality)),
+            Column::new("offence_group".into(), col_s(|r| &r.offence_group)),
+            Column::new("age_band".into(), col_s(|r| &r.age_band)),
+            Column::new("quarter".into(), col_s(|r| &r.quarter)),
+            Column::new("count".into(), rows.iter().map(|r| r.count).collect::<Vec<_>>()),
+            Column::new("rolling_4q".into(), rows.iter().map(|r| r.rolling_4q).collect::<Vec<_>>()),
+            Column::new("change_yoy".into(), rows.iter().map(|r| r.change_yoy).collect::<Vec<_>>()),
+            Column::new("status".into(), col_s(|r| &r.status)),
+        ],
+    )?;
+    // Round-trip through the frame so the rows are exactly what the Parquet file holds.
+    let check = (strs(&df, "quarter")?, u32s(&df, "count")?, i64s(&df, "change_yoy")?);
+    debug_assert_eq!(check.0.len(), rows.len());
+    Ok(PoliceAnalysis { frame: df, rows })
+}
