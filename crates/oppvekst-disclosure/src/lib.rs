@@ -237,6 +237,57 @@ pub enum DisclosureError {
     },
 }
 
+/// Re-checks a protected table against the primary rules: returns the keys of published
+/// cells that a primary rule would hide (empty when the table is safe to publish). The
+/// bundle calls this before it writes anything.
+pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> {
+    // Rebuild a table of what is published; hidden values are unknown here and set to 0,
+    // which affects only the hidden cells' own status (the gender rule reads denominators).
+    let shadow = Table {
+        name: table.name.clone(),
+        dimensions: table
+            .dimensions
+            .iter()
+            .map(|d| {
+                let codes: std::collections::BTreeSet<&str> =
+                    table.cells.iter().filter_map(|c| table.dimension_index(d).map(|i| c.key[i].as_str())).collect();
+                Dimension::flat(d, &codes.into_iter().collect::<Vec<_>>())
+            })
+            .collect(),
+        cells: table
+            .cells
+            .iter()
+            .map(|c| Cell {
+                key: c.key.clone(),
+                value: c.value.unwrap_or(0),
+                denominator: c.denominator,
+            })
+            .collect(),
+    };
+    // The gender rule needs the hierarchy only to find the genders: every non-total code.
+    let status = match primary::apply_with_parts(&shadow, rules, |dim, total| {
+        table
+            .dimension_index(dim)
+            .map(|i| {
+                let mut v: Vec<String> = table.cells.iter().map(|c| c.key[i].clone()).filter(|c| c != total).collect();
+                v.sort();
+                v.dedup();
+                v
+            })
+            .unwrap_or_default()
+    }) {
+        Ok(s) => s,
+        Err(_) => return table.cells.iter().map(|c| c.key.clone()).collect(),
+    };
+    table
+        .cells
+        .iter()
+        .zip(status)
+        .filter(|(c, s)| c.status == Status::Published && *s != Status::Published)
+        .map(|(c, _)| c.key.clone())
+        .collect()
+}
+
 /// Protects a table: primary rules, then secondary suppression; drops hidden values.
 pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>, DisclosureError> {
     let relations = table.relations()?;

@@ -65,6 +65,22 @@ impl Rules {
 
 /// The first primary rule that hides each cell.
 pub(crate) fn apply(table: &Table, rules: &Rules) -> Result<Vec<Status>, DisclosureError> {
+    apply_with_parts(table, rules, |dim, total| {
+        table
+            .dimensions
+            .iter()
+            .find(|d| d.name == dim)
+            .map(|d| d.children(total).into_iter().map(str::to_owned).collect())
+            .unwrap_or_default()
+    })
+}
+
+/// As [`apply`], with the gender codes given by `parts(dimension, total)`.
+pub(crate) fn apply_with_parts(
+    table: &Table,
+    rules: &Rules,
+    parts: impl Fn(&str, &str) -> Vec<String>,
+) -> Result<Vec<Status>, DisclosureError> {
     let mut status = Vec::with_capacity(table.cells.len());
     for c in &table.cells {
         let x = c.value;
@@ -88,16 +104,17 @@ pub(crate) fn apply(table: &Table, rules: &Rules) -> Result<Vec<Status>, Disclos
         status.push(s);
     }
     if let Some(g) = &rules.gender {
-        gender_rule(table, g, &mut status);
+        let genders = parts(&g.dimension, &g.total);
+        gender_rule(table, g, &genders, &mut status);
     }
     Ok(status)
 }
 
-fn gender_rule(table: &Table, g: &GenderRule, status: &mut [Status]) {
+fn gender_rule(table: &Table, g: &GenderRule, genders: &[String], status: &mut [Status]) {
     let Some(d) = table.dimensions.iter().position(|x| x.name == g.dimension) else {
         return;
     };
-    let parts: Vec<&str> = table.dimensions[d].children(&g.total);
+    let parts: Vec<&str> = genders.iter().map(String::as_str).collect();
     // Group cells by their key without the gender code.
     let mut groups: HashMap<Vec<&str>, Vec<usize>> = HashMap::new();
     for (i, c) in table.cells.iter().enumerate() {

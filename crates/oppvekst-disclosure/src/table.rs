@@ -84,6 +84,59 @@ pub struct Relation {
 }
 
 impl Table {
+    /// Builds a table from its inner (leaf) cells, adding every total the hierarchies imply:
+    /// each combination of a leaf's codes and their ancestors gets the leaf's value.
+    /// Leaf keys must be unique; cells come out sorted by key.
+    pub fn from_inner(name: &str, dimensions: Vec<Dimension>, inner: Vec<Cell>) -> Result<Table, DisclosureError> {
+        let mut sums: BTreeMap<Vec<String>, (u64, Option<u64>)> = BTreeMap::new();
+        let mut leaves = std::collections::BTreeSet::new();
+        for cell in &inner {
+            if !leaves.insert(cell.key.clone()) {
+                return Err(DisclosureError::DuplicateCell {
+                    table: name.to_owned(),
+                    key: cell.key.clone(),
+                });
+            }
+            let mut combos: Vec<Vec<String>> = vec![Vec::new()];
+            for (d, code) in dimensions.iter().zip(&cell.key) {
+                let mut chain = vec![code.clone()];
+                while let Some(p) = d.parent.get(chain.last().map(String::as_str).unwrap_or("")) {
+                    if chain.contains(p) || chain.len() > 32 {
+                        break; // a cycle in a hierarchy; relations() reports the inconsistency
+                    }
+                    chain.push(p.clone());
+                }
+                combos = combos
+                    .into_iter()
+                    .flat_map(|k| {
+                        chain.iter().map(move |c| {
+                            let mut k = k.clone();
+                            k.push(c.clone());
+                            k
+                        })
+                    })
+                    .collect();
+            }
+            for k in combos {
+                let e = sums.entry(k).or_insert((0, cell.denominator.map(|_| 0)));
+                e.0 += cell.value;
+                if let (Some(a), Some(b)) = (e.1.as_mut(), cell.denominator) {
+                    *a += b;
+                }
+            }
+        }
+        let table = Table {
+            name: name.to_owned(),
+            dimensions,
+            cells: sums
+                .into_iter()
+                .map(|(key, (value, denominator))| Cell { key, value, denominator })
+                .collect(),
+        };
+        table.index()?;
+        Ok(table)
+    }
+
     /// Index of every cell by key; errors on unknown codes or duplicates.
     pub(crate) fn index(&self) -> Result<HashMap<&[String], usize>, DisclosureError> {
         let mut idx = HashMap::with_capacity(self.cells.len());

@@ -1,0 +1,215 @@
+//! Drawing a [`LineChart`] to PNG and SVG.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+use crate::LineChart;
+
+const FONT: &str = "oppvekst-sans";
+static FONT_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+static FONT_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+/// PNG size: a 16:9 slide.
+pub const PNG_SIZE: (u32, u32) = (1600, 900);
+
+/// A chart could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+#[error("chart `{chart}`: {message}")]
+pub struct ChartError {
+    /// Chart id.
+    pub chart: String,
+    /// What failed.
+    pub message: String,
+}
+
+fn fonts() -> Result<(), String> {
+    static ONCE: Once = Once::new();
+    let mut result = Ok(());
+    ONCE.call_once(|| {
+        result = register_font(FONT, FontStyle::Normal, FONT_REGULAR)
+            .and_then(|_| register_font(FONT, FontStyle::Bold, FONT_BOLD))
+            .map_err(|_| "the vendored font did not load".to_owned());
+    });
+    result
+}
+
+/// Draws `chart` to `<dir>/<id>.png` and `<dir>/<id>.svg`.
+pub fn render(chart: &LineChart, dir: &Path) -> Result<(), ChartError> {
+    let err = |m: String| ChartError {
+        chart: chart.id.clone(),
+        message: m,
+    };
+    fonts().map_err(err)?;
+    let png = dir.join(format!("{}.png", chart.id));
+    {
+        let root = BitMapBackend::new(&png, PNG_SIZE).into_drawing_area();
+        draw(&root, chart).map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, PNG_SIZE).into_drawing_area();
+        draw(&root, chart).map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    oppvekst_schema::io::write_atomic(&dir.join(format!("{}.svg", chart.id)), svg.as_bytes())
+        .map_err(|e| err(e.to_string()))
+}
+
+fn rgb(c: (u8, u8, u8)) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let (w, h) = root.dim_in_pixel();
+    let dark = RGBColor(33, 33, 33);
+    let grey = RGBColor(90, 90, 90);
+    root.draw(&Text::new(chart.title.clone(), (40, 28), (FONT, 40, FontStyle::Bold).into_font().color(&dark)))?;
+    root.draw(&Text::new(chart.subtitle.clone(), (40, 80), (FONT, 24).into_font().color(&grey)))?;
+    let (_, rest) = root.split_vertically(120);
+    let (plot, bottom) = rest.split_vertically(h as i32 - 120 - 110);
+
+    let n = chart.x_labels.len().max(1);
+    let data_max = chart
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .flat_map(|p| [p.y, p.ci.map(|c| c.1)])
+        .flatten()
+        .fold(0.0f64, f64::max);
+    let y_max = chart.y_max.unwrap_or_else(|| nice_max(data_max));
+    let mut cc = ChartBuilder::on(&plot)
+        .margin_left(20)
+        .margin_right(50)
+        .margin_top(10)
+        .x_label_area_size(60)
+        .y_label_area_size(110)
+        .build_cartesian_2d((0..n as i32).into_segmented(), 0.0..y_max)?;
+    let labels = chart.x_labels.clone();
+    cc.configure_mesh()
+        .disable_x_mesh()
+        .bold_line_style(RGBColor(225, 225, 225))
+        .light_line_style(WHITE)
+        .x_labels(n + 1)
+        .y_labels(8)
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .y_label_formatter(&|y| format_nb(*y))
+        .y_desc(chart.y_label.clone())
+        .axis_desc_style((FONT, 24))
+        .label_style((FONT, 22))
+        .draw()?;
+
+    let marker_y = y_max * 0.03;
+    for (si, s) in chart.series.iter().enumerate() {
+        let colour = rgb(s.colour);
+        let width = if s.thick { 5 } else { 2 };
+        // Consecutive published points form one segment; a hidden or missing point breaks the line.
+        let mut segment: Vec<(SegmentValue<i32>, f64)> = Vec::new();
+        let mut last_x: Option<usize> = None;
+        let mut segments = Vec::new();
+        for p in &s.points {
+            let contiguous = last_x.is_some_and(|l| l + 1 == p.x);
+            match p.y {
+                Some(y) => {
+                    if !contiguous && !segment.is_empty() && !s.thick {
+                        segments.push(std::mem::take(&mut segment));
+                    }
+                    segment.push((SegmentValue::CenterOf(p.x as i32), y));
+                }
+                None => segments.push(std::mem::take(&mut segment)),
+            }
+            last_x = Some(p.x);
+        }
+        segments.push(segment);
+        for seg in segments.into_iter().filter(|s| !s.is_empty()) {
+            cc.draw_series(LineSeries::new(seg.clone(), colour.stroke_width(width)))?;
+            let r = if s.thick { 7 } else { 4 };
+            cc.draw_series(seg.into_iter().map(|pt| Circle::new(pt, r, colour.filled())))?;
+        }
+        cc.draw_series(s.points.iter().filter_map(|p| {
+            let (Some(y), Some((lo, hi))) = (p.y, p.ci) else { return None };
+            Some(ErrorBar::new_vertical(SegmentValue::CenterOf(p.x as i32), lo, y, hi, colour.stroke_width(2), 14))
+        }))?;
+        let offset = si as i32 * 14 - 7;
+        cc.draw_series(s.points.iter().filter(|p| p.y.is_none()).map(|p| {
+            EmptyElement::at((SegmentValue::CenterOf(p.x as i32), marker_y))
+                + Text::new(":", (offset, -22), (FONT, 40, FontStyle::Bold).into_font().color(&colour))
+        }))?;
+    }
+
+    // Legend, placed explicitly under the plot so it never covers a line.
+    let mut x = 130;
+    let y = 22;
+    for s in &chart.series {
+        let colour = rgb(s.colour);
+        bottom.draw(&PathElement::new(vec![(x, y), (x + 44, y)], colour.stroke_width(if s.thick { 5 } else { 2 })))?;
+        bottom.draw(&Circle::new((x + 22, y), if s.thick { 7 } else { 4 }, colour.filled()))?;
+        let style = (FONT, 24).into_font().color(&dark);
+        bottom.draw(&Text::new(s.name.clone(), (x + 56, y - 12), style.clone()))?;
+        let width = bottom.estimate_text_size(&s.name, &style)?.0 as i32;
+        x += 56 + width + 40;
+    }
+    if chart.has_hidden() {
+        let style = (FONT, 24).into_font().color(&dark);
+        bottom.draw(&Text::new(":", (x, y - 16), (FONT, 32, FontStyle::Bold).into_font().color(&dark)))?;
+        bottom.draw(&Text::new("= skjult av hensyn til taushetsplikt", (x + 18, y - 12), style))?;
+    }
+    bottom.draw(&Text::new(chart.source.clone(), (40, 66), (FONT, 20).into_font().color(&grey)))?;
+    let _ = w;
+    Ok(())
+}
+
+/// A round upper bound for the y axis.
+fn nice_max(v: f64) -> f64 {
+    if v <= 0.0 {
+        return 10.0;
+    }
+    let target = v * 1.12;
+    let mag = 10f64.powf(target.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if step * mag >= target {
+            return step * mag;
+        }
+    }
+    10.0 * mag
+}
+
+/// Norwegian number formatting for axis labels: decimal comma, space as thousands separator.
+pub fn format_nb(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        let n = v.round() as i64;
+        let s = n.abs().to_string();
+        let mut out = String::new();
+        for (i, ch) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push('\u{a0}');
+            }
+            out.push(ch);
+        }
+        if n < 0 { format!("−{out}") } else { out }
+    } else {
+        format!("{v:.1}").replace('.', ",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_helpers() {
+        assert_eq!(nice_max(17.3), 20.0);
+        assert_eq!(nice_max(44.0), 50.0);
+        assert_eq!(format_nb(1234.0), "1\u{a0}234");
+        assert_eq!(format_nb(12.5), "12,5");
+    }
+}
