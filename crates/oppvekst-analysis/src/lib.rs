@@ -17,7 +17,7 @@ mod police;
 mod stats;
 mod survey;
 
-pub use frame::write_parquet;
+pub use frame::{protected_frame, write_parquet};
 pub use police::{PoliceAnalysis, PoliceRow, police_series};
 pub use stats::{normal_cdf, two_proportion_test, wilson};
 pub use survey::{Change, IndicatorRow, SurveyAnalysis, changes, survey_indicators};

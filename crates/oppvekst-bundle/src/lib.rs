@@ -1,1 +1,270 @@
-//! The chart bundle: index.html, CSV tables, Parquet, manifest.json, written atomically.
+//! The chart bundle the SLT arbeidsutvalg opens: `index.html` (Norwegian bokmål, offline,
+//! no external resources), charts in PNG and SVG, tables as CSV for Norwegian Excel
+//! (UTF-8 with BOM, `;`, decimal comma), Parquet for notebooks, a suppression log and
+//! `manifest.json` with the SHA-256 of every file and every input.
+//!
+//! [`write_bundle`] accepts only [`Protected`] tables and re-checks the primary rules before
+//! it writes anything. It assembles the bundle in a `.partial` sibling folder and renames it
+//! into place at the end, so a crash never leaves a half-written bundle under the final
+//! name. Output is deterministic: no clock, sorted maps, fixed fonts.
+//!
+//! This crate must not compute statistics (that is the analysis stage) nor see a hidden value.
+
+mod csv_out;
+mod report;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use oppvekst_analysis::{Change, PoliceAnalysis, SurveyAnalysis, protected_frame, write_parquet};
+use oppvekst_charts::MunicipalityStyle;
+use oppvekst_disclosure::{Protected, ProtectedTable, Rules, check_primary};
+use oppvekst_schema::Catalogue;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use report::format_percent;
+
+/// An input file, listed in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputFile {
+    /// Name (relative path in the inbox).
+    pub name: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+impl InputFile {
+    /// Describes a file from its bytes.
+    pub fn from_bytes(name: &str, bytes: &[u8]) -> Self {
+        InputFile {
+            name: name.to_owned(),
+            sha256: sha256_hex(bytes),
+            bytes: bytes.len() as u64,
+        }
+    }
+}
+
+/// Reconciliation of one input source (survey or police).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// `Ungdata` or `Politi`.
+    pub source: String,
+    /// Files read.
+    pub files: u64,
+    /// Rows read.
+    pub read: u64,
+    /// Rows accepted.
+    pub accepted: u64,
+    /// Rows quarantined.
+    pub quarantined: u64,
+}
+
+/// Everything the bundle shows.
+pub struct BundleInput<'a> {
+    /// Report title.
+    pub title: String,
+    /// What period the data cover, e.g. "Data t.o.m. 2025K4".
+    pub period_label: String,
+    /// Release date from the config (never the clock).
+    pub release_date: Option<String>,
+    /// Municipalities in display order with their fixed colours.
+    pub municipalities: Vec<MunicipalityStyle>,
+    /// Indicator catalogue.
+    pub catalogue: &'a Catalogue,
+    /// Protected survey cells.
+    pub survey: &'a Protected<ProtectedTable>,
+    /// Protected police cells.
+    pub police: &'a Protected<ProtectedTable>,
+    /// Rules the survey table was protected with (re-checked here).
+    pub survey_rules: &'a Rules,
+    /// Rules the police table was protected with (re-checked here).
+    pub police_rules: &'a Rules,
+    /// Survey indicators.
+    pub indicators: &'a SurveyAnalysis,
+    /// Changes between waves.
+    pub changes: &'a [Change],
+    /// Police series.
+    pub police_series: &'a PoliceAnalysis,
+    /// Inputs for the manifest.
+    pub inputs: Vec<InputFile>,
+    /// Row accounting per source.
+    pub reconciliation: Vec<Reconciliation>,
+}
+
+/// One file of the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManifestFile {
+    /// Path relative to the bundle.
+    pub path: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Manifest {
+    /// Producer and version.
+    pub generator: String,
+    /// Report title.
+    pub title: String,
+    /// Period covered.
+    pub period: String,
+    /// Release date (config).
+    pub release_date: Option<String>,
+    /// Files of the bundle (manifest.json itself excluded), sorted by path.
+    pub files: Vec<ManifestFile>,
+    /// Inputs, sorted by name.
+    pub inputs: Vec<InputFile>,
+    /// Rows read, accepted, quarantined.
+    pub reconciliation: Vec<Reconciliation>,
+    /// Protection summary per table.
+    pub protection: Vec<report::ProtectionRow>,
+}
+
+/// Bundle failures.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// A published cell breaks a primary rule: refuse to write.
+    #[error("table `{table}`: {cells} published cells break the primary suppression rules; nothing was written")]
+    Unprotected {
+        /// Table.
+        table: String,
+        /// How many cells.
+        cells: usize,
+    },
+    /// File system.
+    #[error("{path}: {message}")]
+    Io {
+        /// Path.
+        path: PathBuf,
+        /// Message.
+        message: String,
+    },
+    /// A chart failed.
+    #[error(transparent)]
+    Chart(#[from] oppvekst_charts::ChartError),
+    /// Analysis/polars failure while writing Parquet.
+    #[error(transparent)]
+    Analysis(#[from] oppvekst_analysis::AnalysisError),
+    /// Template failure.
+    #[error("index.html: {0}")]
+    Template(String),
+}
+
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BundleError + '_ {
+    move |e| BundleError::Io {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+/// SHA-256 as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
+    oppvekst_schema::io::write_atomic(path, bytes).map_err(|e| BundleError::Io {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Writes the bundle to `out` (replacing an earlier bundle there only once the new one is
+/// complete) and returns its manifest.
+pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, BundleError> {
+    for (table, rules) in [(input.survey, input.survey_rules), (input.police, input.police_rules)] {
+        let bad = check_primary(table, rules);
+        if !bad.is_empty() {
+            return Err(BundleError::Unprotected {
+                table: table.name().to_owned(),
+                cells: bad.len(),
+            });
+        }
+    }
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "bundle".into());
+    let tmp = out.with_file_name(format!("{name}.partial"));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
+    }
+    for sub in ["charts", "tabeller", "data"] {
+        let d = tmp.join(sub);
+        fs::create_dir_all(&d).map_err(io_err(&d))?;
+    }
+
+    let charts = report::charts(input, &tmp.join("charts"))?;
+    csv_out::write_tables(input, &tmp.join("tabeller"))?;
+    write_parquet(&input.indicators.frame, &tmp.join("data/indicators.parquet"))?;
+    write_parquet(&input.police_series.frame, &tmp.join("data/police_series.parquet"))?;
+    write_parquet(
+        &protected_frame(input.survey, &["survey_year"], "numerator")?,
+        &tmp.join("data/protected_survey_cells.parquet"),
+    )?;
+    write_parquet(
+        &protected_frame(input.police, &[], "count")?,
+        &tmp.join("data/protected_police_cells.parquet"),
+    )?;
+    let html = report::html(input, &charts)?;
+    write_file(&tmp.join("index.html"), html.as_bytes())?;
+
+    let mut files = Vec::new();
+    collect_files(&tmp, &tmp, &mut files)?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut inputs = input.inputs.clone();
+    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    let manifest = Manifest {
+        generator: format!("oppvekst {}", env!("CARGO_PKG_VERSION")),
+        title: input.title.clone(),
+        period: input.period_label.clone(),
+        release_date: input.release_date.clone(),
+        files,
+        inputs,
+        reconciliation: input.reconciliation.clone(),
+        protection: report::protection_rows(input),
+    };
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| BundleError::Template(e.to_string()))?;
+    write_file(&tmp.join("manifest.json"), format!("{json}\n").as_bytes())?;
+
+    // Swap into place: the old bundle is removed only after the new one is complete.
+    let old = out.with_file_name(format!("{name}.old"));
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(io_err(&old))?;
+    }
+    if out.exists() {
+        fs::rename(out, &old).map_err(io_err(out))?;
+    }
+    fs::rename(&tmp, out).map_err(io_err(out))?;
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(io_err(&old))?;
+    }
+    Ok(manifest)
+}
+
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<ManifestFile>) -> Result<(), BundleError> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(io_err(dir))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io_err(dir))?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect_files(root, &p, out)?;
+        } else {
+            let bytes = fs::read(&p).map_err(io_err(&p))?;
+            let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            out.push(ManifestFile {
+                path: rel,
+                sha256: sha256_hex(&bytes),
+                bytes: bytes.len() as u64,
+            });
+        }
+    }
+    Ok(())
+}

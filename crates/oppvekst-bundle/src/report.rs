@@ -1,0 +1,373 @@
+//! Charts and `index.html`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use oppvekst_charts::{police_trend, render, survey_trend};
+use oppvekst_schema::codes::{OFFENCE_GROUPS, OFFENCE_TOTAL, offence_label};
+use serde::Serialize;
+
+use crate::{BundleError, BundleInput};
+
+const INDEX: &str = include_str!("../templates/index.html");
+
+/// Grade and gender of the report's main charts.
+const MAIN_GRADE: (&str, &str) = ("ungdomstrinn", "Ungdomstrinnet");
+const MAIN_GENDER: (&str, &str) = ("alle", "begge kjønn");
+/// Age band of the police charts by offence group.
+const POLICE_AGE: (&str, &str) = ("alle", "Alle aldre");
+/// Age band of the SLT target-group chart.
+const TARGET_AGE: (&str, &str) = ("10-25", "Mistenkte 10–25 år");
+
+/// Percent with one decimal and a decimal comma.
+pub fn format_percent(p: f64) -> String {
+    format!("{p:.1}").replace('.', ",")
+}
+
+/// Whole number with a non-breaking space as the thousands separator.
+pub(crate) fn format_int(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("−{out}") } else { out }
+}
+
+/// Display form of a quarter code (`2025Q4` → `2025K4`, SSB's convention).
+pub(crate) fn quarter_nb(q: &str) -> String {
+    q.replace('Q', "K")
+}
+
+pub(crate) struct ChartIds {
+    survey: BTreeMap<String, String>,
+    police: Vec<(String, String, String, String)>,
+}
+
+/// Renders every chart into `dir`.
+pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, BundleError> {
+    let mut survey = BTreeMap::new();
+    for ind in &input.catalogue.indicators {
+        let chart = survey_trend(
+            &input.indicators.rows,
+            &ind.id,
+            &ind.label,
+            MAIN_GRADE,
+            MAIN_GENDER,
+            &input.municipalities,
+        );
+        render(&chart, dir)?;
+        survey.insert(ind.id.clone(), chart.id);
+    }
+    let mut police = Vec::new();
+    let groups = std::iter::once(OFFENCE_TOTAL).chain(OFFENCE_GROUPS.iter().map(|g| g.0));
+    for group in groups {
+        let label = offence_label(group);
+        let chart = police_trend(&input.police_series.rows, group, label, POLICE_AGE, &input.municipalities);
+        render(&chart, dir)?;
+        police.push((chart.id, group.to_owned(), POLICE_AGE.0.to_owned(), format!("{label}, alle aldre")));
+    }
+    let chart = police_trend(&input.police_series.rows, OFFENCE_TOTAL, "alle lovbrudd", TARGET_AGE, &input.municipalities);
+    render(&chart, dir)?;
+    police.push((chart.id, OFFENCE_TOTAL.to_owned(), TARGET_AGE.0.to_owned(), "Alle lovbrudd, mistenkte 10–25 år".into()));
+    Ok(ChartIds { survey, police })
+}
+
+/// One row of the protection summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProtectionRow {
+    /// Table.
+    pub name: String,
+    /// Cells.
+    pub cells: usize,
+    /// Hidden by a primary rule.
+    pub primary: usize,
+    /// Hidden by secondary suppression.
+    pub secondary: usize,
+    /// Additive relations checked.
+    pub relations: usize,
+}
+
+pub(crate) fn protection_rows(input: &BundleInput<'_>) -> Vec<ProtectionRow> {
+    [input.survey, input.police]
+        .iter()
+        .map(|t| {
+            let s = t.summary();
+            ProtectionRow {
+                name: t.name().to_owned(),
+                cells: s.cells,
+                primary: s.primary,
+                secondary: s.secondary,
+                relations: s.relations,
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct TableRow {
+    year: String,
+    cells: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct IndicatorView {
+    label: String,
+    chart: String,
+    rows: Vec<TableRow>,
+}
+
+#[derive(Serialize)]
+struct AreaView {
+    name: String,
+    indicators: Vec<IndicatorView>,
+}
+
+#[derive(Serialize)]
+struct PoliceView {
+    label: String,
+    chart: String,
+    rows: Vec<TableRow>,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    title: &'a str,
+    period_label: &'a str,
+    release_date: Option<&'a str>,
+    municipality_names: String,
+    municipalities: Vec<&'a str>,
+    summary: Vec<String>,
+    areas: Vec<AreaView>,
+    police_summary: Vec<String>,
+    police: Vec<PoliceView>,
+    method: Vec<String>,
+    protection: Vec<ProtectionRow>,
+    reconciliation: &'a [crate::Reconciliation],
+}
+
+fn municipality_name<'a>(input: &'a BundleInput<'_>, code: &'a str) -> &'a str {
+    input
+        .municipalities
+        .iter()
+        .find(|m| m.code == code)
+        .map(|m| m.name.as_str())
+        .unwrap_or(code)
+}
+
+fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
+    let mut sig: Vec<_> = input
+        .changes
+        .iter()
+        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && (c.grade == "ungdomstrinn" || c.grade == "videregaende"))
+        .filter(|c| input.municipalities.iter().any(|m| m.code == c.municipality))
+        .collect();
+    sig.sort_by(|a, b| b.z.abs().total_cmp(&a.z.abs()).then_with(|| a.indicator.cmp(&b.indicator)));
+    let mut out: Vec<String> = sig
+        .iter()
+        .take(10)
+        .map(|c| {
+            let label = input.catalogue.indicator(&c.indicator).map(|i| i.label.as_str()).unwrap_or(&c.indicator);
+            let verb = if c.to_percent > c.from_percent { "økte" } else { "sank" };
+            let level = if c.grade == "ungdomstrinn" { "på ungdomstrinnet" } else { "i videregående" };
+            format!(
+                "Andelen «{}» {verb} fra {} % til {} % {level} i {} fra {} til {}.",
+                label.to_lowercase(),
+                c.from_percent.round(),
+                c.to_percent.round(),
+                municipality_name(input, &c.municipality),
+                c.from_year,
+                c.to_year
+            )
+        })
+        .collect();
+    if out.is_empty() {
+        out.push("Ingen statistisk sikre endringer mellom de to siste undersøkelsene.".into());
+    } else {
+        out.push(format!(
+            "Bare endringer som er statistisk sikre (tosidig test, p < 0,05) er nevnt; {} av {} sammenligninger var det.",
+            input.changes.iter().filter(|c| c.significant).count(),
+            input.changes.len()
+        ));
+    }
+    out
+}
+
+fn police_sentences(input: &BundleInput<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in &input.municipalities {
+        let series: Vec<_> = input
+            .police_series
+            .rows
+            .iter()
+            .filter(|r| r.municipality == m.code && r.offence_group == OFFENCE_TOTAL && r.age_band == POLICE_AGE.0)
+            .collect();
+        let Some(last) = series.last() else { continue };
+        let earlier = series.len().checked_sub(5).map(|i| series[i]);
+        match (last.rolling_4q, earlier.and_then(|e| e.rolling_4q.map(|v| (e, v)))) {
+            (Some(now), Some((e, before))) => out.push(format!(
+                "I {} ble det anmeldt {} lovbrudd de siste fire kvartalene til og med {}, mot {} de fire kvartalene til og med {}.",
+                m.name,
+                format_int(now.into()),
+                quarter_nb(&last.quarter),
+                format_int(before.into()),
+                quarter_nb(&e.quarter)
+            )),
+            (Some(now), None) => out.push(format!(
+                "I {} ble det anmeldt {} lovbrudd de siste fire kvartalene til og med {}.",
+                m.name,
+                format_int(now.into()),
+                quarter_nb(&last.quarter)
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn method(input: &BundleInput<'_>) -> Vec<String> {
+    let s = input.survey_rules;
+    let p = input.police_rules;
+    let mut v = vec![format!(
+        "Svarene i Ungdata og politiets tall er taushetsbelagte. Før noe publiseres, skjules tall som kan si noe om enkeltpersoner. \
+         En andel fra Ungdata vises ikke når {} eller færre har svart ja{}{}.",
+        s.max_small_count,
+        s.max_small_complement.map(|t| format!(", når {t} eller færre har svart nei")).unwrap_or_default(),
+        s.max_small_denominator.map(|n| format!(", eller når gruppen har {n} eller færre svar")).unwrap_or_default(),
+    )];
+    if let Some(g) = &s.gender {
+        v.push(format!(
+            "Tall for jenter og gutter vises ikke hver for seg når gruppen har færre enn {} svar eller ett av kjønnene færre enn {}.",
+            g.min_group, g.min_each
+        ));
+    }
+    v.push(format!(
+        "Politiets tall vises bare når de er større enn {}{}.",
+        p.max_small_count,
+        if p.protect_zeros { "; også nuller skjules" } else { "" }
+    ));
+    v.push(
+        "I tillegg skjules andre tall (sekundær skjuling) slik at et skjult tall ikke kan regnes ut fra summer, for eksempel \
+         jenter + gutter = alle eller 8. + 9. + 10. trinn = ungdomstrinnet. Symbolet : betyr at tallet er skjult av hensyn til taushetsplikt. \
+         Tall som trenger et skjult tall (en andel, en sum for fire kvartaler eller en endring) vises heller ikke."
+            .into(),
+    );
+    v.push(
+        "Andeler vises med 95 % konfidensintervall (Wilson). En endring mellom to undersøkelser omtales bare når den er statistisk sikker \
+         (tosidig test for to andeler, p < 0,05). Dataene i denne demoen er syntetiske."
+            .into(),
+    );
+    v
+}
+
+fn cell_text(r: Option<&oppvekst_analysis::IndicatorRow>) -> String {
+    match r {
+        None => ".".into(),
+        Some(r) => match (r.percent, r.ci_low, r.ci_high) {
+            (Some(p), Some(lo), Some(hi)) => format!(
+                "{} % ({}–{}), n = {}",
+                format_percent(p),
+                format_percent(lo),
+                format_percent(hi),
+                format_int(r.denominator.into())
+            ),
+            _ => format!(": (n = {})", format_int(r.denominator.into())),
+        },
+    }
+}
+
+/// Renders `index.html`.
+pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String, BundleError> {
+    let rows = &input.indicators.rows;
+    let mut areas: Vec<AreaView> = Vec::new();
+    for ind in &input.catalogue.indicators {
+        let sel: Vec<_> = rows
+            .iter()
+            .filter(|r| r.indicator == ind.id && r.grade == MAIN_GRADE.0 && r.gender == MAIN_GENDER.0)
+            .collect();
+        let mut years: Vec<i32> = sel.iter().map(|r| r.survey_year).collect();
+        years.sort_unstable();
+        years.dedup();
+        let view = IndicatorView {
+            label: ind.label.clone(),
+            chart: charts.survey.get(&ind.id).cloned().unwrap_or_default(),
+            rows: years
+                .iter()
+                .map(|y| TableRow {
+                    year: y.to_string(),
+                    cells: input
+                        .municipalities
+                        .iter()
+                        .map(|m| cell_text(sel.iter().find(|r| r.survey_year == *y && r.municipality == m.code).copied()))
+                        .collect(),
+                })
+                .collect(),
+        };
+        match areas.iter_mut().find(|a| a.name == ind.focus_area) {
+            Some(a) => a.indicators.push(view),
+            None => areas.push(AreaView {
+                name: ind.focus_area.clone(),
+                indicators: vec![view],
+            }),
+        }
+    }
+    let police: Vec<PoliceView> = charts
+        .police
+        .iter()
+        .map(|(chart, group, age, label)| {
+            let sel: Vec<_> = input
+                .police_series
+                .rows
+                .iter()
+                .filter(|r| &r.offence_group == group && &r.age_band == age)
+                .collect();
+            let mut quarters: Vec<&str> = sel.iter().map(|r| r.quarter.as_str()).collect();
+            quarters.sort_unstable();
+            quarters.dedup();
+            let recent = &quarters[quarters.len().saturating_sub(8)..];
+            PoliceView {
+                label: label.clone(),
+                chart: chart.clone(),
+                rows: recent
+                    .iter()
+                    .rev()
+                    .map(|q| TableRow {
+                        year: quarter_nb(q),
+                        cells: input
+                            .municipalities
+                            .iter()
+                            .map(|m| match sel.iter().find(|r| r.quarter == *q && r.municipality == m.code) {
+                                None => ".".into(),
+                                Some(r) => r.count.map(|c| format_int(c.into())).unwrap_or_else(|| ":".into()),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let names: Vec<&str> = input.municipalities.iter().map(|m| m.name.as_str()).collect();
+    let mut env = minijinja::Environment::new();
+    env.add_template("index.html", INDEX)
+        .map_err(|e| BundleError::Template(e.to_string()))?;
+    let tmpl = env.get_template("index.html").map_err(|e| BundleError::Template(e.to_string()))?;
+    let page = Page {
+        title: &input.title,
+        period_label: &input.period_label,
+        release_date: input.release_date.as_deref(),
+        municipality_names: names.join(", "),
+        municipalities: names.clone(),
+        summary: summary_sentences(input),
+        areas,
+        police_summary: police_sentences(input),
+        police,
+        method: method(input),
+        protection: protection_rows(input),
+        reconciliation: &input.reconciliation,
+    };
+    tmpl.render(minijinja::value::Serde(&page))
+    .map_err(|e| BundleError::Template(e.to_string()))
+}
