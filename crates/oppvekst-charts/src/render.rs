@@ -90,7 +90,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         .margin_top(10)
         .x_label_area_size(60)
         .y_label_area_size(110)
-        .build_cartesian_2d((0..n as i32).into_segmented(), 0.0..y_max)?;
+        .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0.0..y_max)?;
     let labels = chart.x_labels.clone();
     cc.configure_mesh()
         .disable_x_mesh()

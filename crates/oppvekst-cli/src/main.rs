@@ -1,1 +1,50 @@
-fn main() {}
+//! `oppvekst`: the command-line glue that wires ingest → disclosure → analysis → charts →
+//! bundle. One module per subcommand under `cmd/`; the shared quarterly pipeline is in
+//! `pipeline`. This binary holds no statistics or disclosure logic of its own, and never
+//! prints a respondent's answer or a confidential cell value.
+
+mod cmd;
+mod config;
+mod pipeline;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Trustworthy public statistics on how young people grow up, for the SLT cooperation.
+#[derive(Parser, Debug)]
+#[command(name = "oppvekst", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (TOML). Without it the built-in defaults are used.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write a commented default configuration file.
+    Init(cmd::init::Args),
+    /// Write the seeded synthetic demo inputs (survey exports and police extracts).
+    Synth(cmd::synth::Args),
+    /// Run the whole pipeline on the built-in demo data and write a chart bundle.
+    Demo(cmd::demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init(a) => cmd::init::run(a),
+        Command::Synth(a) => cmd::synth::run(a),
+        Command::Demo(a) => cmd::demo::run(cli.config.as_deref(), a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

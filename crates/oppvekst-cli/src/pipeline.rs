@@ -1,0 +1,328 @@
+//! The quarterly pipeline: ingest → aggregate → protect → analyse → chart → bundle.
+//! Stage hand-offs are written as Parquet files (contracts in data-schema/) into the work
+//! folder; only protected outputs go into the bundle.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use oppvekst_analysis::{changes, police_series, survey_indicators};
+use oppvekst_bundle::{BundleInput, InputFile, Reconciliation, write_bundle};
+use oppvekst_charts::{MunicipalityStyle, PALETTE};
+use oppvekst_disclosure::{Cell, Dimension, Protected, ProtectedTable, Table, protect};
+use oppvekst_ingest_police::{PoliceCounts, read_extract};
+use oppvekst_ingest_survey::{GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv};
+use oppvekst_schema::codes::{AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, OFFENCE_GROUPS, OFFENCE_TOTAL};
+use oppvekst_schema::{Catalogue, Harmoniser};
+
+use crate::config::Config;
+
+/// What a run did, printed at the end.
+pub struct RunSummary {
+    bundle: PathBuf,
+    files: usize,
+    reconciliation: Vec<Reconciliation>,
+    hidden: Vec<(String, usize, usize, usize)>,
+}
+
+impl fmt::Display for RunSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "reconciliation (rows read = accepted + quarantined):")?;
+        for r in &self.reconciliation {
+            writeln!(
+                f,
+                "  {:<8} {:>3} files  {:>7} read = {:>7} accepted + {:>3} quarantined",
+                r.source, r.files, r.read, r.accepted, r.quarantined
+            )?;
+        }
+        writeln!(f, "disclosure control:")?;
+        for (name, cells, primary, secondary) in &self.hidden {
+            writeln!(f, "  {name:<14} {cells:>6} cells, {primary:>5} hidden by primary rules, {secondary:>5} secondary")?;
+        }
+        write!(f, "bundle: {} ({} files, see manifest.json)", self.bundle.display(), self.files)
+    }
+}
+
+fn list_csv(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list folder", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+fn progress(n: usize, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(n as u64);
+    if let Ok(style) = ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} files") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(what.to_owned());
+    pb
+}
+
+fn rel(inbox: &Path, p: &Path) -> String {
+    p.strip_prefix(inbox).unwrap_or(p).to_string_lossy().replace('\\', "/")
+}
+
+fn quarantine_csv(rows: &[(String, u64, Option<String>, String)]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(["file", "row", "column", "reason"]);
+    for (file, row, col, reason) in rows {
+        let _ = w.write_record([file.as_str(), &row.to_string(), col.as_deref().unwrap_or(""), reason.as_str()]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+struct Ingested {
+    respondents: Respondents,
+    police: PoliceCounts,
+    inputs: Vec<InputFile>,
+    reconciliation: Vec<Reconciliation>,
+}
+
+fn ingest(cfg: &Config, cat: &Catalogue, harmoniser: &Harmoniser, inbox: &Path, work: &Path) -> Result<Ingested> {
+    let survey_files = list_csv(&inbox.join("survey"))?;
+    let police_files = list_csv(&inbox.join("police"))?;
+    if survey_files.is_empty() && police_files.is_empty() {
+        bail!("{}: no input files (expected survey/*.csv and police/*.csv)", inbox.display());
+    }
+    let encoding = cfg.encoding()?;
+    let mut inputs = Vec::new();
+
+    // Survey exports.
+    let opts = ReadOptions {
+        encoding,
+        ..ReadOptions::default()
+    };
+    let mut respondents = Respondents::new(&cat.codebook.items);
+    let mut seen = Default::default();
+    let mut quarantine = Vec::new();
+    let mut recon = Reconciliation {
+        source: "Ungdata".into(),
+        files: 0,
+        read: 0,
+        accepted: 0,
+        quarantined: 0,
+    };
+    let pb = progress(survey_files.len(), "survey");
+    let mut unknown = BTreeSet::new();
+    for path in &survey_files {
+        let name = rel(inbox, path);
+        let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        inputs.push(InputFile::from_bytes(&name, &bytes));
+        let (r, report, q) = read_csv(&name, &bytes, cat, harmoniser, &opts, &mut seen)?;
+        pb.inc(1);
+        pb.suspend(|| {
+            println!(
+                "  {:<44} {:<12} {:>6} read {:>6} accepted {:>3} quarantined",
+                name, report.encoding, report.rows_read, report.rows_accepted, report.rows_quarantined
+            )
+        });
+        unknown.extend(report.unknown_columns.iter().cloned());
+        recon.files += 1;
+        recon.read += report.rows_read;
+        recon.accepted += report.rows_accepted;
+        recon.quarantined += report.rows_quarantined;
+        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        respondents.append(r);
+    }
+    pb.finish_and_clear();
+    if !unknown.is_empty() {
+        println!(
+            "  columns not in the codebook (not imported): {}",
+            unknown.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    oppvekst_schema::io::write_atomic(&work.join("quarantine/survey.csv"), &quarantine_csv(&quarantine))?;
+    let mut reconciliation = vec![recon];
+
+    // Police extracts.
+    let mut police = PoliceCounts::default();
+    let mut seen = Default::default();
+    let mut quarantine = Vec::new();
+    let mut recon = Reconciliation {
+        source: "Politi".into(),
+        files: 0,
+        read: 0,
+        accepted: 0,
+        quarantined: 0,
+    };
+    let pb = progress(police_files.len(), "police");
+    for path in &police_files {
+        let name = rel(inbox, path);
+        let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        inputs.push(InputFile::from_bytes(&name, &bytes));
+        let (c, report, q) = read_extract(&name, &bytes, harmoniser, encoding, &mut seen)?;
+        pb.inc(1);
+        recon.files += 1;
+        recon.read += report.rows_read;
+        recon.accepted += report.rows_accepted;
+        recon.quarantined += report.rows_quarantined;
+        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        police.extend(c);
+    }
+    pb.finish_and_clear();
+    oppvekst_schema::io::write_atomic(&work.join("quarantine/police.csv"), &quarantine_csv(&quarantine))?;
+    reconciliation.push(recon);
+    for r in &reconciliation {
+        if r.read != r.accepted + r.quarantined {
+            bail!("{}: rows read ({}) ≠ accepted ({}) + quarantined ({})", r.source, r.read, r.accepted, r.quarantined);
+        }
+    }
+    Ok(Ingested {
+        respondents,
+        police,
+        inputs,
+        reconciliation,
+    })
+}
+
+/// The survey cells as a disclosure table (indicator × municipality × year × grade × gender).
+fn survey_table(cells: &SurveyCells, cat: &Catalogue) -> Table {
+    let muns: BTreeSet<&str> = cells.cells.iter().map(|c| c.municipality.as_str()).collect();
+    let years: BTreeSet<String> = cells.cells.iter().map(|c| c.survey_year.to_string()).collect();
+    let ids: Vec<&str> = cat.indicators.iter().map(|i| i.id.as_str()).collect();
+    let grade_edges: Vec<(&str, &str)> = GRADES
+        .iter()
+        .filter(|g| !matches!(**g, "ungdomstrinn" | "videregaende"))
+        .map(|g| (*g, if g.starts_with("VG") { "videregaende" } else { "ungdomstrinn" }))
+        .collect();
+    Table {
+        name: "ungdata".into(),
+        dimensions: vec![
+            Dimension::flat("indicator", &ids),
+            Dimension::flat("municipality", &muns.into_iter().collect::<Vec<_>>()),
+            Dimension::flat("survey_year", &years.into_iter().collect::<Vec<_>>()),
+            Dimension::hierarchy("grade", &grade_edges),
+            Dimension::hierarchy("gender", &[("gutt", "alle"), ("jente", "alle")]),
+        ],
+        cells: cells
+            .cells
+            .iter()
+            .map(|c| Cell {
+                key: vec![
+                    c.indicator.clone(),
+                    c.municipality.clone(),
+                    c.survey_year.to_string(),
+                    c.grade.clone(),
+                    c.gender.clone(),
+                ],
+                value: c.numerator.into(),
+                denominator: Some(c.denominator.into()),
+            })
+            .collect(),
+    }
+}
+
+/// The police counts as a disclosure table with every total (offence groups ⊂ alle;
+/// age bands ⊂ 10–25 ⊂ alle, andre ⊂ alle).
+fn police_table(counts: &PoliceCounts) -> Result<Table> {
+    let muns: BTreeSet<&str> = counts.rows.iter().map(|c| c.municipality.as_str()).collect();
+    let quarters: BTreeSet<&str> = counts.rows.iter().map(|c| c.quarter.as_str()).collect();
+    let offence: Vec<(&str, &str)> = OFFENCE_GROUPS.iter().map(|g| (g.0, OFFENCE_TOTAL)).collect();
+    let mut age: Vec<(&str, &str)> = AGE_BANDS.iter().map(|b| (*b, AGE_TARGET)).collect();
+    age.push((AGE_TARGET, AGE_ALL));
+    age.push((AGE_OTHER, AGE_ALL));
+    let dims = vec![
+        Dimension::flat("municipality", &muns.into_iter().collect::<Vec<_>>()),
+        Dimension::flat("quarter", &quarters.into_iter().collect::<Vec<_>>()),
+        Dimension::hierarchy("offence_group", &offence),
+        Dimension::hierarchy("age_band", &age),
+    ];
+    let inner = counts
+        .rows
+        .iter()
+        .map(|r| Cell {
+            key: vec![r.municipality.clone(), r.quarter.clone(), r.offence_group.clone(), r.age_band.clone()],
+            value: r.count.into(),
+            denominator: None,
+        })
+        .collect();
+    Ok(Table::from_inner("politi", dims, inner)?)
+}
+
+fn write_stage<E: std::error::Error + Send + Sync + 'static>(
+    path: &Path,
+    batch: std::result::Result<(std::sync::Arc<arrow::datatypes::Schema>, arrow::record_batch::RecordBatch), E>,
+) -> Result<()> {
+    let (schema, batch) = batch.with_context(|| format!("{}: building Arrow batch", path.display()))?;
+    oppvekst_schema::io::write_parquet(path, schema, &[batch])?;
+    Ok(())
+}
+
+fn summary_row(t: &Protected<ProtectedTable>) -> (String, usize, usize, usize) {
+    let s = t.summary();
+    (t.name().to_owned(), s.cells, s.primary, s.secondary)
+}
+
+/// Runs the whole pipeline on the files in `inbox`.
+pub fn run(cfg: &Config, inbox: &Path, work: &Path, bundle: &Path) -> Result<RunSummary> {
+    let cat = Catalogue::builtin()?;
+    let harmoniser = Harmoniser::builtin()?;
+    let stages = work.join("stages");
+
+    let ing = ingest(cfg, &cat, &harmoniser, inbox, work)?;
+    write_stage(&stages.join("respondents.parquet"), ing.respondents.to_record_batch(&cat.codebook.items))?;
+    let cells = aggregate(&ing.respondents, &cat);
+    write_stage(&stages.join("survey_cells.parquet"), cells.to_record_batch())?;
+    write_stage(&stages.join("police_counts.parquet"), ing.police.to_record_batch())?;
+
+    let survey_rules = cfg.survey_rules();
+    let police_rules = cfg.police_rules();
+    let survey = protect(&survey_table(&cells, &cat), &survey_rules)?;
+    let police = protect(&police_table(&ing.police)?, &police_rules)?;
+
+    let indicators = survey_indicators(&survey, &cat)?;
+    let wave_changes = changes(&indicators, cfg.report.alpha);
+    let series = police_series(&police)?;
+
+    let last_quarter = ing.police.rows.iter().map(|r| r.quarter.as_str()).max().unwrap_or("");
+    let years: BTreeSet<i32> = ing.respondents.survey_year.iter().copied().collect();
+    let period_label = format!(
+        "Ungdata {}–{}, politiets tall til og med {}",
+        years.first().copied().unwrap_or_default(),
+        years.last().copied().unwrap_or_default(),
+        last_quarter.replace('Q', "K")
+    );
+    let municipalities = cfg
+        .municipalities
+        .iter()
+        .enumerate()
+        .map(|(i, m)| MunicipalityStyle {
+            code: m.code.clone(),
+            name: m.name.clone(),
+            colour: PALETTE[i % PALETTE.len()],
+        })
+        .collect();
+    let input = BundleInput {
+        title: cfg.report.title.clone(),
+        period_label,
+        release_date: Some(cfg.report.release_date.clone()).filter(|d| !d.is_empty()),
+        municipalities,
+        catalogue: &cat,
+        survey: &survey,
+        police: &police,
+        survey_rules: &survey_rules,
+        police_rules: &police_rules,
+        indicators: &indicators,
+        changes: &wave_changes,
+        police_series: &series,
+        inputs: ing.inputs,
+        reconciliation: ing.reconciliation.clone(),
+    };
+    let manifest = write_bundle(&input, bundle)?;
+    Ok(RunSummary {
+        bundle: bundle.to_owned(),
+        files: manifest.files.len() + 1,
+        reconciliation: ing.reconciliation,
+        hidden: vec![summary_row(&survey), summary_row(&police)],
+    })
+}
