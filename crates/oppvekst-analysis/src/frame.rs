@@ -45,11 +45,6 @@ pub(crate) fn i32s(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, Analy
     Ok(df.column(name)?.i32()?.iter().collect())
 }
 
-/// Optional i64s of a column.
-pub(crate) fn i64s(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, AnalysisError> {
-    Ok(df.column(name)?.i64()?.iter().collect())
-}
-
 /// A protected table as a DataFrame: one column per dimension (those in `int_dims` as
 /// Int32), then `value_name` (null when hidden), `denominator` when the table has one,
 /// `status` and `rule`. Used for the protected Parquet files of the bundle.
@@ -64,27 +59,40 @@ pub fn protected_frame(
         if int_dims.contains(&name.as_str()) {
             let mut v = Vec::with_capacity(cells.len());
             for c in cells {
-                v.push(c.key()[d].parse::<i32>().map_err(|_| AnalysisError::BadCode {
-                    table: table.name().to_owned(),
-                    dimension: "integer dimension",
-                })?);
+                v.push(
+                    c.key()[d]
+                        .parse::<i32>()
+                        .map_err(|_| AnalysisError::BadCode {
+                            table: table.name().to_owned(),
+                            dimension: "integer dimension",
+                        })?,
+                );
             }
             cols.push(Column::new(name.as_str().into(), v));
         } else {
             cols.push(Column::new(
                 name.as_str().into(),
-                cells.iter().map(|c| c.key()[d].as_str()).collect::<Vec<_>>(),
+                cells
+                    .iter()
+                    .map(|c| c.key()[d].as_str())
+                    .collect::<Vec<_>>(),
             ));
         }
     }
     cols.push(Column::new(
         value_name.into(),
-        cells.iter().map(|c| c.value().map(|v| v as u32)).collect::<Vec<_>>(),
+        cells
+            .iter()
+            .map(|c| c.value().map(|v| v as u32))
+            .collect::<Vec<_>>(),
     ));
     if cells.iter().any(|c| c.denominator().is_some()) {
         cols.push(Column::new(
             "denominator".into(),
-            cells.iter().map(|c| c.denominator().unwrap_or(0) as u32).collect::<Vec<_>>(),
+            cells
+                .iter()
+                .map(|c| c.denominator().unwrap_or(0) as u32)
+                .collect::<Vec<_>>(),
         ));
     }
     cols.push(Column::new(
@@ -93,7 +101,10 @@ pub fn protected_frame(
     ));
     cols.push(Column::new(
         "rule".into(),
-        cells.iter().map(|c| c.status().rule().map(|r| r.code())).collect::<Vec<_>>(),
+        cells
+            .iter()
+            .map(|c| c.status().rule().map(|r| r.code()))
+            .collect::<Vec<_>>(),
     ));
     Ok(DataFrame::new(cells.len(), cols)?)
 }

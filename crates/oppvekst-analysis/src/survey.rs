@@ -6,9 +6,9 @@ use oppvekst_disclosure::{Protected, ProtectedTable};
 use oppvekst_schema::Catalogue;
 use polars::prelude::*;
 
+use crate::AnalysisError;
 use crate::frame::{f64s, i32s, strs, u32s};
 use crate::stats::{two_proportion_test, wilson};
-use crate::AnalysisError;
 
 /// One indicator figure (a published or hidden survey cell).
 #[derive(Debug, Clone, PartialEq)]
@@ -49,15 +49,19 @@ pub struct SurveyAnalysis {
 }
 
 fn dim(t: &ProtectedTable, name: &'static str) -> Result<usize, AnalysisError> {
-    t.dimension_index(name).ok_or(AnalysisError::MissingDimension {
-        table: t.name().to_owned(),
-        dimension: name,
-    })
+    t.dimension_index(name)
+        .ok_or(AnalysisError::MissingDimension {
+            table: t.name().to_owned(),
+            dimension: name,
+        })
 }
 
 /// Percentages and Wilson 95 % intervals for every cell of the protected survey table
 /// (dimensions `indicator`, `municipality`, `survey_year`, `grade`, `gender`).
-pub fn survey_indicators(table: &Protected<ProtectedTable>, cat: &Catalogue) -> Result<SurveyAnalysis, AnalysisError> {
+pub fn survey_indicators(
+    table: &Protected<ProtectedTable>,
+    cat: &Catalogue,
+) -> Result<SurveyAnalysis, AnalysisError> {
     let [di, dm, dy, dg, ds] = [
         dim(table, "indicator")?,
         dim(table, "municipality")?,
@@ -68,21 +72,35 @@ pub fn survey_indicators(table: &Protected<ProtectedTable>, cat: &Catalogue) -> 
     let cells = table.cells();
     let mut year = Vec::with_capacity(cells.len());
     for c in cells {
-        year.push(c.key()[dy].parse::<i32>().map_err(|_| AnalysisError::BadCode {
-            table: table.name().to_owned(),
-            dimension: "survey_year",
-        })?);
+        year.push(
+            c.key()[dy]
+                .parse::<i32>()
+                .map_err(|_| AnalysisError::BadCode {
+                    table: table.name().to_owned(),
+                    dimension: "survey_year",
+                })?,
+        );
     }
     let key = |d: usize| -> Vec<&str> { cells.iter().map(|c| c.key()[d].as_str()).collect() };
     let focus: Vec<&str> = cells
         .iter()
-        .map(|c| cat.indicator(&c.key()[di]).map(|i| i.focus_area.as_str()).unwrap_or("Annet"))
+        .map(|c| {
+            cat.indicator(&c.key()[di])
+                .map(|i| i.focus_area.as_str())
+                .unwrap_or("Annet")
+        })
         .collect();
     let num: Vec<Option<u32>> = cells.iter().map(|c| c.value().map(|v| v as u32)).collect();
-    let den: Vec<u32> = cells.iter().map(|c| c.denominator().unwrap_or(0) as u32).collect();
+    let den: Vec<u32> = cells
+        .iter()
+        .map(|c| c.denominator().unwrap_or(0) as u32)
+        .collect();
     let ci: Vec<Option<(f64, f64)>> = cells
         .iter()
-        .map(|c| c.value().and_then(|x| wilson(x, c.denominator().unwrap_or(0))))
+        .map(|c| {
+            c.value()
+                .and_then(|x| wilson(x, c.denominator().unwrap_or(0)))
+        })
         .collect();
     let status: Vec<&str> = cells.iter().map(|c| c.status().code()).collect();
     let df = DataFrame::new(
@@ -96,8 +114,18 @@ pub fn survey_indicators(table: &Protected<ProtectedTable>, cat: &Catalogue) -> 
             Column::new("gender".into(), key(ds)),
             Column::new("numerator".into(), num),
             Column::new("denominator".into(), den),
-            Column::new("ci_low".into(), ci.iter().map(|c| c.map(|c| c.0 * 100.0)).collect::<Vec<_>>()),
-            Column::new("ci_high".into(), ci.iter().map(|c| c.map(|c| c.1 * 100.0)).collect::<Vec<_>>()),
+            Column::new(
+                "ci_low".into(),
+                ci.iter()
+                    .map(|c| c.map(|c| c.0 * 100.0))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "ci_high".into(),
+                ci.iter()
+                    .map(|c| c.map(|c| c.1 * 100.0))
+                    .collect::<Vec<_>>(),
+            ),
             Column::new("status".into(), status),
         ],
     )?;
@@ -105,8 +133,9 @@ pub fn survey_indicators(table: &Protected<ProtectedTable>, cat: &Catalogue) -> 
     let df = df
         .lazy()
         .with_column(
-            (col("numerator").cast(DataType::Float64) * lit(100.0) / col("denominator").cast(DataType::Float64))
-                .alias("percent"),
+            (col("numerator").cast(DataType::Float64) * lit(100.0)
+                / col("denominator").cast(DataType::Float64))
+            .alias("percent"),
         )
         .select([
             col("indicator"),
@@ -123,7 +152,13 @@ pub fn survey_indicators(table: &Protected<ProtectedTable>, cat: &Catalogue) -> 
             col("status"),
         ])
         .sort(
-            ["indicator", "municipality", "survey_year", "grade", "gender"],
+            [
+                "indicator",
+                "municipality",
+                "survey_year",
+                "grade",
+                "gender",
+            ],
             SortMultipleOptions::default(),
         )
         .collect()?;
@@ -140,8 +175,16 @@ fn rows_of(df: &DataFrame) -> Result<Vec<IndicatorRow>, AnalysisError> {
         strs(df, "gender")?,
         strs(df, "status")?,
     );
-    let (year, num, den) = (i32s(df, "survey_year")?, u32s(df, "numerator")?, u32s(df, "denominator")?);
-    let (pct, lo, hi) = (f64s(df, "percent")?, f64s(df, "ci_low")?, f64s(df, "ci_high")?);
+    let (year, num, den) = (
+        i32s(df, "survey_year")?,
+        u32s(df, "numerator")?,
+        u32s(df, "denominator")?,
+    );
+    let (pct, lo, hi) = (
+        f64s(df, "percent")?,
+        f64s(df, "ci_low")?,
+        f64s(df, "ci_high")?,
+    );
     Ok((0..df.height())
         .map(|i| IndicatorRow {
             indicator: ind[i].clone(),
@@ -200,9 +243,18 @@ pub fn changes(analysis: &SurveyAnalysis, alpha: f64) -> Vec<Change> {
     let mut out = Vec::new();
     for ((ind, mun, grade, gender), mut rows) in series {
         rows.sort_by_key(|r| r.survey_year);
-        let [.., a, b] = rows.as_slice() else { continue };
-        let (Some(x1), Some(x2)) = (a.numerator, b.numerator) else { continue };
-        let Some((z, p)) = two_proportion_test(x1.into(), a.denominator.into(), x2.into(), b.denominator.into()) else {
+        let [.., a, b] = rows.as_slice() else {
+            continue;
+        };
+        let (Some(x1), Some(x2)) = (a.numerator, b.numerator) else {
+            continue;
+        };
+        let Some((z, p)) = two_proportion_test(
+            x1.into(),
+            a.denominator.into(),
+            x2.into(),
+            b.denominator.into(),
+        ) else {
             continue;
         };
         out.push(Change {

@@ -26,7 +26,12 @@ fn opt_pct(v: Option<f64>) -> String {
 }
 
 fn name<'a>(input: &'a BundleInput<'_>, code: &'a str) -> &'a str {
-    input.municipalities.iter().find(|m| m.code == code).map(|m| m.name.as_str()).unwrap_or(code)
+    input
+        .municipalities
+        .iter()
+        .find(|m| m.code == code)
+        .map(|m| m.name.as_str())
+        .unwrap_or(code)
 }
 
 pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), BundleError> {
@@ -37,7 +42,11 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
         .map(|r| {
             vec![
                 r.indicator.clone(),
-                input.catalogue.indicator(&r.indicator).map(|i| i.label.clone()).unwrap_or_default(),
+                input
+                    .catalogue
+                    .indicator(&r.indicator)
+                    .map(|i| i.label.clone())
+                    .unwrap_or_default(),
                 r.focus_area.clone(),
                 r.municipality.clone(),
                 name(input, &r.municipality).to_owned(),
@@ -47,7 +56,9 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
                 opt_pct(r.percent),
                 opt_pct(r.ci_low),
                 opt_pct(r.ci_high),
-                r.numerator.map(|n| n.to_string()).unwrap_or_else(|| ":".into()),
+                r.numerator
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| ":".into()),
                 r.denominator.to_string(),
             ]
         })
@@ -56,8 +67,19 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
         &dir.join("indikatorer.csv"),
         &csv_bytes(
             &[
-                "indikator", "indikatornavn", "fokusområde", "kommunenr", "kommune", "år", "trinn", "kjønn",
-                "andel_prosent", "ki_nedre", "ki_øvre", "antall_ja", "antall_svar",
+                "indikator",
+                "indikatornavn",
+                "fokusområde",
+                "kommunenr",
+                "kommune",
+                "år",
+                "trinn",
+                "kjønn",
+                "andel_prosent",
+                "ki_nedre",
+                "ki_øvre",
+                "antall_ja",
+                "antall_svar",
             ],
             ind_rows,
         ),
@@ -74,15 +96,28 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
                 r.age_band.clone(),
                 quarter_nb(&r.quarter),
                 r.count.map(|n| n.to_string()).unwrap_or_else(|| ":".into()),
-                r.rolling_4q.map(|n| n.to_string()).unwrap_or_else(|| ":".into()),
-                r.change_yoy.map(|n| n.to_string()).unwrap_or_else(|| ":".into()),
+                r.rolling_4q
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| ":".into()),
+                r.change_yoy
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| ":".into()),
             ]
         })
         .collect();
     write_file(
         &dir.join("politi.csv"),
         &csv_bytes(
-            &["kommunenr", "kommune", "lovbruddsgruppe", "aldersgruppe", "kvartal", "antall", "sum_siste_4_kvartaler", "endring_fra_i_fjor"],
+            &[
+                "kommunenr",
+                "kommune",
+                "lovbruddsgruppe",
+                "aldersgruppe",
+                "kvartal",
+                "antall",
+                "sum_siste_4_kvartaler",
+                "endring_fra_i_fjor",
+            ],
             pol_rows,
         ),
     )?;
@@ -107,14 +142,30 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
     write_file(
         &dir.join("endringer.csv"),
         &csv_bytes(
-            &["indikator", "kommune", "trinn", "kjønn", "fra_år", "til_år", "fra_prosent", "til_prosent", "p_verdi", "statistisk_sikker"],
+            &[
+                "indikator",
+                "kommune",
+                "trinn",
+                "kjønn",
+                "fra_år",
+                "til_år",
+                "fra_prosent",
+                "til_prosent",
+                "p_verdi",
+                "statistisk_sikker",
+            ],
             change_rows,
         ),
     )?;
     let mut log = Vec::new();
     for t in [input.survey, input.police] {
         for (key, rule) in t.suppression_log() {
-            log.push(vec![t.name().to_owned(), key.join("|"), rule.code().to_owned(), rule.label_nb().to_owned()]);
+            log.push(vec![
+                t.name().to_owned(),
+                key.join("|"),
+                rule.code().to_owned(),
+                rule.label_nb().to_owned(),
+            ]);
         }
     }
     write_file(

@@ -130,7 +130,9 @@ pub struct Manifest {
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     /// A published cell breaks a primary rule: refuse to write.
-    #[error("table `{table}`: {cells} published cells break the primary suppression rules; nothing was written")]
+    #[error(
+        "table `{table}`: {cells} published cells break the primary suppression rules; nothing was written"
+    )]
     Unprotected {
         /// Table.
         table: String,
@@ -179,7 +181,10 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
 /// Writes the bundle to `out` (replacing an earlier bundle there only once the new one is
 /// complete) and returns its manifest.
 pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, BundleError> {
-    for (table, rules) in [(input.survey, input.survey_rules), (input.police, input.police_rules)] {
+    for (table, rules) in [
+        (input.survey, input.survey_rules),
+        (input.police, input.police_rules),
+    ] {
         let bad = check_primary(table, rules);
         if !bad.is_empty() {
             return Err(BundleError::Unprotected {
@@ -188,7 +193,10 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
             });
         }
     }
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "bundle".into());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into());
     let tmp = out.with_file_name(format!("{name}.partial"));
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
@@ -200,8 +208,14 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
 
     let charts = report::charts(input, &tmp.join("charts"))?;
     csv_out::write_tables(input, &tmp.join("tabeller"))?;
-    write_parquet(&input.indicators.frame, &tmp.join("data/indicators.parquet"))?;
-    write_parquet(&input.police_series.frame, &tmp.join("data/police_series.parquet"))?;
+    write_parquet(
+        &input.indicators.frame,
+        &tmp.join("data/indicators.parquet"),
+    )?;
+    write_parquet(
+        &input.police_series.frame,
+        &tmp.join("data/police_series.parquet"),
+    )?;
     write_parquet(
         &protected_frame(input.survey, &["survey_year"], "numerator")?,
         &tmp.join("data/protected_survey_cells.parquet"),
@@ -228,7 +242,8 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
         reconciliation: input.reconciliation.clone(),
         protection: report::protection_rows(input),
     };
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| BundleError::Template(e.to_string()))?;
+    let json = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| BundleError::Template(e.to_string()))?;
     write_file(&tmp.join("manifest.json"), format!("{json}\n").as_bytes())?;
 
     // Swap into place: the old bundle is removed only after the new one is complete.
@@ -258,7 +273,11 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<ManifestFile>) -> Result
             collect_files(root, &p, out)?;
         } else {
             let bytes = fs::read(&p).map_err(io_err(&p))?;
-            let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push(ManifestFile {
                 path: rel,
                 sha256: sha256_hex(&bytes),

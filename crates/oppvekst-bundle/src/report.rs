@@ -24,17 +24,9 @@ pub fn format_percent(p: f64) -> String {
     format!("{p:.1}").replace('.', ",")
 }
 
-/// Whole number with a non-breaking space as the thousands separator.
+/// Whole number with a non-breaking space as the thousands separator (same as the charts).
 pub(crate) fn format_int(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push('\u{a0}');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("−{out}") } else { out }
+    oppvekst_charts::format_nb(n as f64)
 }
 
 /// Display form of a quarter code (`2025Q4` → `2025K4`, SSB's convention).
@@ -66,13 +58,35 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
     let groups = std::iter::once(OFFENCE_TOTAL).chain(OFFENCE_GROUPS.iter().map(|g| g.0));
     for group in groups {
         let label = offence_label(group);
-        let chart = police_trend(&input.police_series.rows, group, label, POLICE_AGE, &input.municipalities);
+        let chart = police_trend(
+            &input.police_series.rows,
+            group,
+            label,
+            POLICE_AGE,
+            &input.municipalities,
+        );
         render(&chart, dir)?;
-        police.push((chart.id, group.to_owned(), POLICE_AGE.0.to_owned(), format!("{label}, alle aldre")));
+        police.push((
+            chart.id,
+            group.to_owned(),
+            POLICE_AGE.0.to_owned(),
+            format!("{label}, alle aldre"),
+        ));
     }
-    let chart = police_trend(&input.police_series.rows, OFFENCE_TOTAL, "alle lovbrudd", TARGET_AGE, &input.municipalities);
+    let chart = police_trend(
+        &input.police_series.rows,
+        OFFENCE_TOTAL,
+        "alle lovbrudd",
+        TARGET_AGE,
+        &input.municipalities,
+    );
     render(&chart, dir)?;
-    police.push((chart.id, OFFENCE_TOTAL.to_owned(), TARGET_AGE.0.to_owned(), "Alle lovbrudd, mistenkte 10–25 år".into()));
+    police.push((
+        chart.id,
+        OFFENCE_TOTAL.to_owned(),
+        TARGET_AGE.0.to_owned(),
+        "Alle lovbrudd, mistenkte 10–25 år".into(),
+    ));
     Ok(ChartIds { survey, police })
 }
 
@@ -162,17 +176,42 @@ fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
     let mut sig: Vec<_> = input
         .changes
         .iter()
-        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && (c.grade == "ungdomstrinn" || c.grade == "videregaende"))
-        .filter(|c| input.municipalities.iter().any(|m| m.code == c.municipality))
+        .filter(|c| {
+            c.significant
+                && c.gender == MAIN_GENDER.0
+                && (c.grade == "ungdomstrinn" || c.grade == "videregaende")
+        })
+        .filter(|c| {
+            input
+                .municipalities
+                .iter()
+                .any(|m| m.code == c.municipality)
+        })
         .collect();
-    sig.sort_by(|a, b| b.z.abs().total_cmp(&a.z.abs()).then_with(|| a.indicator.cmp(&b.indicator)));
+    sig.sort_by(|a, b| {
+        b.z.abs()
+            .total_cmp(&a.z.abs())
+            .then_with(|| a.indicator.cmp(&b.indicator))
+    });
     let mut out: Vec<String> = sig
         .iter()
         .take(10)
         .map(|c| {
-            let label = input.catalogue.indicator(&c.indicator).map(|i| i.label.as_str()).unwrap_or(&c.indicator);
-            let verb = if c.to_percent > c.from_percent { "økte" } else { "sank" };
-            let level = if c.grade == "ungdomstrinn" { "på ungdomstrinnet" } else { "i videregående" };
+            let label = input
+                .catalogue
+                .indicator(&c.indicator)
+                .map(|i| i.label.as_str())
+                .unwrap_or(&c.indicator);
+            let verb = if c.to_percent > c.from_percent {
+                "økte"
+            } else {
+                "sank"
+            };
+            let level = if c.grade == "ungdomstrinn" {
+                "på ungdomstrinnet"
+            } else {
+                "i videregående"
+            };
             format!(
                 "Andelen «{}» {verb} fra {} % til {} % {level} i {} fra {} til {}.",
                 label.to_lowercase(),
@@ -203,7 +242,11 @@ fn police_sentences(input: &BundleInput<'_>) -> Vec<String> {
             .police_series
             .rows
             .iter()
-            .filter(|r| r.municipality == m.code && r.offence_group == OFFENCE_TOTAL && r.age_band == POLICE_AGE.0)
+            .filter(|r| {
+                r.municipality == m.code
+                    && r.offence_group == OFFENCE_TOTAL
+                    && r.age_band == POLICE_AGE.0
+            })
             .collect();
         let Some(last) = series.last() else { continue };
         let earlier = series.len().checked_sub(5).map(|i| series[i]);
@@ -235,8 +278,12 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
         "Svarene i Ungdata og politiets tall er taushetsbelagte. Før noe publiseres, skjules tall som kan si noe om enkeltpersoner. \
          En andel fra Ungdata vises ikke når {} eller færre har svart ja{}{}.",
         s.max_small_count,
-        s.max_small_complement.map(|t| format!(", når {t} eller færre har svart nei")).unwrap_or_default(),
-        s.max_small_denominator.map(|n| format!(", eller når gruppen har {n} eller færre svar")).unwrap_or_default(),
+        s.max_small_complement
+            .map(|t| format!(", når {t} eller færre har svart nei"))
+            .unwrap_or_default(),
+        s.max_small_denominator
+            .map(|n| format!(", eller når gruppen har {n} eller færre svar"))
+            .unwrap_or_default(),
     )];
     if let Some(g) = &s.gender {
         v.push(format!(
@@ -247,7 +294,11 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
     v.push(format!(
         "Politiets tall vises bare når de er større enn {}{}.",
         p.max_small_count,
-        if p.protect_zeros { "; også nuller skjules" } else { "" }
+        if p.protect_zeros {
+            "; også nuller skjules"
+        } else {
+            ""
+        }
     ));
     v.push(
         "I tillegg skjules andre tall (sekundær skjuling) slik at et skjult tall ikke kan regnes ut fra summer, for eksempel \
@@ -286,7 +337,9 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
     for ind in &input.catalogue.indicators {
         let sel: Vec<_> = rows
             .iter()
-            .filter(|r| r.indicator == ind.id && r.grade == MAIN_GRADE.0 && r.gender == MAIN_GENDER.0)
+            .filter(|r| {
+                r.indicator == ind.id && r.grade == MAIN_GRADE.0 && r.gender == MAIN_GENDER.0
+            })
             .collect();
         let mut years: Vec<i32> = sel.iter().map(|r| r.survey_year).collect();
         years.sort_unstable();
@@ -301,7 +354,13 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
                     cells: input
                         .municipalities
                         .iter()
-                        .map(|m| cell_text(sel.iter().find(|r| r.survey_year == *y && r.municipality == m.code).copied()))
+                        .map(|m| {
+                            cell_text(
+                                sel.iter()
+                                    .find(|r| r.survey_year == *y && r.municipality == m.code)
+                                    .copied(),
+                            )
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -339,9 +398,17 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
                         cells: input
                             .municipalities
                             .iter()
-                            .map(|m| match sel.iter().find(|r| r.quarter == *q && r.municipality == m.code) {
-                                None => ".".into(),
-                                Some(r) => r.count.map(|c| format_int(c.into())).unwrap_or_else(|| ":".into()),
+                            .map(|m| {
+                                match sel
+                                    .iter()
+                                    .find(|r| r.quarter == *q && r.municipality == m.code)
+                                {
+                                    None => ".".into(),
+                                    Some(r) => r
+                                        .count
+                                        .map(|c| format_int(c.into()))
+                                        .unwrap_or_else(|| ":".into()),
+                                }
                             })
                             .collect(),
                     })
@@ -349,11 +416,17 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
             }
         })
         .collect();
-    let names: Vec<&str> = input.municipalities.iter().map(|m| m.name.as_str()).collect();
+    let names: Vec<&str> = input
+        .municipalities
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
     let mut env = minijinja::Environment::new();
     env.add_template("index.html", INDEX)
         .map_err(|e| BundleError::Template(e.to_string()))?;
-    let tmpl = env.get_template("index.html").map_err(|e| BundleError::Template(e.to_string()))?;
+    let tmpl = env
+        .get_template("index.html")
+        .map_err(|e| BundleError::Template(e.to_string()))?;
     let page = Page {
         title: &input.title,
         period_label: &input.period_label,
@@ -369,5 +442,5 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
         reconciliation: &input.reconciliation,
     };
     tmpl.render(minijinja::value::Serde(&page))
-    .map_err(|e| BundleError::Template(e.to_string()))
+        .map_err(|e| BundleError::Template(e.to_string()))
 }

@@ -54,7 +54,9 @@ pub fn survey_trend(
                 .iter()
                 .enumerate()
                 .filter_map(|(xi, y)| {
-                    let r = sel.iter().find(|r| r.municipality == m.code && r.survey_year == *y)?;
+                    let r = sel
+                        .iter()
+                        .find(|r| r.municipality == m.code && r.survey_year == *y)?;
                     Some(Point {
                         x: xi,
                         y: r.percent,
@@ -62,7 +64,10 @@ pub fn survey_trend(
                     })
                 })
                 .collect();
-            if let Some(r) = sel.iter().find(|r| Some(r.survey_year) == latest && r.municipality == m.code) {
+            if let Some(r) = sel
+                .iter()
+                .find(|r| Some(r.survey_year) == latest && r.municipality == m.code)
+            {
                 n_note.push(format!("{} {}", m.name, format_nb(r.denominator.into())));
             }
             Series {
@@ -76,7 +81,10 @@ pub fn survey_trend(
     LineChart {
         id: format!("{indicator}_{}_{}", grade.0, gender.0),
         title: label.to_owned(),
-        subtitle: format!("{}, {}. Prosent med 95 % konfidensintervall", grade.1, gender.1),
+        subtitle: format!(
+            "{}, {}. Prosent med 95 % konfidensintervall",
+            grade.1, gender.1
+        ),
         y_label: "Prosent".into(),
         x_labels: years.iter().map(|y| y.to_string()).collect(),
         series,
@@ -111,7 +119,7 @@ pub fn police_trend(
     for m in municipalities {
         let mine: Vec<&&PoliceRow> = sel.iter().filter(|r| r.municipality == m.code).collect();
         series.push(Series {
-            name: format!("{}, per kvartal", m.name),
+            name: format!("{}, kvartal", m.name),
             colour: m.colour,
             points: mine
                 .iter()
@@ -124,7 +132,7 @@ pub fn police_trend(
             thick: false,
         });
         series.push(Series {
-            name: format!("{}, snitt siste 4 kvartaler", m.name),
+            name: format!("{}, snitt 4 kv.", m.name),
             colour: m.colour,
             points: mine
                 .iter()
@@ -138,21 +146,42 @@ pub fn police_trend(
                 .collect(),
             thick: true,
         });
-        if let Some(last) = mine.iter().rev().find_map(|r| r.rolling_4q.map(|v| (r.quarter.as_str(), v))) {
-            totals.push(format!("{} {} (siste 4 kv. til {})", m.name, format_nb(last.1.into()), last.0));
+        if let Some(last) = mine
+            .iter()
+            .rev()
+            .find_map(|r| r.rolling_4q.map(|v| (r.quarter.as_str(), v)))
+        {
+            totals.push(format!(
+                "{} {} (siste fire kvartaler til {})",
+                m.name,
+                format_nb(last.1.into()),
+                last.0.replace('Q', "K")
+            ));
         }
     }
     LineChart {
         id: format!("politi_{group}_{}", age.0),
         title: format!("Anmeldte lovbrudd: {group_label}"),
-        subtitle: format!("{}. Antall per kvartal og glidende snitt for fire kvartaler", age.1),
+        subtitle: format!(
+            "{}. Antall per kvartal og glidende snitt for fire kvartaler",
+            age.1
+        ),
         y_label: "Antall lovbrudd".into(),
         x_labels: quarters
             .iter()
-            .map(|q| if q.ends_with("Q1") { q[..4].to_owned() } else { String::new() })
+            .map(|q| {
+                if q.ends_with("Q1") {
+                    q[..4].to_owned()
+                } else {
+                    String::new()
+                }
+            })
             .collect(),
         series,
-        source: format!("Kilde: Politiets lokale uttrekk (demodata). n: {}", totals.join(", ")),
+        source: format!(
+            "Kilde: Politiets lokale uttrekk (demodata). Antall: {}",
+            totals.join(", ")
+        ),
         y_max: None,
     }
 }

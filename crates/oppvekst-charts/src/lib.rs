@@ -14,7 +14,7 @@ mod build;
 mod render;
 
 pub use build::{MunicipalityStyle, PALETTE, police_trend, survey_trend};
-pub use render::{ChartError, render};
+pub use render::{ChartError, format_nb, render};
 
 /// One point of a series: value and interval in percent or counts; None = hidden.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +64,8 @@ pub struct LineChart {
 impl LineChart {
     /// True when any point is hidden.
     pub fn has_hidden(&self) -> bool {
-        self.series.iter().any(|s| s.points.iter().any(|p| p.y.is_none()))
+        self.series
+            .iter()
+            .any(|s| s.points.iter().any(|p| p.y.is_none()))
     }
 }

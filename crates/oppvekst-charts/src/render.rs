@@ -70,8 +70,16 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
     let (w, h) = root.dim_in_pixel();
     let dark = RGBColor(33, 33, 33);
     let grey = RGBColor(90, 90, 90);
-    root.draw(&Text::new(chart.title.clone(), (40, 28), (FONT, 40, FontStyle::Bold).into_font().color(&dark)))?;
-    root.draw(&Text::new(chart.subtitle.clone(), (40, 80), (FONT, 24).into_font().color(&grey)))?;
+    root.draw(&Text::new(
+        chart.title.clone(),
+        (40, 28),
+        (FONT, 40, FontStyle::Bold).into_font().color(&dark),
+    ))?;
+    root.draw(&Text::new(
+        chart.subtitle.clone(),
+        (40, 80),
+        (FONT, 24).into_font().color(&grey),
+    ))?;
     let (_, rest) = root.split_vertically(120);
     let (plot, bottom) = rest.split_vertically(h as i32 - 120 - 110);
 
@@ -133,16 +141,32 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         for seg in segments.into_iter().filter(|s| !s.is_empty()) {
             cc.draw_series(LineSeries::new(seg.clone(), colour.stroke_width(width)))?;
             let r = if s.thick { 7 } else { 4 };
-            cc.draw_series(seg.into_iter().map(|pt| Circle::new(pt, r, colour.filled())))?;
+            cc.draw_series(
+                seg.into_iter()
+                    .map(|pt| Circle::new(pt, r, colour.filled())),
+            )?;
         }
         cc.draw_series(s.points.iter().filter_map(|p| {
-            let (Some(y), Some((lo, hi))) = (p.y, p.ci) else { return None };
-            Some(ErrorBar::new_vertical(SegmentValue::CenterOf(p.x as i32), lo, y, hi, colour.stroke_width(2), 14))
+            let (Some(y), Some((lo, hi))) = (p.y, p.ci) else {
+                return None;
+            };
+            Some(ErrorBar::new_vertical(
+                SegmentValue::CenterOf(p.x as i32),
+                lo,
+                y,
+                hi,
+                colour.stroke_width(2),
+                14,
+            ))
         }))?;
         let offset = si as i32 * 14 - 7;
         cc.draw_series(s.points.iter().filter(|p| p.y.is_none()).map(|p| {
             EmptyElement::at((SegmentValue::CenterOf(p.x as i32), marker_y))
-                + Text::new(":", (offset, -22), (FONT, 40, FontStyle::Bold).into_font().color(&colour))
+                + Text::new(
+                    ":",
+                    (offset, -22),
+                    (FONT, 40, FontStyle::Bold).into_font().color(&colour),
+                )
         }))?;
     }
 
@@ -151,8 +175,15 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
     let y = 22;
     for s in &chart.series {
         let colour = rgb(s.colour);
-        bottom.draw(&PathElement::new(vec![(x, y), (x + 44, y)], colour.stroke_width(if s.thick { 5 } else { 2 })))?;
-        bottom.draw(&Circle::new((x + 22, y), if s.thick { 7 } else { 4 }, colour.filled()))?;
+        bottom.draw(&PathElement::new(
+            vec![(x, y), (x + 44, y)],
+            colour.stroke_width(if s.thick { 5 } else { 2 }),
+        ))?;
+        bottom.draw(&Circle::new(
+            (x + 22, y),
+            if s.thick { 7 } else { 4 },
+            colour.filled(),
+        ))?;
         let style = (FONT, 24).into_font().color(&dark);
         bottom.draw(&Text::new(s.name.clone(), (x + 56, y - 12), style.clone()))?;
         let width = bottom.estimate_text_size(&s.name, &style)?.0 as i32;
@@ -160,10 +191,22 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
     }
     if chart.has_hidden() {
         let style = (FONT, 24).into_font().color(&dark);
-        bottom.draw(&Text::new(":", (x, y - 16), (FONT, 32, FontStyle::Bold).into_font().color(&dark)))?;
-        bottom.draw(&Text::new("= skjult av hensyn til taushetsplikt", (x + 18, y - 12), style))?;
+        bottom.draw(&Text::new(
+            ":",
+            (x, y - 16),
+            (FONT, 32, FontStyle::Bold).into_font().color(&dark),
+        ))?;
+        bottom.draw(&Text::new(
+            "= skjult av hensyn til taushetsplikt",
+            (x + 18, y - 12),
+            style,
+        ))?;
     }
-    bottom.draw(&Text::new(chart.source.clone(), (40, 66), (FONT, 20).into_font().color(&grey)))?;
+    bottom.draw(&Text::new(
+        chart.source.clone(),
+        (40, 66),
+        (FONT, 20).into_font().color(&grey),
+    ))?;
     let _ = w;
     Ok(())
 }
@@ -175,7 +218,7 @@ fn nice_max(v: f64) -> f64 {
     }
     let target = v * 1.12;
     let mag = 10f64.powf(target.log10().floor());
-    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+    for step in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
         if step * mag >= target {
             return step * mag;
         }
@@ -190,7 +233,7 @@ pub fn format_nb(v: f64) -> String {
         let s = n.abs().to_string();
         let mut out = String::new();
         for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push('\u{a0}');
             }
             out.push(ch);
@@ -209,6 +252,7 @@ mod tests {
     fn axis_helpers() {
         assert_eq!(nice_max(17.3), 20.0);
         assert_eq!(nice_max(44.0), 50.0);
+        assert_eq!(nice_max(55.0), 80.0);
         assert_eq!(format_nb(1234.0), "1\u{a0}234");
         assert_eq!(format_nb(12.5), "12,5");
     }

@@ -179,7 +179,9 @@ impl Default for Paths {
 
 impl Default for Input {
     fn default() -> Self {
-        Input { encoding: "auto".into() }
+        Input {
+            encoding: "auto".into(),
+        }
     }
 }
 
@@ -256,7 +258,8 @@ impl Config {
                 .unwrap_or_default();
             anyhow::anyhow!("{name}{line}: {}", e.message())
         })?;
-        cfg.validate().with_context(|| format!("{name}: invalid configuration"))?;
+        cfg.validate()
+            .with_context(|| format!("{name}: invalid configuration"))?;
         Ok(cfg)
     }
 
@@ -265,7 +268,8 @@ impl Config {
         match path {
             None => Ok(Config::default()),
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read config", p.display()))?;
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("{}: cannot read config", p.display()))?;
                 Config::parse(&p.display().to_string(), &text)
             }
         }
@@ -287,7 +291,8 @@ impl Config {
             bail!("report.alpha must be between 0 and 0.5");
         }
         let d = &self.report.release_date;
-        if !d.is_empty() && !(d.len() == 10 && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-') {
+        let well_formed = d.len() == 10 && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-';
+        if !(d.is_empty() || well_formed) {
             bail!("report.release_date must be YYYY-MM-DD or empty");
         }
         Ok(())
@@ -337,7 +342,10 @@ mod tests {
 
     #[test]
     fn default_file_is_the_default_config() {
-        assert_eq!(Config::parse("oppvekst.toml", DEFAULT_TOML).unwrap(), Config::default());
+        assert_eq!(
+            Config::parse("oppvekst.toml", DEFAULT_TOML).unwrap(),
+            Config::default()
+        );
         assert_eq!(Config::default().survey_rules(), Rules::survey_default());
         assert_eq!(Config::default().police_rules(), Rules::police_default());
     }
@@ -346,12 +354,20 @@ mod tests {
     fn unknown_and_wrong_keys_are_clear_errors() {
         let e = Config::parse("c.toml", "[survey.suppression]\nmax_smal_count = 3\n").unwrap_err();
         let msg = format!("{e:#}");
-        assert!(msg.starts_with("c.toml (line 2): unknown field `max_smal_count`"), "{msg}");
-        let e = Config::parse("c.toml", "[police.suppression]\nmax_small_count = \"four\"\n").unwrap_err();
+        assert!(
+            msg.starts_with("c.toml (line 2): unknown field `max_smal_count`"),
+            "{msg}"
+        );
+        let e = Config::parse(
+            "c.toml",
+            "[police.suppression]\nmax_small_count = \"four\"\n",
+        )
+        .unwrap_err();
         assert!(format!("{e:#}").contains("line 2"), "{e:#}");
         let e = Config::parse("c.toml", "[input]\nencoding = \"ebcdic\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("input.encoding"), "{e:#}");
-        let e = Config::parse("c.toml", "[[municipality]]\ncode = \"31\"\nname = \"X\"\n").unwrap_err();
+        let e =
+            Config::parse("c.toml", "[[municipality]]\ncode = \"31\"\nname = \"X\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("four digits"), "{e:#}");
     }
 }

@@ -15,7 +15,9 @@ use oppvekst_charts::{MunicipalityStyle, PALETTE};
 use oppvekst_disclosure::{Cell, Dimension, Protected, ProtectedTable, Table, protect};
 use oppvekst_ingest_police::{PoliceCounts, read_extract};
 use oppvekst_ingest_survey::{GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv};
-use oppvekst_schema::codes::{AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, OFFENCE_GROUPS, OFFENCE_TOTAL};
+use oppvekst_schema::codes::{
+    AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, OFFENCE_GROUPS, OFFENCE_TOTAL,
+};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::config::Config;
@@ -40,9 +42,17 @@ impl fmt::Display for RunSummary {
         }
         writeln!(f, "disclosure control:")?;
         for (name, cells, primary, secondary) in &self.hidden {
-            writeln!(f, "  {name:<14} {cells:>6} cells, {primary:>5} hidden by primary rules, {secondary:>5} secondary")?;
+            writeln!(
+                f,
+                "  {name:<14} {cells:>6} cells, {primary:>5} hidden by primary rules, {secondary:>5} secondary"
+            )?;
         }
-        write!(f, "bundle: {} ({} files, see manifest.json)", self.bundle.display(), self.files)
+        write!(
+            f,
+            "bundle: {} ({} files, see manifest.json)",
+            self.bundle.display(),
+            self.files
+        )
     }
 }
 
@@ -69,14 +79,22 @@ fn progress(n: usize, what: &str) -> ProgressBar {
 }
 
 fn rel(inbox: &Path, p: &Path) -> String {
-    p.strip_prefix(inbox).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    p.strip_prefix(inbox)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 fn quarantine_csv(rows: &[(String, u64, Option<String>, String)]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let _ = w.write_record(["file", "row", "column", "reason"]);
     for (file, row, col, reason) in rows {
-        let _ = w.write_record([file.as_str(), &row.to_string(), col.as_deref().unwrap_or(""), reason.as_str()]);
+        let _ = w.write_record([
+            file.as_str(),
+            &row.to_string(),
+            col.as_deref().unwrap_or(""),
+            reason.as_str(),
+        ]);
     }
     w.into_inner().unwrap_or_default()
 }
@@ -88,11 +106,20 @@ struct Ingested {
     reconciliation: Vec<Reconciliation>,
 }
 
-fn ingest(cfg: &Config, cat: &Catalogue, harmoniser: &Harmoniser, inbox: &Path, work: &Path) -> Result<Ingested> {
+fn ingest(
+    cfg: &Config,
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    inbox: &Path,
+    work: &Path,
+) -> Result<Ingested> {
     let survey_files = list_csv(&inbox.join("survey"))?;
     let police_files = list_csv(&inbox.join("police"))?;
     if survey_files.is_empty() && police_files.is_empty() {
-        bail!("{}: no input files (expected survey/*.csv and police/*.csv)", inbox.display());
+        bail!(
+            "{}: no input files (expected survey/*.csv and police/*.csv)",
+            inbox.display()
+        );
     }
     let encoding = cfg.encoding()?;
     let mut inputs = Vec::new();
@@ -123,7 +150,11 @@ fn ingest(cfg: &Config, cat: &Catalogue, harmoniser: &Harmoniser, inbox: &Path, 
         pb.suspend(|| {
             println!(
                 "  {:<44} {:<12} {:>6} read {:>6} accepted {:>3} quarantined",
-                name, report.encoding, report.rows_read, report.rows_accepted, report.rows_quarantined
+                name,
+                report.encoding,
+                report.rows_read,
+                report.rows_accepted,
+                report.rows_quarantined
             )
         });
         unknown.extend(report.unknown_columns.iter().cloned());
@@ -141,7 +172,10 @@ fn ingest(cfg: &Config, cat: &Catalogue, harmoniser: &Harmoniser, inbox: &Path, 
             unknown.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
-    oppvekst_schema::io::write_atomic(&work.join("quarantine/survey.csv"), &quarantine_csv(&quarantine))?;
+    oppvekst_schema::io::write_atomic(
+        &work.join("quarantine/survey.csv"),
+        &quarantine_csv(&quarantine),
+    )?;
     let mut reconciliation = vec![recon];
 
     // Police extracts.
@@ -170,11 +204,20 @@ fn ingest(cfg: &Config, cat: &Catalogue, harmoniser: &Harmoniser, inbox: &Path, 
         police.extend(c);
     }
     pb.finish_and_clear();
-    oppvekst_schema::io::write_atomic(&work.join("quarantine/police.csv"), &quarantine_csv(&quarantine))?;
+    oppvekst_schema::io::write_atomic(
+        &work.join("quarantine/police.csv"),
+        &quarantine_csv(&quarantine),
+    )?;
     reconciliation.push(recon);
     for r in &reconciliation {
         if r.read != r.accepted + r.quarantined {
-            bail!("{}: rows read ({}) ≠ accepted ({}) + quarantined ({})", r.source, r.read, r.accepted, r.quarantined);
+            bail!(
+                "{}: rows read ({}) ≠ accepted ({}) + quarantined ({})",
+                r.source,
+                r.read,
+                r.accepted,
+                r.quarantined
+            );
         }
     }
     Ok(Ingested {
@@ -187,13 +230,30 @@ fn ingest(cfg: &Config, cat: &Catalogue, harmoniser: &Harmoniser, inbox: &Path, 
 
 /// The survey cells as a disclosure table (indicator × municipality × year × grade × gender).
 fn survey_table(cells: &SurveyCells, cat: &Catalogue) -> Table {
-    let muns: BTreeSet<&str> = cells.cells.iter().map(|c| c.municipality.as_str()).collect();
-    let years: BTreeSet<String> = cells.cells.iter().map(|c| c.survey_year.to_string()).collect();
+    let muns: BTreeSet<&str> = cells
+        .cells
+        .iter()
+        .map(|c| c.municipality.as_str())
+        .collect();
+    let years: BTreeSet<String> = cells
+        .cells
+        .iter()
+        .map(|c| c.survey_year.to_string())
+        .collect();
     let ids: Vec<&str> = cat.indicators.iter().map(|i| i.id.as_str()).collect();
     let grade_edges: Vec<(&str, &str)> = GRADES
         .iter()
         .filter(|g| !matches!(**g, "ungdomstrinn" | "videregaende"))
-        .map(|g| (*g, if g.starts_with("VG") { "videregaende" } else { "ungdomstrinn" }))
+        .map(|g| {
+            (
+                *g,
+                if g.starts_with("VG") {
+                    "videregaende"
+                } else {
+                    "ungdomstrinn"
+                },
+            )
+        })
         .collect();
     Table {
         name: "ungdata".into(),
@@ -225,9 +285,16 @@ fn survey_table(cells: &SurveyCells, cat: &Catalogue) -> Table {
 /// The police counts as a disclosure table with every total (offence groups ⊂ alle;
 /// age bands ⊂ 10–25 ⊂ alle, andre ⊂ alle).
 fn police_table(counts: &PoliceCounts) -> Result<Table> {
-    let muns: BTreeSet<&str> = counts.rows.iter().map(|c| c.municipality.as_str()).collect();
+    let muns: BTreeSet<&str> = counts
+        .rows
+        .iter()
+        .map(|c| c.municipality.as_str())
+        .collect();
     let quarters: BTreeSet<&str> = counts.rows.iter().map(|c| c.quarter.as_str()).collect();
-    let offence: Vec<(&str, &str)> = OFFENCE_GROUPS.iter().map(|g| (g.0, OFFENCE_TOTAL)).collect();
+    let offence: Vec<(&str, &str)> = OFFENCE_GROUPS
+        .iter()
+        .map(|g| (g.0, OFFENCE_TOTAL))
+        .collect();
     let mut age: Vec<(&str, &str)> = AGE_BANDS.iter().map(|b| (*b, AGE_TARGET)).collect();
     age.push((AGE_TARGET, AGE_ALL));
     age.push((AGE_OTHER, AGE_ALL));
@@ -241,7 +308,12 @@ fn police_table(counts: &PoliceCounts) -> Result<Table> {
         .rows
         .iter()
         .map(|r| Cell {
-            key: vec![r.municipality.clone(), r.quarter.clone(), r.offence_group.clone(), r.age_band.clone()],
+            key: vec![
+                r.municipality.clone(),
+                r.quarter.clone(),
+                r.offence_group.clone(),
+                r.age_band.clone(),
+            ],
             value: r.count.into(),
             denominator: None,
         })
@@ -251,9 +323,16 @@ fn police_table(counts: &PoliceCounts) -> Result<Table> {
 
 fn write_stage<E: std::error::Error + Send + Sync + 'static>(
     path: &Path,
-    batch: std::result::Result<(std::sync::Arc<arrow::datatypes::Schema>, arrow::record_batch::RecordBatch), E>,
+    batch: std::result::Result<
+        (
+            std::sync::Arc<arrow::datatypes::Schema>,
+            arrow::record_batch::RecordBatch,
+        ),
+        E,
+    >,
 ) -> Result<()> {
-    let (schema, batch) = batch.with_context(|| format!("{}: building Arrow batch", path.display()))?;
+    let (schema, batch) =
+        batch.with_context(|| format!("{}: building Arrow batch", path.display()))?;
     oppvekst_schema::io::write_parquet(path, schema, &[batch])?;
     Ok(())
 }
@@ -270,10 +349,19 @@ pub fn run(cfg: &Config, inbox: &Path, work: &Path, bundle: &Path) -> Result<Run
     let stages = work.join("stages");
 
     let ing = ingest(cfg, &cat, &harmoniser, inbox, work)?;
-    write_stage(&stages.join("respondents.parquet"), ing.respondents.to_record_batch(&cat.codebook.items))?;
+    write_stage(
+        &stages.join("respondents.parquet"),
+        ing.respondents.to_record_batch(&cat.codebook.items),
+    )?;
     let cells = aggregate(&ing.respondents, &cat);
-    write_stage(&stages.join("survey_cells.parquet"), cells.to_record_batch())?;
-    write_stage(&stages.join("police_counts.parquet"), ing.police.to_record_batch())?;
+    write_stage(
+        &stages.join("survey_cells.parquet"),
+        cells.to_record_batch(),
+    )?;
+    write_stage(
+        &stages.join("police_counts.parquet"),
+        ing.police.to_record_batch(),
+    )?;
 
     let survey_rules = cfg.survey_rules();
     let police_rules = cfg.police_rules();
@@ -284,7 +372,13 @@ pub fn run(cfg: &Config, inbox: &Path, work: &Path, bundle: &Path) -> Result<Run
     let wave_changes = changes(&indicators, cfg.report.alpha);
     let series = police_series(&police)?;
 
-    let last_quarter = ing.police.rows.iter().map(|r| r.quarter.as_str()).max().unwrap_or("");
+    let last_quarter = ing
+        .police
+        .rows
+        .iter()
+        .map(|r| r.quarter.as_str())
+        .max()
+        .unwrap_or("");
     let years: BTreeSet<i32> = ing.respondents.survey_year.iter().copied().collect();
     let period_label = format!(
         "Ungdata {}–{}, politiets tall til og med {}",

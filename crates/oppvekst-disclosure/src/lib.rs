@@ -249,8 +249,11 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
             .dimensions
             .iter()
             .map(|d| {
-                let codes: std::collections::BTreeSet<&str> =
-                    table.cells.iter().filter_map(|c| table.dimension_index(d).map(|i| c.key[i].as_str())).collect();
+                let codes: std::collections::BTreeSet<&str> = table
+                    .cells
+                    .iter()
+                    .filter_map(|c| table.dimension_index(d).map(|i| c.key[i].as_str()))
+                    .collect();
                 Dimension::flat(d, &codes.into_iter().collect::<Vec<_>>())
             })
             .collect(),
@@ -269,7 +272,12 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
         table
             .dimension_index(dim)
             .map(|i| {
-                let mut v: Vec<String> = table.cells.iter().map(|c| c.key[i].clone()).filter(|c| c != total).collect();
+                let mut v: Vec<String> = table
+                    .cells
+                    .iter()
+                    .map(|c| c.key[i].clone())
+                    .filter(|c| c != total)
+                    .collect();
                 v.sort();
                 v.dedup();
                 v

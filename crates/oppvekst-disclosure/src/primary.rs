@@ -130,10 +130,12 @@ fn gender_rule(table: &Table, g: &GenderRule, genders: &[String], status: &mut [
                 .map(|&i| table.cells[i].denominator.unwrap_or(table.cells[i].value))
         };
         let Some(total) = n(&g.total) else { continue };
-        let too_small = total < g.min_group || parts.iter().any(|p| n(p).is_some_and(|v| v < g.min_each));
+        let too_small =
+            total < g.min_group || parts.iter().any(|p| n(p).is_some_and(|v| v < g.min_each));
         if too_small {
             for &i in members {
-                if parts.contains(&table.cells[i].key[d].as_str()) && status[i] == Status::Published {
+                if parts.contains(&table.cells[i].key[d].as_str()) && status[i] == Status::Published
+                {
                     status[i] = Status::Hidden(Rule::GenderSplit);
                 }
             }

@@ -20,12 +20,10 @@ pub(crate) fn apply(table: &Table, relations: &[Relation], status: &mut [Status]
             if n_hidden != 1 {
                 continue;
             }
-            let choice = members
-                .filter(|&i| !hidden(&status[i]))
-                .min_by_key(|&i| {
-                    let v = table.cells[i].value;
-                    (i == r.total, v == 0, v, i)
-                });
+            let choice = members.filter(|&i| !hidden(&status[i])).min_by_key(|&i| {
+                let v = table.cells[i].value;
+                (i == r.total, v == 0, v, i)
+            });
             if let Some(i) = choice {
                 status[i] = Status::Hidden(Rule::Secondary);
                 changed = true;

@@ -38,7 +38,10 @@ impl Dimension {
         Dimension {
             name: name.to_owned(),
             codes,
-            parent: edges.iter().map(|(c, p)| ((*c).to_owned(), (*p).to_owned())).collect(),
+            parent: edges
+                .iter()
+                .map(|(c, p)| ((*c).to_owned(), (*p).to_owned()))
+                .collect(),
         }
     }
 
@@ -87,7 +90,11 @@ impl Table {
     /// Builds a table from its inner (leaf) cells, adding every total the hierarchies imply:
     /// each combination of a leaf's codes and their ancestors gets the leaf's value.
     /// Leaf keys must be unique; cells come out sorted by key.
-    pub fn from_inner(name: &str, dimensions: Vec<Dimension>, inner: Vec<Cell>) -> Result<Table, DisclosureError> {
+    pub fn from_inner(
+        name: &str,
+        dimensions: Vec<Dimension>,
+        inner: Vec<Cell>,
+    ) -> Result<Table, DisclosureError> {
         let mut sums: BTreeMap<Vec<String>, (u64, Option<u64>)> = BTreeMap::new();
         let mut leaves = std::collections::BTreeSet::new();
         for cell in &inner {
@@ -130,7 +137,11 @@ impl Table {
             dimensions,
             cells: sums
                 .into_iter()
-                .map(|(key, (value, denominator))| Cell { key, value, denominator })
+                .map(|(key, (value, denominator))| Cell {
+                    key,
+                    value,
+                    denominator,
+                })
                 .collect(),
         };
         table.index()?;
@@ -204,7 +215,13 @@ impl Table {
                 }
                 let sum: u64 = parts.iter().map(|&j| self.cells[j].value).sum();
                 let den_ok = match cell.denominator {
-                    Some(n) => parts.iter().map(|&j| self.cells[j].denominator.unwrap_or(0)).sum::<u64>() == n,
+                    Some(n) => {
+                        parts
+                            .iter()
+                            .map(|&j| self.cells[j].denominator.unwrap_or(0))
+                            .sum::<u64>()
+                            == n
+                    }
                     None => true,
                 };
                 if sum != cell.value || !den_ok {

@@ -1,6 +1,10 @@
 //! Behaviour of primary and secondary suppression on small hand-made tables.
 
-use oppvekst_disclosure::{Cell, Dimension, DisclosureError, Rule, Rules, Status, Table, check_primary, protect};
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use oppvekst_disclosure::{
+    Cell, Dimension, DisclosureError, Rule, Rules, Status, Table, check_primary, protect,
+};
 
 fn gender_table(girls: (u64, u64), boys: (u64, u64)) -> Table {
     let cell = |g: &str, (x, n): (u64, u64)| Cell {
@@ -23,7 +27,12 @@ fn gender_table(girls: (u64, u64), boys: (u64, u64)) -> Table {
 }
 
 fn statuses(t: &Table, rules: &Rules) -> Vec<Status> {
-    protect(t, rules).unwrap().cells().iter().map(|c| c.status()).collect()
+    protect(t, rules)
+        .unwrap()
+        .cells()
+        .iter()
+        .map(|c| c.status())
+        .collect()
 }
 
 #[test]
@@ -31,7 +40,14 @@ fn small_count_hides_and_secondary_hides_a_complement() {
     let t = gender_table((3, 100), (30, 100));
     let p = protect(&t, &Rules::survey_default()).unwrap();
     let s: Vec<Status> = p.cells().iter().map(|c| c.status()).collect();
-    assert_eq!(s, vec![Status::Hidden(Rule::SmallCount), Status::Hidden(Rule::Secondary), Status::Published]);
+    assert_eq!(
+        s,
+        vec![
+            Status::Hidden(Rule::SmallCount),
+            Status::Hidden(Rule::Secondary),
+            Status::Published
+        ]
+    );
     assert_eq!(p.cells()[0].value(), None);
     assert_eq!(p.cells()[1].value(), None);
     assert_eq!(p.cells()[2].value(), Some(33));
@@ -41,7 +57,10 @@ fn small_count_hides_and_secondary_hides_a_complement() {
 
 #[test]
 fn complement_and_denominator_rules() {
-    let s = statuses(&gender_table((96, 100), (30, 100)), &Rules::survey_default());
+    let s = statuses(
+        &gender_table((96, 100), (30, 100)),
+        &Rules::survey_default(),
+    );
     assert_eq!(s[0], Status::Hidden(Rule::SmallComplement));
     let s = statuses(&gender_table((10, 20), (10, 100)), &Rules::survey_default());
     assert_eq!(s[0], Status::Hidden(Rule::SmallDenominator));
@@ -51,9 +70,19 @@ fn complement_and_denominator_rules() {
 fn gender_split_rule_hides_both_genders_only() {
     // 14 boys: no gender split, but the total of 60 is published. (With the default n ≤ 20
     // rule the boys would already be hidden; switch it off to see the gender rule alone.)
-    let rules = Rules { max_small_denominator: None, ..Rules::survey_default() };
+    let rules = Rules {
+        max_small_denominator: None,
+        ..Rules::survey_default()
+    };
     let s = statuses(&gender_table((20, 46), (7, 14)), &rules);
-    assert_eq!(s, vec![Status::Hidden(Rule::GenderSplit), Status::Hidden(Rule::GenderSplit), Status::Published]);
+    assert_eq!(
+        s,
+        vec![
+            Status::Hidden(Rule::GenderSplit),
+            Status::Hidden(Rule::GenderSplit),
+            Status::Published
+        ]
+    );
 }
 
 #[test]
@@ -61,15 +90,25 @@ fn zeros_follow_configuration() {
     let police = Rules::police_default();
     let t = Table {
         name: "p".into(),
-        dimensions: vec![Dimension::hierarchy("offence", &[("a", "alle"), ("b", "alle"), ("c", "alle")])],
+        dimensions: vec![Dimension::hierarchy(
+            "offence",
+            &[("a", "alle"), ("b", "alle"), ("c", "alle")],
+        )],
         cells: ["a", "b", "c", "alle"]
             .iter()
             .zip([0u64, 9, 12, 21])
-            .map(|(k, v)| Cell { key: vec![(*k).into()], value: v, denominator: None })
+            .map(|(k, v)| Cell {
+                key: vec![(*k).into()],
+                value: v,
+                denominator: None,
+            })
             .collect(),
     };
     assert_eq!(statuses(&t, &police), vec![Status::Published; 4]);
-    let strict = Rules { protect_zeros: true, ..police };
+    let strict = Rules {
+        protect_zeros: true,
+        ..police
+    };
     let s = statuses(&t, &strict);
     assert_eq!(s[0], Status::Hidden(Rule::SmallCount));
     // the complement is the smaller non-zero part, not the total
@@ -84,7 +123,11 @@ fn inconsistent_tables_are_errors_naming_the_cell() {
     let e = protect(&t, &Rules::survey_default()).unwrap_err();
     assert_eq!(
         e,
-        DisclosureError::NotAdditive { table: "t".into(), key: vec!["A".into(), "alle".into()], dimension: "gender".into() }
+        DisclosureError::NotAdditive {
+            table: "t".into(),
+            key: vec!["A".into(), "alle".into()],
+            dimension: "gender".into()
+        }
     );
     assert!(!e.to_string().contains("41"));
 }
@@ -93,12 +136,31 @@ fn inconsistent_tables_are_errors_naming_the_cell() {
 fn totals_are_built_from_inner_cells_along_every_hierarchy() {
     let dims = vec![
         Dimension::hierarchy("offence", &[("a", "alle"), ("b", "alle")]),
-        Dimension::hierarchy("age", &[("10-14", "10-25"), ("15-17", "10-25"), ("10-25", "alle"), ("andre", "alle")]),
+        Dimension::hierarchy(
+            "age",
+            &[
+                ("10-14", "10-25"),
+                ("15-17", "10-25"),
+                ("10-25", "alle"),
+                ("andre", "alle"),
+            ],
+        ),
     ];
-    let inner = [("a", "10-14", 1u64), ("a", "15-17", 2), ("a", "andre", 4), ("b", "10-14", 8), ("b", "15-17", 16), ("b", "andre", 32)]
-        .iter()
-        .map(|(o, a, v)| Cell { key: vec![(*o).into(), (*a).into()], value: *v, denominator: None })
-        .collect();
+    let inner = [
+        ("a", "10-14", 1u64),
+        ("a", "15-17", 2),
+        ("a", "andre", 4),
+        ("b", "10-14", 8),
+        ("b", "15-17", 16),
+        ("b", "andre", 32),
+    ]
+    .iter()
+    .map(|(o, a, v)| Cell {
+        key: vec![(*o).into(), (*a).into()],
+        value: *v,
+        denominator: None,
+    })
+    .collect();
     let t = Table::from_inner("p", dims, inner).unwrap();
     assert_eq!(t.cells.len(), 3 * 5);
     let get = |o: &str, a: &str| t.cells.iter().find(|c| c.key == [o, a]).unwrap().value;
@@ -113,7 +175,13 @@ fn totals_are_built_from_inner_cells_along_every_hierarchy() {
 #[test]
 fn check_primary_accepts_protected_output_and_flags_weaker_rules() {
     let t = gender_table((10, 46), (7, 30));
-    let lax = Rules { max_small_count: 2, max_small_complement: None, max_small_denominator: None, gender: None, ..Rules::survey_default() };
+    let lax = Rules {
+        max_small_count: 2,
+        max_small_complement: None,
+        max_small_denominator: None,
+        gender: None,
+        ..Rules::survey_default()
+    };
     let p = protect(&t, &lax).unwrap();
     assert!(check_primary(&p, &lax).is_empty());
     let flagged = check_primary(&p, &Rules::survey_default());
@@ -121,7 +189,10 @@ fn check_primary_accepts_protected_output_and_flags_weaker_rules() {
     // of the strict rules can bite here, and none does, so nothing is flagged …
     assert!(flagged.is_empty(), "{flagged:?}");
     // … while a strict count threshold above the published values flags both genders and the total.
-    let strict = Rules { max_small_count: 20, ..Rules::survey_default() };
+    let strict = Rules {
+        max_small_count: 20,
+        ..Rules::survey_default()
+    };
     assert_eq!(check_primary(&p, &strict).len(), 3);
     let p = protect(&t, &strict).unwrap();
     assert!(check_primary(&p, &strict).is_empty());

@@ -19,7 +19,9 @@ use arrow::datatypes::Schema;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use oppvekst_schema::Harmoniser;
-use oppvekst_schema::codes::{AGE_ALL, AGE_BANDS, AGE_OTHER, age_band, format_quarter, offence_group, parse_quarter};
+use oppvekst_schema::codes::{
+    AGE_ALL, AGE_BANDS, AGE_OTHER, age_band, format_quarter, offence_group, parse_quarter,
+};
 use oppvekst_schema::contracts::police_counts_schema;
 use oppvekst_schema::text::{Encoding, decode, detect_delimiter, parse_decimal};
 
@@ -57,9 +59,13 @@ impl PoliceCounts {
         let schema = Arc::new(police_counts_schema());
         let r = &self.rows;
         let cols: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.municipality))),
+            Arc::new(StringArray::from_iter_values(
+                r.iter().map(|x| &x.municipality),
+            )),
             Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.quarter))),
-            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.offence_group))),
+            Arc::new(StringArray::from_iter_values(
+                r.iter().map(|x| &x.offence_group),
+            )),
             Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.age_band))),
             Arc::new(UInt32Array::from_iter_values(r.iter().map(|x| x.count))),
         ];
@@ -135,12 +141,27 @@ pub enum PoliceError {
 pub type SeenKeys = BTreeMap<(String, String, String, String), String>;
 
 const COLUMNS: [(&str, &[&str], &str); 5] = [
-    ("municipality", &["kommunenr", "kommunenummer", "knr"], "kommunenr, kommunenummer, knr"),
+    (
+        "municipality",
+        &["kommunenr", "kommunenummer", "knr"],
+        "kommunenr, kommunenummer, knr",
+    ),
     ("quarter", &["kvartal", "periode"], "kvartal, periode"),
-    ("offence_group", &["lovbruddsgruppe", "lovbrudd"], "lovbruddsgruppe, lovbrudd"),
-    ("age_band", &["aldersgruppe", "alder"], "aldersgruppe, alder"),
+    (
+        "offence_group",
+        &["lovbruddsgruppe", "lovbrudd"],
+        "lovbruddsgruppe, lovbrudd",
+    ),
+    (
+        "age_band",
+        &["aldersgruppe", "alder"],
+        "aldersgruppe, alder",
+    ),
     ("count", &["antall", "anmeldte"], "antall, anmeldte"),
 ];
+
+/// Rows of one municipality × quarter × offence group, by age band.
+type Block = BTreeMap<String, (u32, Parsed)>;
 
 struct Parsed {
     line: u64,
@@ -157,7 +178,9 @@ pub fn read_extract(
 ) -> Result<(PoliceCounts, FileReport, Vec<QuarantinedRow>), PoliceError> {
     let decoded = decode(bytes, encoding);
     if decoded.text.trim().is_empty() {
-        return Err(PoliceError::Empty { file: file.to_owned() });
+        return Err(PoliceError::Empty {
+            file: file.to_owned(),
+        });
     }
     let delimiter = detect_delimiter(&decoded.text);
     let mut rdr = csv::ReaderBuilder::new()
@@ -188,7 +211,7 @@ pub fn read_extract(
     let mut quarantine = Vec::new();
     let mut rows_read = 0u64;
     // (mun, quarter, group) → age → (count, parsed row)
-    let mut groups: BTreeMap<(String, String, String), BTreeMap<String, (u32, Parsed)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String, String), Block> = BTreeMap::new();
     for rec in rdr.records() {
         rows_read += 1;
         let rec = match rec {
@@ -213,7 +236,10 @@ pub fn read_extract(
             })
         };
         if bad_lines.contains(&line) {
-            q(None, "text encoding differs from the rest of the file (mixed encodings)");
+            q(
+                None,
+                "text encoding differs from the rest of the file (mixed encodings)",
+            );
             continue;
         }
         if rec.len() != header.len() {
@@ -227,7 +253,10 @@ pub fn read_extract(
             continue;
         }
         let Some(mun) = harmoniser.current(m_src) else {
-            q(Some(idx[0]), "municipality number was split; cannot harmonise");
+            q(
+                Some(idx[0]),
+                "municipality number was split; cannot harmonise",
+            );
             continue;
         };
         let Some((y, qn)) = parse_quarter(get(1)) else {
@@ -235,11 +264,17 @@ pub fn read_extract(
             continue;
         };
         let Some(group) = offence_group(get(2)) else {
-            q(Some(idx[2]), "offence group not in SSB's 2015 classification");
+            q(
+                Some(idx[2]),
+                "offence group not in SSB's 2015 classification",
+            );
             continue;
         };
         let Some(age) = age_band(get(3)) else {
-            q(Some(idx[3]), "age band not one of 10–14, 15–17, 18–20, 21–25, alle");
+            q(
+                Some(idx[3]),
+                "age band not one of 10–14, 15–17, 18–20, 21–25, alle",
+            );
             continue;
         };
         let count = match parse_decimal(get(4)) {
@@ -254,9 +289,17 @@ pub fn read_extract(
             }
         };
         let quarter = format_quarter(y, qn);
-        let key = (mun.clone(), quarter.clone(), group.to_owned(), age.to_owned());
+        let key = (
+            mun.clone(),
+            quarter.clone(),
+            group.to_owned(),
+            age.to_owned(),
+        );
         if let Some(f) = seen.get(&key) {
-            q(None, &format!("duplicate of a row already imported from {f}"));
+            q(
+                None,
+                &format!("duplicate of a row already imported from {f}"),
+            );
             continue;
         }
         let slot = groups.entry((mun, quarter, group.to_owned())).or_default();
@@ -270,7 +313,7 @@ pub fn read_extract(
     let mut out = PoliceCounts::default();
     let mut accepted = 0u64;
     for ((mun, quarter, group), ages) in groups {
-        let reject = |ages: &BTreeMap<String, (u32, Parsed)>, reason: &str, quarantine: &mut Vec<QuarantinedRow>| {
+        let reject = |ages: &Block, reason: &str, quarantine: &mut Vec<QuarantinedRow>| {
             for (_, p) in ages.values() {
                 quarantine.push(QuarantinedRow {
                     file: file.to_owned(),
@@ -281,16 +324,28 @@ pub fn read_extract(
             }
         };
         let Some((all, _)) = ages.get(AGE_ALL) else {
-            reject(&ages, "no all-ages row for this municipality, quarter and offence group", &mut quarantine);
+            reject(
+                &ages,
+                "no all-ages row for this municipality, quarter and offence group",
+                &mut quarantine,
+            );
             continue;
         };
         if AGE_BANDS.iter().any(|b| !ages.contains_key(*b)) {
-            reject(&ages, "age band rows incomplete for this municipality, quarter and offence group", &mut quarantine);
+            reject(
+                &ages,
+                "age band rows incomplete for this municipality, quarter and offence group",
+                &mut quarantine,
+            );
             continue;
         }
         let in_bands: u64 = AGE_BANDS.iter().map(|b| u64::from(ages[*b].0)).sum();
         if in_bands > u64::from(*all) {
-            reject(&ages, "age bands add up to more than all ages", &mut quarantine);
+            reject(
+                &ages,
+                "age bands add up to more than all ages",
+                &mut quarantine,
+            );
             continue;
         }
         for b in AGE_BANDS {

@@ -1,5 +1,7 @@
 //! Fixture tests for the police extract reader.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use oppvekst_ingest_police::read_extract;
 use oppvekst_schema::Harmoniser;
 
@@ -17,7 +19,13 @@ fn reads_windows_1252_derives_other_ages_and_harmonises() {
     let text = format!(
         "kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\r\n{}{}",
         block("0105", "2019K2", "Vold og mishandling", [1, 2, 3, 4], 20),
-        block("3105", "2025K4", "Ordens- og integritetskrenkelse", [0, 0, 1, 0], 1),
+        block(
+            "3105",
+            "2025K4",
+            "Ordens- og integritetskrenkelse",
+            [0, 0, 1, 0],
+            1
+        ),
     );
     let bytes = encoding_rs::WINDOWS_1252.encode(&text).0.into_owned();
     let h = Harmoniser::builtin().unwrap();
@@ -44,14 +52,24 @@ fn bad_rows_and_inconsistent_blocks_are_quarantined() {
         "3107;X;2025K1;Eiendomstyveri;alle;9\n",
     );
     let h = Harmoniser::builtin().unwrap();
-    let (c, rep, q) = read_extract("p.csv", text.as_bytes(), &h, None, &mut Default::default()).unwrap();
+    let (c, rep, q) =
+        read_extract("p.csv", text.as_bytes(), &h, None, &mut Default::default()).unwrap();
     assert!(rep.reconciles());
-    assert_eq!((rep.rows_read, rep.rows_accepted, rep.rows_quarantined), (14, 5, 9));
+    assert_eq!(
+        (rep.rows_read, rep.rows_accepted, rep.rows_quarantined),
+        (14, 5, 9)
+    );
     assert_eq!(c.rows.len(), 5);
     let reasons: Vec<(u64, &str)> = q.iter().map(|x| (x.row, x.reason.as_str())).collect();
     assert!(reasons.contains(&(12, "offence group not in SSB's 2015 classification")));
     assert!(reasons.contains(&(13, "quarter is not of the form YYYYKn or YYYYQn")));
     assert!(reasons.contains(&(14, "count is not a non-negative whole number")));
     assert!(reasons.contains(&(15, "duplicate of line 11 in this file")));
-    assert_eq!(reasons.iter().filter(|r| r.1 == "age bands add up to more than all ages").count(), 5);
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| r.1 == "age bands add up to more than all ages")
+            .count(),
+        5
+    );
 }

@@ -13,7 +13,16 @@ use oppvekst_schema::contracts::survey_cells_schema;
 use crate::Respondents;
 
 /// Grade codes of survey cells: the six grades and the two school-level totals, in report order.
-pub const GRADES: [&str; 8] = ["8", "9", "10", "ungdomstrinn", "VG1", "VG2", "VG3", "videregaende"];
+pub const GRADES: [&str; 8] = [
+    "8",
+    "9",
+    "10",
+    "ungdomstrinn",
+    "VG1",
+    "VG2",
+    "VG3",
+    "videregaende",
+];
 /// Gender codes of survey cells: the two genders and their total.
 pub const GENDERS: [&str; 3] = ["gutt", "jente", "alle"];
 
@@ -64,13 +73,21 @@ impl SurveyCells {
         let schema = Arc::new(survey_cells_schema());
         let c = &self.cells;
         let cols: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.indicator))),
-            Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.municipality))),
-            Arc::new(Int32Array::from_iter_values(c.iter().map(|x| x.survey_year))),
+            Arc::new(StringArray::from_iter_values(
+                c.iter().map(|x| &x.indicator),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                c.iter().map(|x| &x.municipality),
+            )),
+            Arc::new(Int32Array::from_iter_values(
+                c.iter().map(|x| x.survey_year),
+            )),
             Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.grade))),
             Arc::new(StringArray::from_iter_values(c.iter().map(|x| &x.gender))),
             Arc::new(UInt32Array::from_iter_values(c.iter().map(|x| x.numerator))),
-            Arc::new(UInt32Array::from_iter_values(c.iter().map(|x| x.denominator))),
+            Arc::new(UInt32Array::from_iter_values(
+                c.iter().map(|x| x.denominator),
+            )),
         ];
         let batch = RecordBatch::try_new(schema.clone(), cols)?;
         Ok((schema, batch))
@@ -134,7 +151,11 @@ pub fn aggregate(resp: &Respondents, cat: &Catalogue) -> SurveyCells {
                 _ => &[3, 4, 5],
             };
             for (gs, gender) in GENDERS.iter().enumerate() {
-                let sexes: &[usize] = if gs == 2 { &[0, 1] } else { std::slice::from_ref(&gs) };
+                let sexes: &[usize] = if gs == 2 {
+                    &[0, 1]
+                } else {
+                    std::slice::from_ref(&gs)
+                };
                 let (mut num, mut den) = (0, 0);
                 for &g in members {
                     for &s in sexes {

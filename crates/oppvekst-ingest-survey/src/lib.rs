@@ -99,7 +99,9 @@ pub enum IngestError {
         message: String,
     },
     /// Too many rows are bad for the file to be trusted.
-    #[error("{file}: {bad} of {read} rows failed validation; the file looks wrong as a whole (wrong export, wrong separator or wrong encoding?)")]
+    #[error(
+        "{file}: {bad} of {read} rows failed validation; the file looks wrong as a whole (wrong export, wrong separator or wrong encoding?)"
+    )]
     MostlyInvalid {
         /// File name.
         file: String,

@@ -50,35 +50,40 @@ fn norm(s: &str) -> String {
 fn map_columns(file: &str, header: &[String], cat: &Catalogue) -> Result<Columns, IngestError> {
     let cb = &cat.codebook;
     let mut used: BTreeMap<usize, String> = BTreeMap::new();
-    let mut find = |variable: &str, names: &[String], required: bool| -> Result<Option<usize>, IngestError> {
-        let wanted: BTreeSet<String> = names.iter().map(|n| norm(n)).chain([norm(variable)]).collect();
-        let hits: Vec<usize> = header
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| wanted.contains(&norm(h)))
-            .map(|(i, _)| i)
-            .collect();
-        if hits.len() > 1 {
-            return Err(IngestError::AmbiguousColumn {
-                file: file.to_owned(),
-                variable: variable.to_owned(),
-                first: header[hits[0]].clone(),
-                second: header[hits[1]].clone(),
-            });
-        }
-        match hits.first() {
-            Some(&i) => {
-                used.insert(i, variable.to_owned());
-                Ok(Some(i))
+    let mut find =
+        |variable: &str, names: &[String], required: bool| -> Result<Option<usize>, IngestError> {
+            let wanted: BTreeSet<String> = names
+                .iter()
+                .map(|n| norm(n))
+                .chain([norm(variable)])
+                .collect();
+            let hits: Vec<usize> = header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| wanted.contains(&norm(h)))
+                .map(|(i, _)| i)
+                .collect();
+            if hits.len() > 1 {
+                return Err(IngestError::AmbiguousColumn {
+                    file: file.to_owned(),
+                    variable: variable.to_owned(),
+                    first: header[hits[0]].clone(),
+                    second: header[hits[1]].clone(),
+                });
             }
-            None if required => Err(IngestError::MissingColumn {
-                file: file.to_owned(),
-                variable: variable.to_owned(),
-                aliases: names.join(", "),
-            }),
-            None => Ok(None),
-        }
-    };
+            match hits.first() {
+                Some(&i) => {
+                    used.insert(i, variable.to_owned());
+                    Ok(Some(i))
+                }
+                None if required => Err(IngestError::MissingColumn {
+                    file: file.to_owned(),
+                    variable: variable.to_owned(),
+                    aliases: names.join(", "),
+                }),
+                None => Ok(None),
+            }
+        };
     // Invariant for the `unwrap_or(0)`s below: `find(.., true)` returns Some or an error.
     let id = find("respondent_id", &cb.respondent_id.aliases, true)?.unwrap_or(0);
     let year = find("survey_year", &cb.survey_year.aliases, true)?.unwrap_or(0);
@@ -120,9 +125,13 @@ pub fn read_csv(
 ) -> Result<(Respondents, FileReport, Vec<QuarantinedRow>), IngestError> {
     let decoded = decode(bytes, opts.encoding);
     if decoded.text.trim().is_empty() {
-        return Err(IngestError::Empty { file: file.to_owned() });
+        return Err(IngestError::Empty {
+            file: file.to_owned(),
+        });
     }
-    let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(&decoded.text));
+    let delimiter = opts
+        .delimiter
+        .unwrap_or_else(|| detect_delimiter(&decoded.text));
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -179,7 +188,13 @@ pub fn read_csv(
             reason,
         };
         if bad_lines.contains(&line) {
-            quarantine.push(q(None, format!("text is not {} like the rest of the file (mixed encodings)", decoded.encoding.name())));
+            quarantine.push(q(
+                None,
+                format!(
+                    "text is not {} like the rest of the file (mixed encodings)",
+                    decoded.encoding.name()
+                ),
+            ));
             continue;
         }
         if record.len() != header.len() {
@@ -190,7 +205,11 @@ pub fn read_csv(
                     "expected {} fields, found {}{}",
                     header.len(),
                     record.len(),
-                    if truncated { " (file ends mid-row: truncated?)" } else { "" }
+                    if truncated {
+                        " (file ends mid-row: truncated?)"
+                    } else {
+                        ""
+                    }
                 ),
             ));
             continue;
@@ -260,7 +279,10 @@ fn int_field(record: &csv::StringRecord, col: usize) -> Result<Option<i64>, RowE
         return Ok(None);
     }
     // Exports saved from Excel may write whole codes as `3,0` or `3.0`.
-    let v = v.strip_suffix(",0").or_else(|| v.strip_suffix(".0")).unwrap_or(v);
+    let v = v
+        .strip_suffix(",0")
+        .or_else(|| v.strip_suffix(".0"))
+        .unwrap_or(v);
     v.parse::<i64>()
         .map(Some)
         .map_err(|_| (Some(col), "not an integer code".to_owned()))
@@ -280,40 +302,65 @@ fn validate_row(
     let cb = &cat.codebook;
     let id = record.get(cols.id).unwrap_or("").trim().to_owned();
     if id.is_empty() {
-        return Err((Some(cols.id), "required value missing (respondent id)".into()));
+        return Err((
+            Some(cols.id),
+            "required value missing (respondent id)".into(),
+        ));
     }
     let year = required(int_field(record, cols.year)?, cols.year, "survey year")?;
-    let (lo, hi) = (cb.survey_year.min.unwrap_or(1990), cb.survey_year.max.unwrap_or(2100));
+    let (lo, hi) = (
+        cb.survey_year.min.unwrap_or(1990),
+        cb.survey_year.max.unwrap_or(2100),
+    );
     if !(lo..=hi).contains(&year) {
         return Err((Some(cols.year), format!("survey year outside {lo}–{hi}")));
     }
     let m_src = record.get(cols.municipality).unwrap_or("").trim();
     if m_src.is_empty() {
-        return Err((Some(cols.municipality), "required value missing (municipality)".into()));
+        return Err((
+            Some(cols.municipality),
+            "required value missing (municipality)".into(),
+        ));
     }
     if !(m_src.len() == 4 && m_src.bytes().all(|b| b.is_ascii_digit())) {
-        return Err((Some(cols.municipality), "municipality number is not four digits".into()));
+        return Err((
+            Some(cols.municipality),
+            "municipality number is not four digits".into(),
+        ));
     }
-    let municipality = harmoniser
-        .current(m_src)
-        .ok_or_else(|| (Some(cols.municipality), "municipality number was split; cannot harmonise".to_owned()))?;
+    let municipality = harmoniser.current(m_src).ok_or_else(|| {
+        (
+            Some(cols.municipality),
+            "municipality number was split; cannot harmonise".to_owned(),
+        )
+    })?;
     let grade_code = required(int_field(record, cols.grade)?, cols.grade, "grade")?;
-    let grade = *cb
-        .grade
-        .codes
-        .get(&grade_code.to_string())
-        .ok_or_else(|| (Some(cols.grade), "grade code not in the codebook".to_owned()))?;
-    if let Some(sc) = cols.school_level {
-        if let Some(level) = int_field(record, sc)? {
-            let label = cb
-                .school_level
-                .codes
-                .get(&level.to_string())
-                .ok_or_else(|| (Some(sc), "school level code not in the codebook".to_owned()))?;
-            let allowed = if label == "ungdomsskole" { &cb.grade.ungdomsskole } else { &cb.grade.videregaende };
-            if !allowed.contains(&grade) {
-                return Err((Some(cols.grade), "grade impossible for the school level".into()));
-            }
+    let grade = *cb.grade.codes.get(&grade_code.to_string()).ok_or_else(|| {
+        (
+            Some(cols.grade),
+            "grade code not in the codebook".to_owned(),
+        )
+    })?;
+    let level = match cols.school_level {
+        Some(sc) => int_field(record, sc)?.map(|l| (sc, l)),
+        None => None,
+    };
+    if let Some((sc, level)) = level {
+        let label = cb
+            .school_level
+            .codes
+            .get(&level.to_string())
+            .ok_or_else(|| (Some(sc), "school level code not in the codebook".to_owned()))?;
+        let allowed = if label == "ungdomsskole" {
+            &cb.grade.ungdomsskole
+        } else {
+            &cb.grade.videregaende
+        };
+        if !allowed.contains(&grade) {
+            return Err((
+                Some(cols.grade),
+                "grade impossible for the school level".into(),
+            ));
         }
     }
     let gender_code = required(int_field(record, cols.gender)?, cols.gender, "gender")?;
@@ -325,7 +372,12 @@ fn validate_row(
         .codes
         .get(&gender_code.to_string())
         .cloned()
-        .ok_or_else(|| (Some(cols.gender), "gender code not in the codebook".to_owned()))?;
+        .ok_or_else(|| {
+            (
+                Some(cols.gender),
+                "gender code not in the codebook".to_owned(),
+            )
+        })?;
     let mut answers = Vec::with_capacity(cols.items.len());
     for (item, col) in cb.items.iter().zip(&cols.items) {
         let Some(col) = *col else {
@@ -339,7 +391,10 @@ fn validate_row(
             Some(_) => {
                 return Err((
                     Some(col),
-                    format!("answer code out of range {}–{}", item.valid[0], item.valid[1]),
+                    format!(
+                        "answer code out of range {}–{}",
+                        item.valid[0], item.valid[1]
+                    ),
                 ));
             }
         };

@@ -6,8 +6,8 @@ use arrow::array::{ArrayRef, Int8Array, Int32Array, StringArray, UInt64Array};
 use arrow::datatypes::Schema;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use oppvekst_schema::contracts::respondents_schema;
 use oppvekst_schema::Item;
+use oppvekst_schema::contracts::respondents_schema;
 
 /// Canonical respondents, one entry per accepted row (columnar).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,7 +70,10 @@ impl Respondents {
     }
 
     /// The table as one Arrow record batch with the contract schema.
-    pub fn to_record_batch(&self, items: &[Item]) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
+    pub fn to_record_batch(
+        &self,
+        items: &[Item],
+    ) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
         let schema = Arc::new(respondents_schema(items));
         let mut cols: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from_iter_values(&self.respondent_id)),

@@ -1,19 +1,38 @@
 //! Fixture tests for the survey CSV reader: dialects, encodings and each kind of bad row.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use oppvekst_ingest_survey::{IngestError, ReadOptions, aggregate, read_csv};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 const HEADER: &str = "ID;år;kommune;skolenivå;Klasse;kjønn;beruset;ensom";
 
-fn read(text: &[u8]) -> Result<(oppvekst_ingest_survey::Respondents, oppvekst_ingest_survey::FileReport, Vec<oppvekst_ingest_survey::QuarantinedRow>), IngestError> {
+fn read(
+    text: &[u8],
+) -> Result<
+    (
+        oppvekst_ingest_survey::Respondents,
+        oppvekst_ingest_survey::FileReport,
+        Vec<oppvekst_ingest_survey::QuarantinedRow>,
+    ),
+    IngestError,
+> {
     let cat = Catalogue::builtin().unwrap();
     let h = Harmoniser::builtin().unwrap();
-    read_csv("f.csv", text, &cat, &h, &ReadOptions::default(), &mut Default::default())
+    read_csv(
+        "f.csv",
+        text,
+        &cat,
+        &h,
+        &ReadOptions::default(),
+        &mut Default::default(),
+    )
 }
 
 #[test]
 fn reads_semicolon_utf8_and_harmonises_municipalities() {
-    let text = format!("{HEADER}\n1;2019;0106;1;0;2;2;3\n2;2022;3004;2;3;1;1;98\n3;2025;3107;1;2;1;;1\n");
+    let text =
+        format!("{HEADER}\n1;2019;0106;1;0;2;2;3\n2;2022;3004;2;3;1;1;98\n3;2025;3107;1;2;1;;1\n");
     let (r, rep, q) = read(text.as_bytes()).unwrap();
     assert!(q.is_empty(), "{q:?}");
     assert_eq!(rep.rows_read, 3);
@@ -46,7 +65,9 @@ fn windows_1252_comma_and_unknown_columns() {
 fn each_bad_row_is_quarantined_with_position_and_reason_but_no_value() {
     let text = format!(
         "{HEADER}\n1;2025;3107;1;0;2;2;3\n2;2025;3107;1;0;2;7;3\n1;2025;3107;1;1;1;1;1\n3;2025;3107;1;4;1;1;1\n4;2025;3107;1;0;1;1\n5;2025;3107;1;0;;1;1\n6;2025;310;1;0;1;1;1\n7;2025;3107;1;0;1;x;1\n8;2025;3107;1;0;1;1;1\n9;2025;3107;1;0;1;1;1\n10;2025;3107;1;0;1;1;1\n11;2025;3107;1;0;1;1;1\n{}12;2025;3107;1;0;1;1",
-        (20..26).map(|i| format!("{i};2025;3107;1;0;1;1;1\n")).collect::<String>()
+        (20..26)
+            .map(|i| format!("{i};2025;3107;1;0;1;1;1\n"))
+            .collect::<String>()
     );
     let (r, rep, q) = read(text.as_bytes()).unwrap();
     assert_eq!(rep.rows_read, 19);
@@ -54,22 +75,36 @@ fn each_bad_row_is_quarantined_with_position_and_reason_but_no_value() {
     assert_eq!(rep.rows_quarantined, 8);
     assert!(rep.reconciles());
     assert_eq!(r.len(), 11);
-    let got: Vec<(u64, Option<&str>, &str)> = q.iter().map(|x| (x.row, x.column.as_deref(), x.reason.as_str())).collect();
+    let got: Vec<(u64, Option<&str>, &str)> = q
+        .iter()
+        .map(|x| (x.row, x.column.as_deref(), x.reason.as_str()))
+        .collect();
     assert_eq!(
         got,
         vec![
             (3, Some("beruset"), "answer code out of range 1–5"),
-            (4, Some("ID"), "duplicated respondent id (first seen in f.csv line 2)"),
+            (
+                4,
+                Some("ID"),
+                "duplicated respondent id (first seen in f.csv line 2)"
+            ),
             (5, Some("Klasse"), "grade impossible for the school level"),
             (6, None, "expected 8 fields, found 7"),
             (7, Some("kjønn"), "required value missing (gender)"),
             (8, Some("kommune"), "municipality number is not four digits"),
             (9, Some("beruset"), "not an integer code"),
-            (20, None, "expected 8 fields, found 7 (file ends mid-row: truncated?)"),
+            (
+                20,
+                None,
+                "expected 8 fields, found 7 (file ends mid-row: truncated?)"
+            ),
         ]
     );
     for row in &q {
-        assert!(!row.reason.contains('7') || row.reason.contains("found 7"), "a value leaked: {row:?}");
+        assert!(
+            !row.reason.contains('7') || row.reason.contains("found 7"),
+            "a value leaked: {row:?}"
+        );
     }
 }
 
@@ -78,7 +113,11 @@ fn whole_file_failures_name_the_file() {
     let e = read(b"").unwrap_err();
     assert_eq!(e.to_string(), "f.csv: the file is empty (no header line)");
     let e = read(b"ID;kommune;Klasse;KJONN\n1;3107;0;1\n").unwrap_err();
-    assert!(e.to_string().starts_with("f.csv: required column missing: survey_year"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("f.csv: required column missing: survey_year"),
+        "{e}"
+    );
     let e = read(b"ID;aar;kommune;Klasse;KJONN\n1;x;3107;0;1\n2;y;3107;0;1\n").unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -101,7 +140,9 @@ fn mixed_encodings_quarantine_the_odd_lines() {
 
 #[test]
 fn aggregation_totals_add_up() {
-    let text = format!("{HEADER}\n1;2025;3107;1;0;2;2;3\n2;2025;3107;1;1;1;1;4\n3;2025;3107;1;2;1;3;1\n4;2025;3107;2;3;2;1;98\n");
+    let text = format!(
+        "{HEADER}\n1;2025;3107;1;0;2;2;3\n2;2025;3107;1;1;1;1;4\n3;2025;3107;1;2;1;3;1\n4;2025;3107;2;3;2;1;98\n"
+    );
     let (r, _, _) = read(text.as_bytes()).unwrap();
     let cells = aggregate(&r, &Catalogue::builtin().unwrap());
     let get = |ind: &str, grade: &str, gender: &str| {

@@ -157,7 +157,8 @@ impl IndicatorRule {
     pub fn items(&self) -> Vec<&str> {
         match self {
             IndicatorRule::Single { item, .. } => vec![item.as_str()],
-            IndicatorRule::MeanAtLeast { items, .. } | IndicatorRule::CountAtLeast { items, .. } => {
+            IndicatorRule::MeanAtLeast { items, .. }
+            | IndicatorRule::CountAtLeast { items, .. } => {
                 items.iter().map(String::as_str).collect()
             }
         }
@@ -167,9 +168,11 @@ impl IndicatorRule {
     /// (None = missing). Returns None when the respondent is outside the denominator.
     pub fn evaluate(&self, answers: &[Option<i64>]) -> Option<bool> {
         match self {
-            IndicatorRule::Single { positive, .. } => {
-                answers.first().copied().flatten().map(|a| positive.contains(&a))
-            }
+            IndicatorRule::Single { positive, .. } => answers
+                .first()
+                .copied()
+                .flatten()
+                .map(|a| positive.contains(&a)),
             IndicatorRule::MeanAtLeast {
                 threshold,
                 min_answered,
@@ -243,15 +246,19 @@ impl Catalogue {
     }
 
     /// Parses and cross-validates a codebook and an indicator file given as (name, text).
-    pub fn from_strs(codebook: (&str, &str), indicators: (&str, &str)) -> Result<Self, CatalogueError> {
+    pub fn from_strs(
+        codebook: (&str, &str),
+        indicators: (&str, &str),
+    ) -> Result<Self, CatalogueError> {
         let cb: Codebook = toml::from_str(codebook.1).map_err(|e| CatalogueError::Parse {
             file: codebook.0.to_owned(),
             message: e.message().to_owned() + &span_note(codebook.1, e.span()),
         })?;
-        let ind: IndicatorFile = toml::from_str(indicators.1).map_err(|e| CatalogueError::Parse {
-            file: indicators.0.to_owned(),
-            message: e.message().to_owned() + &span_note(indicators.1, e.span()),
-        })?;
+        let ind: IndicatorFile =
+            toml::from_str(indicators.1).map_err(|e| CatalogueError::Parse {
+                file: indicators.0.to_owned(),
+                message: e.message().to_owned() + &span_note(indicators.1, e.span()),
+            })?;
         let mut item_ids = BTreeSet::new();
         for it in &cb.items {
             if !item_ids.insert(it.id.as_str()) {
@@ -297,16 +304,20 @@ impl Catalogue {
                 }
             }
             match &i.rule {
-                IndicatorRule::MeanAtLeast { items, min_answered, .. }
-                    if *min_answered == 0 || *min_answered > items.len() =>
-                {
+                IndicatorRule::MeanAtLeast {
+                    items,
+                    min_answered,
+                    ..
+                } if *min_answered == 0 || *min_answered > items.len() => {
                     return Err(CatalogueError::Invalid {
                         file: indicators.0.to_owned(),
                         entry: i.id.clone(),
                         problem: "min_answered must be between 1 and the number of items".into(),
                     });
                 }
-                IndicatorRule::CountAtLeast { items, at_least, .. } if *at_least > items.len() => {
+                IndicatorRule::CountAtLeast {
+                    items, at_least, ..
+                } if *at_least > items.len() => {
                     return Err(CatalogueError::Invalid {
                         file: indicators.0.to_owned(),
                         entry: i.id.clone(),
@@ -376,9 +387,15 @@ mod tests {
             min_answered: 4,
         };
         // mean of 3,3,3,3 = 3 ≥ 3, four answered
-        assert_eq!(mean.evaluate(&[Some(3), Some(3), Some(3), Some(3), None, None]), Some(true));
+        assert_eq!(
+            mean.evaluate(&[Some(3), Some(3), Some(3), Some(3), None, None]),
+            Some(true)
+        );
         // only three answered: outside the denominator
-        assert_eq!(mean.evaluate(&[Some(4), Some(4), Some(4), None, None, None]), None);
+        assert_eq!(
+            mean.evaluate(&[Some(4), Some(4), Some(4), None, None, None]),
+            None
+        );
         // mean 2.83 < 3
         assert_eq!(
             mean.evaluate(&[Some(3), Some(3), Some(3), Some(3), Some(3), Some(2)]),
@@ -390,10 +407,22 @@ mod tests {
             at_least: 3,
             max_missing: 1,
         };
-        assert_eq!(count.evaluate(&[Some(2), Some(5), Some(3), Some(1), Some(1), None]), Some(true));
-        assert_eq!(count.evaluate(&[Some(2), Some(5), Some(1), Some(1), Some(1), None]), Some(false));
-        assert_eq!(count.evaluate(&[Some(2), Some(5), Some(3), None, Some(1), None]), None);
-        let single = IndicatorRule::Single { item: "a".into(), positive: vec![3, 4] };
+        assert_eq!(
+            count.evaluate(&[Some(2), Some(5), Some(3), Some(1), Some(1), None]),
+            Some(true)
+        );
+        assert_eq!(
+            count.evaluate(&[Some(2), Some(5), Some(1), Some(1), Some(1), None]),
+            Some(false)
+        );
+        assert_eq!(
+            count.evaluate(&[Some(2), Some(5), Some(3), None, Some(1), None]),
+            None
+        );
+        let single = IndicatorRule::Single {
+            item: "a".into(),
+            positive: vec![3, 4],
+        };
         assert_eq!(single.evaluate(&[Some(4)]), Some(true));
         assert_eq!(single.evaluate(&[None]), None);
     }

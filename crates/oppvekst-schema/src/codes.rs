@@ -85,7 +85,10 @@ mod tests {
     fn lookups() {
         assert_eq!(offence_group("Vold og mishandling"), Some("vold"));
         assert_eq!(offence_group("VOLD"), Some("vold"));
-        assert_eq!(offence_group("Ordens- og integritetskrenkelse"), Some("orden"));
+        assert_eq!(
+            offence_group("Ordens- og integritetskrenkelse"),
+            Some("orden")
+        );
         assert_eq!(offence_group("drap"), None);
         assert_eq!(age_band("15–17"), Some("15-17"));
         assert_eq!(age_band("Alle"), Some("alle"));

@@ -227,7 +227,11 @@ impl Contract {
             .map(|c| (c.name.clone(), c.ty.clone(), c.nullable))
             .collect();
         if self.item_columns {
-            expected.extend(items.iter().map(|i| (i.id.clone(), "int8".to_owned(), true)));
+            expected.extend(
+                items
+                    .iter()
+                    .map(|i| (i.id.clone(), "int8".to_owned(), true)),
+            );
         }
         let mut out = Vec::new();
         if expected.len() != schema.fields().len() {
@@ -240,12 +244,19 @@ impl Contract {
         }
         for ((name, ty, nullable), field) in expected.iter().zip(schema.fields()) {
             if name != field.name() {
-                out.push(format!("{}: expected column `{name}`, found `{}`", self.name, field.name()));
+                out.push(format!(
+                    "{}: expected column `{name}`, found `{}`",
+                    self.name,
+                    field.name()
+                ));
                 continue;
             }
             let got = logical_type(field.data_type());
             if got != ty {
-                out.push(format!("{}: column `{name}` is {got}, contract says {ty}", self.name));
+                out.push(format!(
+                    "{}: column `{name}` is {got}, contract says {ty}",
+                    self.name
+                ));
             }
             if strict_nullability && *nullable != field.is_nullable() {
                 out.push(format!(

@@ -44,7 +44,10 @@ fn os(path: &Path) -> impl FnOnce(std::io::Error) -> IoError + '_ {
 }
 
 fn tmp_sibling(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".partial");
     path.with_file_name(name)
 }
@@ -64,7 +67,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
 }
 
 /// Encodes record batches as a Parquet file in memory (zstd, deterministic bytes).
-pub fn parquet_bytes(path_for_errors: &Path, schema: Arc<Schema>, batches: &[RecordBatch]) -> Result<Vec<u8>, IoError> {
+pub fn parquet_bytes(
+    path_for_errors: &Path,
+    schema: Arc<Schema>,
+    batches: &[RecordBatch],
+) -> Result<Vec<u8>, IoError> {
     let fmt = |e: parquet::errors::ParquetError| IoError::Format {
         path: path_for_errors.to_owned(),
         message: e.to_string(),
@@ -83,7 +90,11 @@ pub fn parquet_bytes(path_for_errors: &Path, schema: Arc<Schema>, batches: &[Rec
 }
 
 /// Writes record batches to a Parquet file atomically.
-pub fn write_parquet(path: &Path, schema: Arc<Schema>, batches: &[RecordBatch]) -> Result<(), IoError> {
+pub fn write_parquet(
+    path: &Path,
+    schema: Arc<Schema>,
+    batches: &[RecordBatch],
+) -> Result<(), IoError> {
     let bytes = parquet_bytes(path, schema, batches)?;
     write_atomic(path, &bytes)
 }

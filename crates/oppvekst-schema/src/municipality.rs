@@ -22,7 +22,9 @@ pub enum MunicipalityError {
         message: String,
     },
     /// A required column is missing from the header.
-    #[error("{source_name}: missing column `{column}` (expected fromCode/oldCode, toCode/newCode, changeOccurred/date)")]
+    #[error(
+        "{source_name}: missing column `{column}` (expected fromCode/oldCode, toCode/newCode, changeOccurred/date)"
+    )]
     MissingColumn {
         /// File or resource name.
         source_name: String,
@@ -72,7 +74,9 @@ impl Harmoniser {
     /// Reads a change list in KLASS (`fromCode, fromLabel, changeOccurred, toCode, toLabel`)
     /// or short (`oldCode, newCode, date`) form.
     pub fn from_reader<R: Read>(source_name: &str, reader: R) -> Result<Self, MunicipalityError> {
-        let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(reader);
         let headers = rdr
             .headers()
             .map_err(|e| MunicipalityError::Csv {
@@ -130,7 +134,9 @@ impl Harmoniser {
                 h.names.insert(to.clone(), l.trim().to_owned());
             }
             if let Some(l) = from_label.and_then(|i| rec.get(i)) {
-                h.names.entry(from.clone()).or_insert_with(|| l.trim().to_owned());
+                h.names
+                    .entry(from.clone())
+                    .or_insert_with(|| l.trim().to_owned());
             }
             h.add(CodeChange { date, from, to });
         }
@@ -219,8 +225,9 @@ mod tests {
 
     #[test]
     fn short_header_form_and_errors() {
-        let h = Harmoniser::from_reader("t.csv", "oldCode,newCode,date\n1,2,2020-01-01\n".as_bytes())
-            .unwrap();
+        let h =
+            Harmoniser::from_reader("t.csv", "oldCode,newCode,date\n1,2,2020-01-01\n".as_bytes())
+                .unwrap();
         assert_eq!(h.current("1").as_deref(), Some("2"));
         let e = Harmoniser::from_reader("t.csv", "oldCode,newCode\n1,2\n".as_bytes()).unwrap_err();
         assert!(e.to_string().contains("changeOccurred"), "{e}");

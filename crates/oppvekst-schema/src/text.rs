@@ -31,7 +31,9 @@ impl Encoding {
     pub fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "utf-8" | "utf8" => Some(Encoding::Utf8),
-            "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => Some(Encoding::Windows1252),
+            "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => {
+                Some(Encoding::Windows1252)
+            }
             _ => None,
         }
     }
@@ -115,7 +117,11 @@ fn majority(body: &[u8]) -> Encoding {
             other += 1;
         }
     }
-    if utf8 > other { Encoding::Utf8 } else { Encoding::Windows1252 }
+    if utf8 > other {
+        Encoding::Utf8
+    } else {
+        Encoding::Windows1252
+    }
 }
 
 /// True when a line is valid UTF-8 and contains multi-byte sequences: in a Windows-1252 file
@@ -137,7 +143,11 @@ pub fn detect_delimiter(text: &str) -> u8 {
 
 /// Parses a number written with a decimal comma or point (`14,8`, `14.8`, `1 234,5`).
 pub fn parse_decimal(s: &str) -> Option<f64> {
-    let t: String = s.trim().chars().filter(|c| !matches!(c, ' ' | '\u{a0}')).collect();
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}'))
+        .collect();
     if t.is_empty() {
         return None;
     }
@@ -152,11 +162,17 @@ mod tests {
     fn detects_each_encoding_and_keeps_aeoeaa() {
         let utf8 = "kommune;navn\n3107;Fæøå\n";
         let d = decode(utf8.as_bytes(), None);
-        assert_eq!((d.encoding, d.bom, d.text.as_str()), (Encoding::Utf8, false, utf8));
+        assert_eq!(
+            (d.encoding, d.bom, d.text.as_str()),
+            (Encoding::Utf8, false, utf8)
+        );
         let mut bom = vec![0xEF, 0xBB, 0xBF];
         bom.extend_from_slice(utf8.as_bytes());
         let d = decode(&bom, None);
-        assert_eq!((d.encoding, d.bom, d.text.as_str()), (Encoding::Utf8, true, utf8));
+        assert_eq!(
+            (d.encoding, d.bom, d.text.as_str()),
+            (Encoding::Utf8, true, utf8)
+        );
         let cp = WINDOWS_1252.encode(utf8).0.into_owned();
         assert_ne!(cp, utf8.as_bytes());
         let d = decode(&cp, None);

@@ -150,8 +150,14 @@ mod tests {
         let c = generate(8);
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert_eq!(a.iter().filter(|f| f.path.starts_with("survey/")).count(), 8);
-        assert_eq!(a.iter().filter(|f| f.path.starts_with("police/")).count(), 40);
+        assert_eq!(
+            a.iter().filter(|f| f.path.starts_with("survey/")).count(),
+            8
+        );
+        assert_eq!(
+            a.iter().filter(|f| f.path.starts_with("police/")).count(),
+            40
+        );
     }
 
     #[test]

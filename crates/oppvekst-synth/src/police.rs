@@ -50,7 +50,8 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
     let mut files = Vec::new();
     for year in 2016..=2025 {
         for q in 1..=4u8 {
-            let mut text = String::from("kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\r\n");
+            let mut text =
+                String::from("kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\r\n");
             for m in &MUNICIPALITIES {
                 let code = m.code_in(year);
                 for (gi, (_, label)) in OFFENCE_GROUPS.iter().enumerate() {
@@ -69,11 +70,18 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
                     let other_share = 1.0 - AGE_SHARE[gi].iter().sum::<f64>();
                     let other = poisson(
                         rng,
-                        BASE[gi] * m.police_scale * SEASON[gi][(q - 1) as usize] * trend(gi, year, None) * other_share,
+                        BASE[gi]
+                            * m.police_scale
+                            * SEASON[gi][(q - 1) as usize]
+                            * trend(gi, year, None)
+                            * other_share,
                     );
                     rows.push(("alle".to_owned(), in_bands + other));
                     for (band, n) in rows {
-                        text.push_str(&format!("{code};{};{year}K{q};{label};{band};{n}\r\n", m.name));
+                        text.push_str(&format!(
+                            "{code};{};{year}K{q};{label};{band};{n}\r\n",
+                            m.name
+                        ));
                     }
                 }
             }

@@ -210,7 +210,11 @@ fn logistic(x: f64) -> f64 {
 
 #[allow(clippy::too_many_arguments)]
 fn probability(base: f64, girl_or: f64, girl: bool, year_or: f64, mun_or: f64, latent: f64) -> f64 {
-    let gender = if girl { girl_or.sqrt() } else { 1.0 / girl_or.sqrt() };
+    let gender = if girl {
+        girl_or.sqrt()
+    } else {
+        1.0 / girl_or.sqrt()
+    };
     logistic(logit(base) + gender.ln() + year_or.ln() + mun_or.ln() + latent)
 }
 
@@ -230,7 +234,10 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
         let old_names = year < 2020;
         let name = |aliases: &[String], canonical: &str, old: usize, new: usize| -> String {
             let i = if old_names { old } else { new };
-            aliases.get(i).cloned().unwrap_or_else(|| canonical.to_owned())
+            aliases
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| canonical.to_owned())
         };
         let mut header = vec![
             name(&cb.respondent_id.aliases, "ID", 0, 0),
@@ -242,7 +249,10 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
         ];
         for item in &cb.items {
             header.push(if old_names {
-                item.aliases.first().cloned().unwrap_or_else(|| item.id.clone())
+                item.aliases
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| item.id.clone())
             } else {
                 item.id.clone()
             });
@@ -252,9 +262,12 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
             let sarpsborg = mi == 1;
             let mut rows: Vec<Vec<String>> = Vec::new();
             let mut seq = 0u32;
+            // `g` indexes the per-grade arrays of every item model, not one slice.
+            #[allow(clippy::needless_range_loop)]
             for g in 0..6usize {
                 let response = if g < 3 { 0.85 } else { 0.66 };
-                let n = (m.pupils_per_grade as f64 * (response + 0.04 * normal(rng))).round() as u32;
+                let n =
+                    (m.pupils_per_grade as f64 * (response + 0.04 * normal(rng))).round() as u32;
                 for _ in 0..n {
                     seq += 1;
                     let girl = chance(rng, 0.5);
@@ -281,7 +294,8 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
                         ),
                     );
                     for item in &cb.items {
-                        let code = if let Some(model) = MODELS.iter().find(|md| md.item == item.id) {
+                        let code = if let Some(model) = MODELS.iter().find(|md| md.item == item.id)
+                        {
                             let z = match model.latent.0 {
                                 Trait::Risk => risk,
                                 Trait::Distress => distress,
@@ -350,7 +364,11 @@ fn rng_missing(rng: &mut ChaCha8Rng, old_names: bool) -> Option<String> {
     match x {
         1 => Some("98".into()),
         2 => Some("99".into()),
-        3 => Some(if old_names { "98".into() } else { String::new() }),
+        3 => Some(if old_names {
+            "98".into()
+        } else {
+            String::new()
+        }),
         _ => None,
     }
 }

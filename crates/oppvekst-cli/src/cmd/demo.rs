@@ -28,7 +28,10 @@ pub fn run(config: Option<&Path>, args: Args) -> Result<()> {
     }
     let inbox = args.work.join("inbox");
     let n = crate::cmd::synth::write(&inbox, DEFAULT_SEED)?;
-    println!("demo: wrote {n} synthetic input files to {}", inbox.display());
+    println!(
+        "demo: wrote {n} synthetic input files to {}",
+        inbox.display()
+    );
     let summary = pipeline::run(&cfg, &inbox, &args.work, &args.out)?;
     println!("{summary}");
     Ok(())

@@ -20,7 +20,10 @@ pub struct Args {
 /// Writes the default configuration file.
 pub fn run(args: Args) -> Result<()> {
     if args.path.exists() && !args.force {
-        bail!("{}: already exists (use --force to overwrite)", args.path.display());
+        bail!(
+            "{}: already exists (use --force to overwrite)",
+            args.path.display()
+        );
     }
     oppvekst_schema::io::write_atomic(&args.path, DEFAULT_TOML.as_bytes())?;
     println!("wrote {}", args.path.display());

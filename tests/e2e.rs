@@ -1,0 +1,325 @@
+//! End-to-end: run the real `oppvekst demo` binary twice and check the bundle as its
+//! readers would: every manifest file exists with its hash, no published cell breaks the
+//! primary rules, no hidden cell is the only hidden member of a total, the report names
+//! both municipalities, the Parquet files match their contracts, and the two runs are
+//! byte-identical.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::needless_range_loop)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, Int32Type, UInt32Type};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use sha2::{Digest, Sha256};
+
+fn run_demo(dir: &Path) -> PathBuf {
+    let out = dir.join("bundle");
+    let status = Command::new(env!("CARGO_BIN_EXE_oppvekst"))
+        .args(["demo", "--out"])
+        .arg(&out)
+        .arg("--work")
+        .arg(dir.join("work"))
+        .status()
+        .expect("run oppvekst demo");
+    assert!(status.success(), "oppvekst demo failed");
+    out
+}
+
+fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Columns of a Parquet file as strings (nulls as None), plus its schema.
+fn read_table(
+    path: &Path,
+) -> (
+    arrow::datatypes::SchemaRef,
+    HashMap<String, Vec<Option<String>>>,
+) {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(path).unwrap()).unwrap();
+    let schema = builder.schema().clone();
+    let mut cols: HashMap<String, Vec<Option<String>>> = HashMap::new();
+    for batch in builder.build().unwrap() {
+        let batch = batch.unwrap();
+        for (f, a) in schema.fields().iter().zip(batch.columns()) {
+            let v = cols.entry(f.name().clone()).or_default();
+            for i in 0..a.len() {
+                if a.is_null(i) {
+                    v.push(None);
+                    continue;
+                }
+                v.push(Some(match a.data_type() {
+                    DataType::Utf8View => a.as_string_view().value(i).to_owned(),
+                    DataType::LargeUtf8 => a.as_string::<i64>().value(i).to_owned(),
+                    DataType::Utf8 => a.as_string::<i32>().value(i).to_owned(),
+                    DataType::UInt32 => a.as_primitive::<UInt32Type>().value(i).to_string(),
+                    DataType::Int32 => a.as_primitive::<Int32Type>().value(i).to_string(),
+                    _ => String::from("?"),
+                }));
+            }
+        }
+    }
+    (schema, cols)
+}
+
+fn num(v: &Option<String>) -> Option<u64> {
+    v.as_deref().map(|s| s.parse().unwrap())
+}
+
+#[test]
+fn demo_bundle_is_complete_safe_and_reproducible() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let (pa, pb) = (a.path().to_owned(), b.path().to_owned());
+    let t = std::thread::spawn(move || run_demo(&pb));
+    let bundle = run_demo(&pa);
+    let bundle_b = t.join().unwrap();
+
+    // 1. Manifest: every file listed exists with its hash, and nothing else is in the bundle.
+    let all = files(&bundle);
+    let manifest: serde_json::Value = serde_json::from_slice(&all["manifest.json"]).unwrap();
+    let listed = manifest["files"].as_array().unwrap();
+    assert_eq!(
+        listed.len() + 1,
+        all.len(),
+        "bundle holds files the manifest does not list"
+    );
+    for f in listed {
+        let path = f["path"].as_str().unwrap();
+        let bytes = all
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} listed but missing"));
+        assert_eq!(f["sha256"].as_str().unwrap(), hex(bytes), "{path}: hash");
+    }
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 48);
+    for kind in [
+        "charts/beruset_ungdomstrinn_alle.png",
+        "charts/beruset_ungdomstrinn_alle.svg",
+        "charts/politi_vold_alle.png",
+        "tabeller/indikatorer.csv",
+        "index.html",
+    ] {
+        assert!(all.contains_key(kind), "{kind} missing");
+    }
+    let pngs = all.keys().filter(|k| k.ends_with(".png")).count();
+    assert!(pngs >= 8 + 9, "{pngs} PNG charts");
+    for r in manifest["reconciliation"].as_array().unwrap() {
+        assert_eq!(
+            r["read"].as_u64(),
+            Some(r["accepted"].as_u64().unwrap() + r["quarantined"].as_u64().unwrap())
+        );
+    }
+
+    // 2. No published survey cell breaks a primary rule (defaults: x ≤ 6, n − x ≤ 6, n ≤ 20, 40/15).
+    let (schema, s) = read_table(&bundle.join("data/protected_survey_cells.parquet"));
+    let n_rows = s["status"].len();
+    assert!(n_rows > 1000);
+    let key = |i: usize, skip: &str| -> Vec<String> {
+        [
+            "indicator",
+            "municipality",
+            "survey_year",
+            "grade",
+            "gender",
+        ]
+        .iter()
+        .filter(|c| **c != skip)
+        .map(|c| s[*c][i].clone().unwrap())
+        .collect()
+    };
+    let mut by_gender: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+    let mut by_grade: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+    let mut hidden = 0;
+    for i in 0..n_rows {
+        let published = s["status"][i].as_deref() == Some("published");
+        let x = num(&s["numerator"][i]);
+        let n = num(&s["denominator"][i]).unwrap();
+        assert_eq!(published, x.is_some(), "row {i}: status and value disagree");
+        if let Some(x) = x {
+            assert!(
+                x > 6 && n - x > 6 && n > 20,
+                "published survey cell {:?} breaks a primary rule",
+                key(i, "")
+            );
+        } else {
+            hidden += 1;
+        }
+        by_gender.entry(key(i, "gender")).or_default().push(i);
+        by_grade.entry(key(i, "grade")).or_default().push(i);
+    }
+    assert!(hidden > 0, "the demo should exercise suppression");
+    for (k, members) in &by_gender {
+        let n_of = |g: &str| {
+            members
+                .iter()
+                .find(|&&i| s["gender"][i].as_deref() == Some(g))
+                .map(|&i| num(&s["denominator"][i]).unwrap())
+        };
+        let split_published = members
+            .iter()
+            .any(|&i| s["gender"][i].as_deref() != Some("alle") && s["numerator"][i].is_some());
+        if split_published {
+            assert!(
+                n_of("alle").unwrap() >= 40
+                    && n_of("gutt").unwrap() >= 15
+                    && n_of("jente").unwrap() >= 15,
+                "{k:?}: gender split of a small group"
+            );
+        }
+        let h = members
+            .iter()
+            .filter(|&&i| s["numerator"][i].is_none())
+            .count();
+        assert_ne!(
+            h, 1,
+            "{k:?}: one hidden cell in girls + boys = alle is recoverable"
+        );
+    }
+    for (k, members) in &by_grade {
+        for (total, parts) in [
+            ("ungdomstrinn", ["8", "9", "10"]),
+            ("videregaende", ["VG1", "VG2", "VG3"]),
+        ] {
+            let h = members
+                .iter()
+                .filter(|&&i| {
+                    let g = s["grade"][i].as_deref().unwrap();
+                    (g == total || parts.contains(&g)) && s["numerator"][i].is_none()
+                })
+                .count();
+            assert_ne!(h, 1, "{k:?}: one hidden cell in {total} is recoverable");
+        }
+    }
+    let contract_fields: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        contract_fields,
+        [
+            "indicator",
+            "municipality",
+            "survey_year",
+            "grade",
+            "gender",
+            "numerator",
+            "denominator",
+            "status",
+            "rule"
+        ]
+    );
+
+    // 3. Police: published counts are 0 or > 4.
+    let (_, p) = read_table(&bundle.join("data/protected_police_cells.parquet"));
+    for (i, c) in p["count"].iter().enumerate() {
+        if let Some(c) = num(c) {
+            assert!(
+                c == 0 || c > 4,
+                "published police cell {i} breaks the > 4 rule"
+            );
+        }
+    }
+
+    // 4. The report names both municipalities, marks hidden values and loads nothing external.
+    let html = String::from_utf8(all["index.html"].clone()).unwrap();
+    for needle in [
+        "Fredrikstad",
+        "Sarpsborg",
+        "taushetsplikt",
+        "Vært beruset siste år",
+        "<img src=\"charts/",
+    ] {
+        assert!(html.contains(needle), "index.html lacks {needle}");
+    }
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "index.html refers to the network"
+    );
+
+    // 5. Byte-identical second run.
+    let other = files(&bundle_b);
+    assert_eq!(
+        all.keys().collect::<Vec<_>>(),
+        other.keys().collect::<Vec<_>>()
+    );
+    for (k, v) in &all {
+        assert!(v == &other[k], "{k} differs between two runs");
+    }
+}
+
+#[test]
+fn bad_config_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    fs::write(&cfg, "[survey.suppression]\nmax_small_cont = 3\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_oppvekst"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["demo", "--out"])
+        .arg(dir.path().join("b"))
+        .arg("--work")
+        .arg(dir.path().join("w"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown field `max_small_cont`") && err.contains("line 2"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("b").exists(),
+        "no bundle may be written on a config error"
+    );
+}
+
+#[test]
+fn init_writes_a_config_the_demo_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("oppvekst.toml");
+    let st = Command::new(env!("CARGO_BIN_EXE_oppvekst"))
+        .arg("init")
+        .arg(&cfg)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let again = Command::new(env!("CARGO_BIN_EXE_oppvekst"))
+        .arg("init")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "init must not overwrite without --force"
+    );
+    assert!(
+        fs::read_to_string(&cfg)
+            .unwrap()
+            .contains("max_small_count = 6")
+    );
+}
