@@ -139,6 +139,16 @@ pub enum BundleError {
         /// How many cells.
         cells: usize,
     },
+    /// The audit found hidden cells an attacker can narrow too far: refuse to write.
+    #[error(
+        "table `{table}`: the audit found {cells} hidden cells that published figures pin down too narrowly; nothing was written"
+    )]
+    AuditFailed {
+        /// Table.
+        table: String,
+        /// How many cells.
+        cells: usize,
+    },
     /// File system.
     #[error("{path}: {message}")]
     Io {

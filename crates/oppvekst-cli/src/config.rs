@@ -46,12 +46,16 @@ protect_zeros = true
 # gender fewer than gender_min_each.
 gender_min_group = 40
 gender_min_each = 15
+# The audit proves that an attacker who knows every published figure and every total can
+# narrow a hidden count no further than an interval this wide (never to a single value).
+protection_width = 6
 
 # Primary suppression of police counts: published only when greater than max_small_count
 # (SSB publishes 08487 cells only when > 4).
 [police.suppression]
 max_small_count = 4
 protect_zeros = false
+protection_width = 4
 
 [report]
 title = "Oppvekst i Fredrikstad og Sarpsborg"
@@ -135,6 +139,8 @@ pub struct SurveySuppression {
     pub gender_min_group: u64,
     /// NOVA per-gender minimum.
     pub gender_min_each: u64,
+    /// Required audit interval width.
+    pub protection_width: u64,
 }
 
 /// Police section.
@@ -153,6 +159,8 @@ pub struct PoliceSuppression {
     pub max_small_count: u64,
     /// Zeros.
     pub protect_zeros: bool,
+    /// Required audit interval width.
+    pub protection_width: u64,
 }
 
 /// Report settings.
@@ -201,6 +209,7 @@ impl Default for SurveySuppression {
             protect_zeros: r.protect_zeros,
             gender_min_group: g.min_group,
             gender_min_each: g.min_each,
+            protection_width: r.protection_width,
         }
     }
 }
@@ -211,6 +220,7 @@ impl Default for PoliceSuppression {
         PoliceSuppression {
             max_small_count: r.max_small_count,
             protect_zeros: r.protect_zeros,
+            protection_width: r.protection_width,
         }
     }
 }
@@ -322,6 +332,7 @@ impl Config {
                 min_group: s.gender_min_group,
                 min_each: s.gender_min_each,
             }),
+            protection_width: s.protection_width,
         }
     }
 
@@ -331,6 +342,7 @@ impl Config {
         Rules {
             max_small_count: p.max_small_count,
             protect_zeros: p.protect_zeros,
+            protection_width: p.protection_width,
             ..Rules::police_default()
         }
     }

@@ -13,12 +13,14 @@
 //!
 //! This crate is pure: no file I/O, no logging, no formatting of cell values in errors.
 
+mod audit;
 mod primary;
 mod secondary;
 mod table;
 
+pub use audit::{AuditOptions, AuditReport, CellBounds, PublishedCell, PublishedTable, audit};
 pub use primary::{GenderRule, Rules};
-pub use table::{Cell, Dimension, Table};
+pub use table::{Cell, Dimension, Relation, Table};
 
 use serde::Serialize;
 
@@ -140,8 +142,10 @@ pub struct Summary {
 pub struct ProtectedTable {
     name: String,
     dimensions: Vec<String>,
+    hierarchy: Vec<Dimension>,
     cells: Vec<ProtectedCell>,
     summary: Summary,
+    audit: AuditReport,
 }
 
 impl ProtectedTable {
@@ -160,6 +164,27 @@ impl ProtectedTable {
     /// All cells, sorted by key.
     pub fn cells(&self) -> &[ProtectedCell] {
         &self.cells
+    }
+    /// What a reader of the release sees: the published values, the hierarchies, and each
+    /// cell's denominator as an upper bound. This is the input of [`audit`].
+    pub fn published_view(&self) -> PublishedTable {
+        PublishedTable {
+            name: self.name.clone(),
+            dimensions: self.hierarchy.clone(),
+            cells: self
+                .cells
+                .iter()
+                .map(|c| PublishedCell {
+                    key: c.key.clone(),
+                    value: c.value,
+                    upper: c.denominator,
+                })
+                .collect(),
+        }
+    }
+    /// The audit of the published pattern (attacker intervals of every hidden cell).
+    pub fn audit(&self) -> &AuditReport {
+        &self.audit
     }
     /// Protection counts.
     pub fn summary(&self) -> &Summary {
@@ -226,6 +251,14 @@ pub enum DisclosureError {
         key: Vec<String>,
         /// Dimension.
         dimension: String,
+    },
+    /// The LP solver failed (the message is the solver's, and holds no cell value).
+    #[error("table `{table}`: audit solver failed: {message}")]
+    Solver {
+        /// Table.
+        table: String,
+        /// Solver message.
+        message: String,
     },
     /// A count exceeds its denominator.
     #[error("table `{table}`: cell {key:?} has a count above its denominator")]
@@ -296,11 +329,32 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
         .collect()
 }
 
-/// Protects a table: primary rules, then secondary suppression; drops hidden values.
+/// Protects a table: primary rules, then secondary suppression, then the audit; while the
+/// audit finds a hidden cell an attacker can narrow below `rules.protection_width`, one more
+/// complementary cell next to it is hidden and the audit runs again. Hidden values are
+/// dropped from the result. The result carries the final audit; a release must not be
+/// published unless [`AuditReport::passed`].
 pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>, DisclosureError> {
     let relations = table.relations()?;
     let mut status = primary::apply(table, rules)?;
     secondary::apply(table, &relations, &mut status);
+    let opts = AuditOptions {
+        min_width: rules.protection_width,
+    };
+    let mut report;
+    let mut rounds = 0;
+    loop {
+        report = audit(&view(table, &status), &opts)?;
+        rounds += 1;
+        if report.passed() || rounds > 100 {
+            break;
+        }
+        let failing: Vec<usize> = report.failures.iter().map(|f| f.cell).collect();
+        if !secondary::widen(table, &relations, &failing, &mut status) {
+            break;
+        }
+        secondary::apply(table, &relations, &mut status);
+    }
     let mut summary = Summary {
         cells: table.cells.len(),
         relations: relations.len(),
@@ -327,7 +381,27 @@ pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>
     Ok(Protected(ProtectedTable {
         name: table.name.clone(),
         dimensions: table.dimensions.iter().map(|d| d.name.clone()).collect(),
+        hierarchy: table.dimensions.clone(),
         cells,
         summary,
+        audit: report,
     }))
+}
+
+/// The reader's view of `table` under a suppression pattern.
+fn view(table: &Table, status: &[Status]) -> PublishedTable {
+    PublishedTable {
+        name: table.name.clone(),
+        dimensions: table.dimensions.clone(),
+        cells: table
+            .cells
+            .iter()
+            .zip(status)
+            .map(|(c, s)| PublishedCell {
+                key: c.key.clone(),
+                value: (*s == Status::Published).then_some(c.value),
+                upper: c.denominator,
+            })
+            .collect(),
+    }
 }

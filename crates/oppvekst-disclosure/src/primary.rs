@@ -32,6 +32,9 @@ pub struct Rules {
     pub protect_zeros: bool,
     /// NOVA's gender-split rule.
     pub gender: Option<GenderRule>,
+    /// Required width of every hidden cell's audit interval (never below 1: a hidden cell
+    /// must never be pinned to a single value). Defaults to the small-count threshold.
+    pub protection_width: u64,
 }
 
 impl Rules {
@@ -48,6 +51,7 @@ impl Rules {
                 min_group: 40,
                 min_each: 15,
             }),
+            protection_width: 6,
         }
     }
 
@@ -59,6 +63,7 @@ impl Rules {
             max_small_denominator: None,
             protect_zeros: false,
             gender: None,
+            protection_width: 4,
         }
     }
 }

@@ -34,3 +34,34 @@ pub(crate) fn apply(table: &Table, relations: &[Relation], status: &mut [Status]
         }
     }
 }
+
+/// For each failing hidden cell, hides the cheapest published cell that shares a relation
+/// with it (same preference order as [`apply`]). Returns false when nothing could be added.
+pub(crate) fn widen(
+    table: &Table,
+    relations: &[Relation],
+    failing: &[usize],
+    status: &mut [Status],
+) -> bool {
+    let mut changed = false;
+    for &f in failing {
+        let choice = relations
+            .iter()
+            .filter(|r| r.total == f || r.parts.contains(&f))
+            .flat_map(|r| {
+                std::iter::once(r.total)
+                    .chain(r.parts.iter().copied())
+                    .map(move |i| (i, i == r.total))
+            })
+            .filter(|&(i, _)| status[i] == Status::Published)
+            .min_by_key(|&(i, is_total)| {
+                let v = table.cells[i].value;
+                (is_total, v == 0, v, i)
+            });
+        if let Some((i, _)) = choice {
+            status[i] = Status::Hidden(Rule::Secondary);
+            changed = true;
+        }
+    }
+    changed
+}

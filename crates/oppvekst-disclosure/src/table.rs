@@ -180,9 +180,48 @@ impl Table {
 
     /// Every additive relation implied by the hierarchies, checked against the values.
     pub fn relations(&self) -> Result<Vec<Relation>, DisclosureError> {
-        let idx = self.index()?;
-        let children: Vec<BTreeMap<&str, Vec<&str>>> = self
-            .dimensions
+        self.index()?;
+        let keys: Vec<&[String]> = self.cells.iter().map(|c| c.key.as_slice()).collect();
+        let out = relations_of(&self.name, &self.dimensions, &keys)?;
+        for r in &out {
+            let cell = &self.cells[r.total];
+            let sum: u64 = r.parts.iter().map(|&j| self.cells[j].value).sum();
+            let den_ok = match cell.denominator {
+                Some(n) => {
+                    r.parts
+                        .iter()
+                        .map(|&j| self.cells[j].denominator.unwrap_or(0))
+                        .sum::<u64>()
+                        == n
+                }
+                None => true,
+            };
+            if sum != cell.value || !den_ok {
+                let d = (0..self.dimensions.len())
+                    .find(|&d| self.cells[r.parts[0]].key[d] != cell.key[d])
+                    .unwrap_or(0);
+                return Err(DisclosureError::NotAdditive {
+                    table: self.name.clone(),
+                    key: cell.key.clone(),
+                    dimension: self.dimensions[d].name.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The additive relations implied by the hierarchies for cells with these keys (indices
+/// into `keys`). Errors when a total lacks one of its children.
+pub fn relations_of(
+    name: &str,
+    dimensions: &[Dimension],
+    keys: &[&[String]],
+) -> Result<Vec<Relation>, DisclosureError> {
+    {
+        let idx: HashMap<&[String], usize> =
+            keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let children: Vec<BTreeMap<&str, Vec<&str>>> = dimensions
             .iter()
             .map(|d| {
                 d.codes
@@ -193,43 +232,25 @@ impl Table {
             })
             .collect();
         let mut out = Vec::new();
-        for (i, cell) in self.cells.iter().enumerate() {
-            for (d, dim) in self.dimensions.iter().enumerate() {
-                let Some(kids) = children[d].get(cell.key[d].as_str()) else {
+        for (i, key0) in keys.iter().enumerate() {
+            for (d, _dim) in dimensions.iter().enumerate() {
+                let Some(kids) = children[d].get(key0[d].as_str()) else {
                     continue;
                 };
                 let mut parts = Vec::with_capacity(kids.len());
-                let mut key = cell.key.clone();
+                let mut key = key0.to_vec();
                 for k in kids {
                     key[d] = (*k).to_owned();
                     match idx.get(key.as_slice()) {
                         Some(&j) => parts.push(j),
                         None => {
                             return Err(DisclosureError::MissingChild {
-                                table: self.name.clone(),
-                                key: cell.key.clone(),
+                                table: name.to_owned(),
+                                key: key0.to_vec(),
                                 child: key,
                             });
                         }
                     }
-                }
-                let sum: u64 = parts.iter().map(|&j| self.cells[j].value).sum();
-                let den_ok = match cell.denominator {
-                    Some(n) => {
-                        parts
-                            .iter()
-                            .map(|&j| self.cells[j].denominator.unwrap_or(0))
-                            .sum::<u64>()
-                            == n
-                    }
-                    None => true,
-                };
-                if sum != cell.value || !den_ok {
-                    return Err(DisclosureError::NotAdditive {
-                        table: self.name.clone(),
-                        key: cell.key.clone(),
-                        dimension: dim.name.clone(),
-                    });
                 }
                 out.push(Relation { total: i, parts });
             }

@@ -1,0 +1,277 @@
+//! The audit: what can an attacker who knows every published cell, every additive relation,
+//! that counts are non-negative, and each cell's published denominator (an upper bound)
+//! learn about each hidden cell? For every hidden cell it computes the minimum and maximum
+//! the cell can take, by linear programming (microlp), and fails the release when an
+//! interval is narrower than the required protection.
+//!
+//! Written independently of the suppression code: it sees only a [`PublishedTable`] — the
+//! reader's view — so it can audit a pattern produced by any tool.
+//!
+//! Work is reduced as the design note asks: each LP holds only the hidden cells and the
+//! relations that touch them, split into connected components (solved in parallel); per
+//! component one factorised base solution is reused for every bound by adding a single
+//! row `t = ±x_i` and re-optimising with the warm-started dual simplex.
+
+use std::collections::BTreeMap;
+
+use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem, SolveOutcome};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::DisclosureError;
+use crate::table::{Dimension, relations_of};
+
+/// The reader's view of one cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedCell {
+    /// Key, one code per dimension.
+    pub key: Vec<String>,
+    /// The published value; None when hidden.
+    pub value: Option<u64>,
+    /// A published upper bound (the denominator n of a survey cell).
+    pub upper: Option<u64>,
+}
+
+/// The reader's view of a table: hierarchies, published values and the hidden pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedTable {
+    /// Name.
+    pub name: String,
+    /// Dimensions with their hierarchies.
+    pub dimensions: Vec<Dimension>,
+    /// Cells.
+    pub cells: Vec<PublishedCell>,
+}
+
+/// Required protection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditOptions {
+    /// Smallest acceptable width (upper − lower) of a hidden cell's interval; a cell whose
+    /// published upper bound is smaller needs the whole range [0, upper] instead. Never less
+    /// than 1: a single value is always a failure.
+    pub min_width: u64,
+}
+
+/// The interval an attacker can derive for one hidden cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CellBounds {
+    /// Index of the cell in the table.
+    pub cell: usize,
+    /// Smallest value it can take (integer).
+    pub lower: u64,
+    /// Largest value it can take; None = unbounded.
+    pub upper: Option<u64>,
+}
+
+/// Audit result.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct AuditReport {
+    /// Table name.
+    pub table: String,
+    /// Hidden cells audited.
+    pub hidden: usize,
+    /// Connected components of hidden cells.
+    pub components: usize,
+    /// Largest component (cells).
+    pub largest_component: usize,
+    /// Bound problems solved (two per hidden cell).
+    pub bounds_solved: usize,
+    /// Hidden cells whose interval is too narrow.
+    pub failures: Vec<CellBounds>,
+    /// Smallest interval width seen (None if every interval is unbounded or nothing is hidden).
+    pub narrowest: Option<u64>,
+    /// Interval of every hidden cell, by cell index.
+    pub bounds: Vec<CellBounds>,
+}
+
+impl AuditReport {
+    /// True when every hidden cell is protected.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// A value no count reaches: stands in for "unbounded" inside the LPs.
+const BIG: f64 = 1.0e9;
+const EPS: f64 = 1.0e-6;
+
+struct Component {
+    cells: Vec<usize>,
+    /// (coefficient per local variable, right-hand side)
+    rows: Vec<(Vec<(usize, f64)>, f64)>,
+}
+
+fn find(parent: &mut [usize], mut x: usize) -> usize {
+    while parent[x] != x {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    x
+}
+
+/// Audits a published table. Errors only when the table itself is inconsistent.
+pub fn audit(table: &PublishedTable, opts: &AuditOptions) -> Result<AuditReport, DisclosureError> {
+    let keys: Vec<&[String]> = table.cells.iter().map(|c| c.key.as_slice()).collect();
+    let relations = relations_of(&table.name, &table.dimensions, &keys)?;
+    let hidden: Vec<bool> = table.cells.iter().map(|c| c.value.is_none()).collect();
+    let n = table.cells.len();
+
+    // Union-find over hidden cells linked by a relation.
+    let mut parent: Vec<usize> = (0..n).collect();
+    let mut touching = Vec::new();
+    for r in &relations {
+        let members: Vec<usize> = std::iter::once(r.total)
+            .chain(r.parts.iter().copied())
+            .filter(|&i| hidden[i])
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        for w in members.windows(2) {
+            let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+        touching.push(r);
+    }
+    let mut comps: BTreeMap<usize, Component> = BTreeMap::new();
+    for i in (0..n).filter(|&i| hidden[i]) {
+        let root = find(&mut parent, i);
+        comps
+            .entry(root)
+            .or_insert_with(|| Component {
+                cells: Vec::new(),
+                rows: Vec::new(),
+            })
+            .cells
+            .push(i);
+    }
+    let local: BTreeMap<usize, usize> = comps
+        .values()
+        .flat_map(|c| c.cells.iter().enumerate().map(|(li, &g)| (g, li)))
+        .collect();
+    for r in touching {
+        let mut coeffs = Vec::new();
+        let mut rhs = 0.0;
+        let mut root = None;
+        for (i, coef) in std::iter::once((r.total, -1.0)).chain(r.parts.iter().map(|&p| (p, 1.0))) {
+            match table.cells[i].value {
+                Some(v) => rhs -= coef * v as f64,
+                None => {
+                    coeffs.push((local[&i], coef));
+                    root = Some(find(&mut parent, i));
+                }
+            }
+        }
+        if let Some(c) = root.and_then(|root| comps.get_mut(&root)) {
+            c.rows.push((coeffs, rhs));
+        }
+    }
+
+    let upper: Vec<f64> = table
+        .cells
+        .iter()
+        .map(|c| c.upper.map(|u| u as f64).unwrap_or(BIG))
+        .collect();
+    let comps: Vec<Component> = comps.into_values().collect();
+    let results: Vec<Result<Vec<CellBounds>, DisclosureError>> = comps
+        .par_iter()
+        .map(|c| solve_component(&table.name, c, &upper))
+        .collect();
+    let mut report = AuditReport {
+        table: table.name.clone(),
+        hidden: hidden.iter().filter(|h| **h).count(),
+        components: comps.len(),
+        largest_component: comps.iter().map(|c| c.cells.len()).max().unwrap_or(0),
+        ..Default::default()
+    };
+    for r in results {
+        report.bounds.extend(r?);
+    }
+    report.bounds.sort_by_key(|b| b.cell);
+    report.bounds_solved = report.bounds.len() * 2;
+    for b in &report.bounds {
+        let cap = table.cells[b.cell].upper.unwrap_or(u64::MAX);
+        let need = opts.min_width.min(cap).max(1);
+        let width = b.upper.map(|u| u.saturating_sub(b.lower));
+        if let Some(w) = width {
+            report.narrowest = Some(report.narrowest.map_or(w, |m| m.min(w)));
+            if w < need {
+                report.failures.push(b.clone());
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Solver errors by kind only: some solver messages quote the numbers of the problem.
+fn lp_error(table: &str, e: microlp::Error) -> DisclosureError {
+    let message = match e {
+        microlp::Error::Infeasible => "the published values contradict the additive relations",
+        microlp::Error::Unbounded => "unbounded bound problem",
+        _ => "internal solver error",
+    };
+    DisclosureError::Solver {
+        table: table.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// Min and max of every hidden cell of one component.
+fn solve_component(
+    table: &str,
+    c: &Component,
+    upper: &[f64],
+) -> Result<Vec<CellBounds>, DisclosureError> {
+    let mut p = Problem::new(OptimizationDirection::Maximize);
+    let vars: Vec<_> = c
+        .cells
+        .iter()
+        .map(|&g| p.add_var(0.0, (0.0, upper[g])))
+        .collect();
+    let t = p.add_var(1.0, (-BIG, BIG));
+    for (coeffs, rhs) in &c.rows {
+        let mut e = LinearExpr::empty();
+        for &(li, coef) in coeffs {
+            e.add(vars[li], coef);
+        }
+        p.add_constraint(e, ComparisonOp::Eq, *rhs);
+    }
+    let base = match p.solve().map_err(|e| lp_error(table, e))? {
+        SolveOutcome::Solution(s) => s,
+        SolveOutcome::Interrupted(_) => {
+            return Err(DisclosureError::Solver {
+                table: table.to_owned(),
+                message: "solver interrupted".into(),
+            });
+        }
+    };
+    let mut out = Vec::with_capacity(c.cells.len());
+    for (li, &g) in c.cells.iter().enumerate() {
+        let bound = |sign: f64| -> Result<f64, DisclosureError> {
+            let mut e = LinearExpr::empty();
+            e.add(t, 1.0);
+            e.add(vars[li], -sign);
+            match base
+                .clone()
+                .add_constraint(e, ComparisonOp::Eq, 0.0)
+                .map_err(|e| lp_error(table, e))?
+            {
+                SolveOutcome::Solution(s) => Ok(sign * s.objective()),
+                SolveOutcome::Interrupted(_) => Err(DisclosureError::Solver {
+                    table: table.to_owned(),
+                    message: "solver interrupted".into(),
+                }),
+            }
+        };
+        let hi = bound(1.0)?;
+        let lo = bound(-1.0)?;
+        out.push(CellBounds {
+            cell: g,
+            lower: (lo - EPS).ceil().max(0.0) as u64,
+            upper: (hi < BIG * 0.5).then(|| (hi + EPS).floor().max(0.0) as u64),
+        });
+    }
+    Ok(out)
+}
