@@ -12,14 +12,14 @@
 //! component one factorised base solution is reused for every bound by adding a single
 //! row `t = ±x_i` and re-optimising with the warm-started dual simplex.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem, SolveOutcome};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::DisclosureError;
-use crate::table::{Dimension, relations_of};
+use crate::table::{Dimension, Relation, relations_of};
 
 /// The reader's view of one cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ pub struct AuditReport {
     pub components: usize,
     /// Largest component (cells).
     pub largest_component: usize,
-    /// Bound problems solved (two per hidden cell).
+    /// Bound problems solved (two per hidden cell audited afresh).
     pub bounds_solved: usize,
     /// Hidden cells whose interval is too narrow.
     pub failures: Vec<CellBounds>,
@@ -113,13 +113,25 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 pub fn audit(table: &PublishedTable, opts: &AuditOptions) -> Result<AuditReport, DisclosureError> {
     let keys: Vec<&[String]> = table.cells.iter().map(|c| c.key.as_slice()).collect();
     let relations = relations_of(&table.name, &table.dimensions, &keys)?;
+    audit_with(table, &relations, opts, None)
+}
+
+/// The audit with precomputed relations. With `previous` (an earlier audit of the same table
+/// and the cells hidden since), only components holding a newly hidden cell are solved again:
+/// any other component is exactly as before, and so are its bounds.
+pub(crate) fn audit_with(
+    table: &PublishedTable,
+    relations: &[Relation],
+    opts: &AuditOptions,
+    previous: Option<(&AuditReport, &HashSet<usize>)>,
+) -> Result<AuditReport, DisclosureError> {
     let hidden: Vec<bool> = table.cells.iter().map(|c| c.value.is_none()).collect();
     let n = table.cells.len();
 
     // Union-find over hidden cells linked by a relation.
     let mut parent: Vec<usize> = (0..n).collect();
     let mut touching = Vec::new();
-    for r in &relations {
+    for r in relations {
         let members: Vec<usize> = std::iter::once(r.total)
             .chain(r.parts.iter().copied())
             .filter(|&i| hidden[i])
@@ -175,9 +187,25 @@ pub fn audit(table: &PublishedTable, opts: &AuditOptions) -> Result<AuditReport,
         .map(|c| c.upper.map(|u| u as f64).unwrap_or(BIG))
         .collect();
     let comps: Vec<Component> = comps.into_values().collect();
-    let results: Vec<Result<Vec<CellBounds>, DisclosureError>> = comps
+    let old: HashMap<usize, &CellBounds> = previous
+        .map(|(r, _)| r.bounds.iter().map(|b| (b.cell, b)).collect())
+        .unwrap_or_default();
+    let reuse = |c: &Component| match previous {
+        Some((_, changed)) => {
+            !c.cells.iter().any(|i| changed.contains(i))
+                && c.cells.iter().all(|i| old.contains_key(i))
+        }
+        None => false,
+    };
+    let results: Vec<Result<(Vec<CellBounds>, bool), DisclosureError>> = comps
         .par_iter()
-        .map(|c| solve_component(&table.name, c, &upper))
+        .map(|c| {
+            if reuse(c) {
+                Ok((c.cells.iter().map(|i| old[i].clone()).collect(), false))
+            } else {
+                solve_component(&table.name, c, &upper).map(|b| (b, true))
+            }
+        })
         .collect();
     let mut report = AuditReport {
         table: table.name.clone(),
@@ -187,10 +215,13 @@ pub fn audit(table: &PublishedTable, opts: &AuditOptions) -> Result<AuditReport,
         ..Default::default()
     };
     for r in results {
-        report.bounds.extend(r?);
+        let (bounds, solved) = r?;
+        if solved {
+            report.bounds_solved += 2 * bounds.len();
+        }
+        report.bounds.extend(bounds);
     }
     report.bounds.sort_by_key(|b| b.cell);
-    report.bounds_solved = report.bounds.len() * 2;
     for b in &report.bounds {
         let cap = table.cells[b.cell].upper.unwrap_or(u64::MAX);
         let need = opts.min_width.min(cap).max(1);

@@ -135,6 +135,8 @@ pub struct Summary {
     pub secondary: usize,
     /// Additive relations derived from the hierarchies.
     pub relations: usize,
+    /// Audit rounds (audit, widen the pattern, audit again) until the audit passed.
+    pub audit_rounds: usize,
 }
 
 /// A table after disclosure control. Holds no hidden value.
@@ -341,23 +343,33 @@ pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>
     let opts = AuditOptions {
         min_width: rules.protection_width,
     };
-    let mut report;
-    let mut rounds = 0;
-    loop {
-        report = audit(&view(table, &status), &opts)?;
-        rounds += 1;
-        if report.passed() || rounds > 100 {
-            break;
-        }
+    let mut report = audit::audit_with(&view(table, &status), &relations, &opts, None)?;
+    let mut rounds = 1;
+    let mut solved = report.bounds_solved;
+    while !report.passed() && rounds <= 1000 {
+        let before = status.clone();
         let failing: Vec<usize> = report.failures.iter().map(|f| f.cell).collect();
         if !secondary::widen(table, &relations, &failing, &mut status) {
             break;
         }
         secondary::apply(table, &relations, &mut status);
+        let changed: std::collections::HashSet<usize> = (0..status.len())
+            .filter(|&i| status[i] != before[i])
+            .collect();
+        report = audit::audit_with(
+            &view(table, &status),
+            &relations,
+            &opts,
+            Some((&report, &changed)),
+        )?;
+        solved += report.bounds_solved;
+        rounds += 1;
     }
+    report.bounds_solved = solved;
     let mut summary = Summary {
         cells: table.cells.len(),
         relations: relations.len(),
+        audit_rounds: rounds,
         ..Default::default()
     };
     let cells = table

@@ -36,29 +36,48 @@ pub(crate) fn apply(table: &Table, relations: &[Relation], status: &mut [Status]
 }
 
 /// For each failing hidden cell, hides the cheapest published cell that shares a relation
-/// with it (same preference order as [`apply`]). Returns false when nothing could be added.
+/// with it (same preference order as [`apply`]); when every cell of its relations is hidden
+/// already, searches outwards through relations of hidden cells (breadth first) and takes
+/// the cheapest published cell at the nearest distance. Returns false when nothing could be
+/// added.
 pub(crate) fn widen(
     table: &Table,
     relations: &[Relation],
     failing: &[usize],
     status: &mut [Status],
 ) -> bool {
+    let mut by_cell: Vec<Vec<usize>> = vec![Vec::new(); table.cells.len()];
+    for (ri, r) in relations.iter().enumerate() {
+        for i in std::iter::once(r.total).chain(r.parts.iter().copied()) {
+            by_cell[i].push(ri);
+        }
+    }
     let mut changed = false;
     for &f in failing {
-        let choice = relations
-            .iter()
-            .filter(|r| r.total == f || r.parts.contains(&f))
-            .flat_map(|r| {
-                std::iter::once(r.total)
-                    .chain(r.parts.iter().copied())
-                    .map(move |i| (i, i == r.total))
-            })
-            .filter(|&(i, _)| status[i] == Status::Published)
-            .min_by_key(|&(i, is_total)| {
-                let v = table.cells[i].value;
-                (is_total, v == 0, v, i)
-            });
-        if let Some((i, _)) = choice {
+        let mut frontier = vec![f];
+        let mut seen = std::collections::HashSet::from([f]);
+        let mut choice = None;
+        while choice.is_none() && !frontier.is_empty() {
+            let mut next = Vec::new();
+            for &c in &frontier {
+                for &ri in &by_cell[c] {
+                    let r = &relations[ri];
+                    for i in std::iter::once(r.total).chain(r.parts.iter().copied()) {
+                        if status[i] == Status::Published {
+                            let v = table.cells[i].value;
+                            let cost = (i == r.total, v == 0, v, i);
+                            if choice.is_none_or(|(best, _)| cost < best) {
+                                choice = Some((cost, i));
+                            }
+                        } else if seen.insert(i) {
+                            next.push(i);
+                        }
+                    }
+                }
+            }
+            frontier = next;
+        }
+        if let Some((_, i)) = choice {
             status[i] = Status::Hidden(Rule::Secondary);
             changed = true;
         }
