@@ -323,3 +323,145 @@ fn init_writes_a_config_the_demo_accepts() {
             .contains("max_small_count = 6")
     );
 }
+
+/// A small hierarchical table: 4 municipalities in 2 counties × 2 quarters × 3 offences in 2 groups.
+fn small_table(dir: &Path) -> PathBuf {
+    let mut s = String::from("mun,county,quarter,offence,offgroup,freq\n");
+    let mut k = 0u64;
+    for (mun, county) in [("K1", "F1"), ("K2", "F1"), ("K3", "F2"), ("K4", "F2")] {
+        for q in ["Q1", "Q2"] {
+            for (off, grp) in [("O1", "G1"), ("O2", "G1"), ("O3", "G2")] {
+                k += 1;
+                let freq = [1, 9, 14, 2, 30, 7, 0, 12, 3][(k % 9) as usize] + (k % 4) * 5;
+                s.push_str(&format!("{mun},{county},{q},{off},{grp},{freq}\n"));
+            }
+        }
+    }
+    let p = dir.join("table.csv");
+    fs::write(&p, s).unwrap();
+    p
+}
+
+fn oppvekst(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_oppvekst"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn protect_then_audit_and_a_weakened_pattern_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = small_table(dir.path());
+    let out = dir.path().join("protected.csv");
+    let dims = [
+        "--dim",
+        "mun,county",
+        "--dim",
+        "quarter",
+        "--dim",
+        "offence,offgroup",
+    ];
+    let mut args = vec![
+        "protect",
+        "--input",
+        table.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--threshold",
+        "3",
+    ];
+    args.extend(dims);
+    let o = oppvekst(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = fs::read_to_string(&out).unwrap();
+    assert!(
+        text.lines().count() == 1 + 7 * 3 * 6,
+        "every publishable cell is listed"
+    );
+    assert!(
+        text.contains(",:,hidden,small_count"),
+        "primary cells are hidden"
+    );
+    assert!(
+        text.contains(",:,hidden,secondary"),
+        "complements are hidden"
+    );
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[4] == "published" {
+            let v: u64 = f[3].parse().unwrap();
+            assert!(v == 0 || v > 3, "published small count in {line}");
+        }
+    }
+    let audit = |pattern: &Path| {
+        let mut a = vec![
+            "audit",
+            "--structure",
+            table.to_str().unwrap(),
+            "--pattern",
+            pattern.to_str().unwrap(),
+        ];
+        a.extend(dims);
+        a.extend([
+            "--pattern-value",
+            "value",
+            "--hidden-column",
+            "status",
+            "--width",
+            "3",
+        ]);
+        oppvekst(&a)
+    };
+    let o = audit(&out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 failures"));
+
+    // Weaken it: publish the secondary cells again (their true values come from the input).
+    let structure_out = dir.path().join("full.csv");
+    let mut full = vec![
+        "protect",
+        "--input",
+        table.to_str().unwrap(),
+        "--output",
+        structure_out.to_str().unwrap(),
+        "--threshold",
+        "0",
+    ];
+    full.extend(dims);
+    assert!(oppvekst(&full).status.success());
+    let values: HashMap<String, String> = fs::read_to_string(&structure_out)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[..3].join(","), f[3].to_owned())
+        })
+        .collect();
+    let weakened: String = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            if f.get(5) == Some(&"secondary") {
+                format!(
+                    "{},{},published,",
+                    f[..3].join(","),
+                    values[&f[..3].join(",")]
+                )
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let weak = dir.path().join("weak.csv");
+    fs::write(&weak, weakened).unwrap();
+    let o = audit(&weak);
+    assert!(
+        !o.status.success(),
+        "the audit must catch a pattern without complementary cells"
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("not protected"), "{stdout}");
+}

@@ -31,6 +31,10 @@ enum Command {
     Synth(cmd::synth::Args),
     /// Run the whole pipeline on the built-in demo data and write a chart bundle.
     Demo(cmd::demo::Args),
+    /// Protect a frequency table given as CSV (primary and secondary suppression, audited).
+    Protect(cmd::protect::Args),
+    /// Audit a published table and its suppression pattern (from oppvekst or another tool).
+    Audit(cmd::audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +43,8 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::init::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Demo(a) => cmd::demo::run(cli.config.as_deref(), a),
+        Command::Protect(a) => cmd::protect::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

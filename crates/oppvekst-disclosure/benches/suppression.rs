@@ -6,13 +6,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use oppvekst_disclosure::{
-    AuditOptions, Cell, Dimension, PublishedCell, PublishedTable, Rules, Table, audit, protect,
-};
+use oppvekst_disclosure::csvtable::{CsvSpec, inner_table, published_pattern};
+use oppvekst_disclosure::{AuditOptions, PublishedTable, Rules, Table, audit, protect};
 
 fn bench_dir() -> PathBuf {
     std::env::var_os("OPPVEKST_BENCH_DIR")
@@ -20,80 +18,33 @@ fn bench_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench"))
 }
 
-fn load(path: &Path) -> Table {
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let mut mun_edges: Vec<(String, String)> = Vec::new();
-    let mut off_edges: Vec<(String, String)> = Vec::new();
-    let mut quarters: Vec<String> = Vec::new();
-    let mut inner = Vec::new();
-    for rec in rdr.records() {
-        let r = rec.unwrap();
-        let (mun, county, quarter, offence, group) = (&r[0], &r[1], &r[2], &r[4], &r[5]);
-        let freq: u64 = r[6].parse().unwrap();
-        for (e, c, p) in [
-            (&mut mun_edges, mun, county),
-            (&mut off_edges, offence, group),
-        ] {
-            if !e.iter().any(|(a, _)| a == c) {
-                e.push((c.to_owned(), p.to_owned()));
-            }
-        }
-        if !quarters.iter().any(|q| q == quarter) {
-            quarters.push(quarter.to_owned());
-        }
-        inner.push(Cell {
-            key: vec![mun.into(), quarter.into(), offence.into()],
-            value: freq,
-            denominator: None,
-        });
+fn spec() -> CsvSpec {
+    let d = |cols: &[&str]| cols.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    CsvSpec {
+        dimensions: vec![
+            d(&["mun", "county"]),
+            d(&["quarter"]),
+            d(&["offence", "offgroup"]),
+        ],
+        value: "freq".into(),
+        denominator: None,
     }
-    let add_totals = |edges: &mut Vec<(String, String)>| {
-        let parents: Vec<String> = edges.iter().map(|e| e.1.clone()).collect();
-        for p in parents {
-            if !edges.iter().any(|(a, _)| *a == p) {
-                edges.push((p, "Total".into()));
-            }
-        }
-    };
-    add_totals(&mut mun_edges);
-    add_totals(&mut off_edges);
-    let q_edges: Vec<(String, String)> = quarters
-        .iter()
-        .map(|q| (q.clone(), "Total".into()))
-        .collect();
-    let dim = |name: &str, e: &[(String, String)]| {
-        let refs: Vec<(&str, &str)> = e.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        Dimension::hierarchy(name, &refs)
-    };
-    let dims = vec![
-        dim("mun", &mun_edges),
-        dim("quarter", &q_edges),
-        dim("offence", &off_edges),
-    ];
-    Table::from_inner("bench", dims, inner).unwrap()
+}
+
+fn load(path: &Path) -> Table {
+    inner_table("bench", &std::fs::read_to_string(path).unwrap(), &spec()).unwrap()
 }
 
 /// GaussSuppression's published pattern on the same table, as the reader sees it.
 fn gauss_pattern(table: &Table, path: &Path) -> PublishedTable {
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let mut hidden: HashMap<Vec<String>, bool> = HashMap::new();
-    for rec in rdr.records() {
-        let r = rec.unwrap();
-        hidden.insert(vec![r[0].into(), r[1].into(), r[2].into()], &r[5] == "TRUE");
-    }
-    PublishedTable {
-        name: "gauss".into(),
-        dimensions: table.dimensions.clone(),
-        cells: table
-            .cells
-            .iter()
-            .map(|c| PublishedCell {
-                key: c.key.clone(),
-                value: (!hidden.get(&c.key).copied().unwrap_or(false)).then_some(c.value),
-                upper: None,
-            })
-            .collect(),
-    }
+    published_pattern(
+        "gauss",
+        table,
+        &std::fs::read_to_string(path).unwrap(),
+        &spec(),
+        "suppressed",
+    )
+    .unwrap()
 }
 
 fn main() {

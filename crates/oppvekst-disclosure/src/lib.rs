@@ -14,6 +14,7 @@
 //! This crate is pure: no file I/O, no logging, no formatting of cell values in errors.
 
 mod audit;
+pub mod csvtable;
 mod primary;
 mod secondary;
 mod table;
@@ -260,6 +261,16 @@ pub enum DisclosureError {
         /// Table.
         table: String,
         /// Solver message.
+        message: String,
+    },
+    /// A CSV table could not be read (position and reason, never a value).
+    #[error("table `{table}`: row {row}: {message}")]
+    Input {
+        /// Table.
+        table: String,
+        /// 1-based row (header = 1; 0 = not tied to a row).
+        row: u64,
+        /// What is wrong.
         message: String,
     },
     /// A count exceeds its denominator.

@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use oppvekst_disclosure::{AuditOptions, Cell, Dimension, Rules, Table, audit, check_primary, protect};
+use oppvekst_disclosure::{
+    AuditOptions, Cell, Dimension, Rules, Table, audit, check_primary, protect,
+};
 use proptest::prelude::*;
 
 fn refs(e: &[(String, String)]) -> Vec<(&str, &str)> {
@@ -22,7 +24,9 @@ fn table(shape: (usize, usize, usize, usize), values: &[u64], with_denominator: 
             a_edges.push((format!("a{g}{k}"), format!("G{g}")));
         }
     }
-    let b_edges: Vec<(String, String)> = (0..b_codes).map(|k| (format!("b{k}"), "alle".into())).collect();
+    let b_edges: Vec<(String, String)> = (0..b_codes)
+        .map(|k| (format!("b{k}"), "alle".into()))
+        .collect();
     let flats: Vec<String> = (0..flat).map(|k| format!("f{k}")).collect();
     let dims = vec![
         Dimension::hierarchy("a", &refs(&a_edges)),
@@ -40,7 +44,8 @@ fn table(shape: (usize, usize, usize, usize), values: &[u64], with_denominator: 
                     inner.push(Cell {
                         key: vec![format!("a{g}{k}"), format!("b{bk}"), f.clone()],
                         value: x,
-                        denominator: with_denominator.then_some(x + values[(i * 7) % values.len()] + 3),
+                        denominator: with_denominator
+                            .then_some(x + values[(i * 7) % values.len()] + 3),
                     });
                 }
             }

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod demo;
 pub mod init;
+pub mod protect;
 pub mod synth;

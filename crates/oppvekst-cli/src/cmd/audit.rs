@@ -1,0 +1,79 @@
+//! `oppvekst audit`: audit a published table and its suppression pattern, from any tool.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use oppvekst_disclosure::csvtable::{inner_table, published_pattern};
+use oppvekst_disclosure::{AuditOptions, audit};
+
+use super::protect::TableArgs;
+
+/// Arguments of `audit`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// CSV of inner cells that gives the table's structure (its hierarchies).
+    #[arg(long)]
+    structure: PathBuf,
+    /// CSV with one row per publishable cell: the finest column of each dimension (holding a
+    /// code of any level), the value and a hidden flag.
+    #[arg(long)]
+    pattern: PathBuf,
+    #[command(flatten)]
+    table: TableArgs,
+    /// Column of the pattern with the published values (default: the same as --value).
+    #[arg(long)]
+    pattern_value: Option<String>,
+    /// Column of the pattern that marks hidden cells (TRUE, true, 1, `:` or hidden).
+    #[arg(long, default_value = "suppressed")]
+    hidden_column: String,
+    /// Required width of every hidden cell's interval.
+    #[arg(long, default_value_t = 1)]
+    width: u64,
+}
+
+/// Runs `audit`. Prints counts and the keys of failing cells, never an interval: a failing
+/// cell's interval would disclose the very value it fails to protect.
+pub fn run(args: Args) -> Result<()> {
+    let sname = args.structure.display().to_string();
+    let pname = args.pattern.display().to_string();
+    let stext = std::fs::read_to_string(&args.structure)
+        .with_context(|| format!("{sname}: cannot read"))?;
+    let ptext =
+        std::fs::read_to_string(&args.pattern).with_context(|| format!("{pname}: cannot read"))?;
+    let spec = args.table.spec(None);
+    let structure = inner_table(&sname, &stext, &spec)?;
+    let mut pspec = spec.clone();
+    if let Some(v) = &args.pattern_value {
+        pspec.value.clone_from(v);
+    }
+    let published = published_pattern(&pname, &structure, &ptext, &pspec, &args.hidden_column)?;
+    let report = audit(
+        &published,
+        &AuditOptions {
+            min_width: args.width,
+        },
+    )?;
+    println!(
+        "{pname}: {} hidden cells in {} components (largest {}), {} bounds solved, narrowest interval {}, {} failures (required width {})",
+        report.hidden,
+        report.components,
+        report.largest_component,
+        report.bounds_solved,
+        report
+            .narrowest
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "unbounded".into()),
+        report.failures.len(),
+        args.width
+    );
+    for f in report.failures.iter().take(20) {
+        println!("  not protected: {:?}", published.cells[f.cell].key);
+    }
+    if !report.passed() {
+        bail!(
+            "{pname}: {} hidden cells can be narrowed below the required width",
+            report.failures.len()
+        );
+    }
+    Ok(())
+}
