@@ -15,11 +15,13 @@
 
 mod audit;
 pub mod csvtable;
+mod ledger;
 mod primary;
 mod secondary;
 mod table;
 
 pub use audit::{AuditOptions, AuditReport, CellBounds, PublishedCell, PublishedTable, audit};
+pub use ledger::{Ledger, LedgerEntry};
 pub use primary::{GenderRule, Rules};
 pub use table::{Cell, Dimension, Relation, Table};
 
@@ -39,6 +41,8 @@ pub enum Rule {
     GenderSplit,
     /// Complementary cell hidden so a primary cell cannot be computed from totals.
     Secondary,
+    /// Hidden in an earlier release, and kept hidden so it stays protected.
+    EarlierRelease,
 }
 
 impl Rule {
@@ -50,6 +54,7 @@ impl Rule {
             Rule::SmallDenominator => "small_denominator",
             Rule::GenderSplit => "gender_split",
             Rule::Secondary => "secondary",
+            Rule::EarlierRelease => "earlier_release",
         }
     }
 
@@ -61,12 +66,13 @@ impl Rule {
             Rule::SmallDenominator => "For få svar i gruppen",
             Rule::GenderSplit => "Gruppen er for liten til å deles på kjønn",
             Rule::Secondary => "Skjult for at andre skjulte tall ikke skal kunne regnes ut",
+            Rule::EarlierRelease => "Skjult i en tidligere utgivelse og holdes skjult",
         }
     }
 
     /// True for the primary rules.
     pub fn is_primary(self) -> bool {
-        self != Rule::Secondary
+        !matches!(self, Rule::Secondary | Rule::EarlierRelease)
     }
 }
 
@@ -348,13 +354,30 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
 /// dropped from the result. The result carries the final audit; a release must not be
 /// published unless [`AuditReport::passed`].
 pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>, DisclosureError> {
+    protect_release(table, rules, &Ledger::default())
+}
+
+/// As [`protect`], for a release that follows earlier ones recorded in `ledger`: a cell hidden
+/// in an earlier release stays hidden (also when its value was revised), and a value
+/// published earlier and unchanged counts as known to the attacker in the audit, so no new
+/// pattern can combine with an old release to reveal a hidden cell.
+pub fn protect_release(
+    table: &Table,
+    rules: &Rules,
+    ledger: &Ledger,
+) -> Result<Protected<ProtectedTable>, DisclosureError> {
     let relations = table.relations()?;
     let mut status = primary::apply(table, rules)?;
+    for (c, s) in table.cells.iter().zip(status.iter_mut()) {
+        if *s == Status::Published && ledger.was_hidden(&table.name, &c.key) {
+            *s = Status::Hidden(Rule::EarlierRelease);
+        }
+    }
     secondary::apply(table, &relations, &mut status);
     let opts = AuditOptions {
         min_width: rules.protection_width,
     };
-    let mut report = audit::audit_with(&view(table, &status), &relations, &opts, None)?;
+    let mut report = audit::audit_with(&view(table, &status, ledger), &relations, &opts, None)?;
     let mut rounds = 1;
     let mut solved = report.bounds_solved;
     while !report.passed() && rounds <= 1000 {
@@ -368,7 +391,7 @@ pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>
             .filter(|&i| status[i] != before[i])
             .collect();
         report = audit::audit_with(
-            &view(table, &status),
+            &view(table, &status, ledger),
             &relations,
             &opts,
             Some((&report, &changed)),
@@ -389,7 +412,7 @@ pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>
         .zip(&status)
         .map(|(c, s)| {
             match s {
-                Status::Hidden(Rule::Secondary) => summary.secondary += 1,
+                Status::Hidden(Rule::Secondary | Rule::EarlierRelease) => summary.secondary += 1,
                 Status::Hidden(_) => summary.primary += 1,
                 Status::Published => {}
             }
@@ -411,8 +434,9 @@ pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>
     }))
 }
 
-/// The reader's view of `table` under a suppression pattern.
-fn view(table: &Table, status: &[Status]) -> PublishedTable {
+/// The reader's view of `table` under a suppression pattern, with what earlier releases
+/// published (unchanged values) counted as known.
+fn view(table: &Table, status: &[Status], ledger: &Ledger) -> PublishedTable {
     PublishedTable {
         name: table.name.clone(),
         dimensions: table.dimensions.clone(),
@@ -422,7 +446,9 @@ fn view(table: &Table, status: &[Status]) -> PublishedTable {
             .zip(status)
             .map(|(c, s)| PublishedCell {
                 key: c.key.clone(),
-                value: (*s == Status::Published).then_some(c.value),
+                value: (*s == Status::Published
+                    || ledger.published_value(&table.name, &c.key) == Some(c.value))
+                .then_some(c.value),
                 upper: c.denominator,
             })
             .collect(),
