@@ -465,3 +465,47 @@ fn protect_then_audit_and_a_weakened_pattern_fails() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("not protected"), "{stdout}");
 }
+
+#[test]
+fn ingest_survey_reconciles_and_quarantines_without_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("u.csv");
+    // Row 3 holds an out-of-range answer (the distinctive code 77); row 4 a missing field.
+    fs::write(&file, "ID;år;kommune;Klasse;kjønn;beruset\n1;2025;3105;0;1;2\n2;2025;3105;0;2;77\n3;2025;3105;0;2\n4;2025;3105;1;1;1\n").unwrap();
+    let work = dir.path().join("w");
+    let o = oppvekst(&[
+        "ingest",
+        "survey",
+        file.to_str().unwrap(),
+        "--work",
+        work.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("4 rows read = 2 accepted + 2 quarantined"),
+        "{stdout}"
+    );
+    let q = fs::read_to_string(work.join("quarantine/survey.csv")).unwrap();
+    assert!(q.contains(",3,beruset,answer code out of range 1–5"), "{q}");
+    assert!(q.contains(",4,,\"expected 6 fields, found 5\""), "{q}");
+    assert!(
+        !q.contains("77") && !stdout.contains("77"),
+        "an answer value leaked"
+    );
+    assert!(work.join("stages/respondents.parquet").exists());
+    assert!(work.join("stages/survey_cells.parquet").exists());
+
+    fs::write(&file, "ID;kommune\n1;3105\n").unwrap();
+    let o = oppvekst(&[
+        "ingest",
+        "survey",
+        file.to_str().unwrap(),
+        "--work",
+        work.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("u.csv: required column missing: survey_year")
+    );
+}

@@ -31,6 +31,9 @@ enum Command {
     Synth(cmd::synth::Args),
     /// Run the whole pipeline on the built-in demo data and write a chart bundle.
     Demo(cmd::demo::Args),
+    /// Read input files on their own: summary, quarantine and stage Parquet files.
+    #[command(subcommand)]
+    Ingest(cmd::ingest::Source),
     /// Protect a frequency table given as CSV (primary and secondary suppression, audited).
     Protect(cmd::protect::Args),
     /// Audit a published table and its suppression pattern (from oppvekst or another tool).
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::init::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Demo(a) => cmd::demo::run(cli.config.as_deref(), a),
+        Command::Ingest(s) => cmd::ingest::run(cli.config.as_deref(), s),
         Command::Protect(a) => cmd::protect::run(a),
         Command::Audit(a) => cmd::audit::run(a),
     };

@@ -106,32 +106,36 @@ struct Ingested {
     reconciliation: Vec<Reconciliation>,
 }
 
-fn ingest(
+fn check(r: &Reconciliation) -> Result<()> {
+    if r.read != r.accepted + r.quarantined {
+        bail!(
+            "{}: rows read ({}) ≠ accepted ({}) + quarantined ({})",
+            r.source,
+            r.read,
+            r.accepted,
+            r.quarantined
+        );
+    }
+    Ok(())
+}
+
+/// Reads survey exports (`(name, path)` pairs), prints a line per file, writes the
+/// quarantine to `work/quarantine/survey.csv`, and reconciles.
+pub fn ingest_survey(
     cfg: &Config,
     cat: &Catalogue,
     harmoniser: &Harmoniser,
-    inbox: &Path,
+    files: &[(String, PathBuf)],
     work: &Path,
-) -> Result<Ingested> {
-    let survey_files = list_csv(&inbox.join("survey"))?;
-    let police_files = list_csv(&inbox.join("police"))?;
-    if survey_files.is_empty() && police_files.is_empty() {
-        bail!(
-            "{}: no input files (expected survey/*.csv and police/*.csv)",
-            inbox.display()
-        );
-    }
-    let encoding = cfg.encoding()?;
-    let mut inputs = Vec::new();
-
-    // Survey exports.
+) -> Result<(Respondents, Reconciliation, Vec<InputFile>)> {
     let opts = ReadOptions {
-        encoding,
+        encoding: cfg.encoding()?,
         ..ReadOptions::default()
     };
     let mut respondents = Respondents::new(&cat.codebook.items);
     let mut seen = Default::default();
     let mut quarantine = Vec::new();
+    let mut inputs = Vec::new();
     let mut recon = Reconciliation {
         source: "Ungdata".into(),
         files: 0,
@@ -139,13 +143,12 @@ fn ingest(
         accepted: 0,
         quarantined: 0,
     };
-    let pb = progress(survey_files.len(), "survey");
+    let pb = progress(files.len(), "survey");
     let mut unknown = BTreeSet::new();
-    for path in &survey_files {
-        let name = rel(inbox, path);
+    for (name, path) in files {
         let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        inputs.push(InputFile::from_bytes(&name, &bytes));
-        let (r, report, q) = read_csv(&name, &bytes, cat, harmoniser, &opts, &mut seen)?;
+        inputs.push(InputFile::from_bytes(name, &bytes));
+        let (r, report, q) = read_csv(name, &bytes, cat, harmoniser, &opts, &mut seen)?;
         pb.inc(1);
         pb.suspend(|| {
             println!(
@@ -176,12 +179,22 @@ fn ingest(
         &work.join("quarantine/survey.csv"),
         &quarantine_csv(&quarantine),
     )?;
-    let mut reconciliation = vec![recon];
+    check(&recon)?;
+    Ok((respondents, recon, inputs))
+}
 
-    // Police extracts.
+/// Reads police extracts, writes the quarantine to `work/quarantine/police.csv`, reconciles.
+pub fn ingest_police(
+    cfg: &Config,
+    harmoniser: &Harmoniser,
+    files: &[(String, PathBuf)],
+    work: &Path,
+) -> Result<(PoliceCounts, Reconciliation, Vec<InputFile>)> {
+    let encoding = cfg.encoding()?;
     let mut police = PoliceCounts::default();
     let mut seen = Default::default();
     let mut quarantine = Vec::new();
+    let mut inputs = Vec::new();
     let mut recon = Reconciliation {
         source: "Politi".into(),
         files: 0,
@@ -189,12 +202,11 @@ fn ingest(
         accepted: 0,
         quarantined: 0,
     };
-    let pb = progress(police_files.len(), "police");
-    for path in &police_files {
-        let name = rel(inbox, path);
+    let pb = progress(files.len(), "police");
+    for (name, path) in files {
         let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        inputs.push(InputFile::from_bytes(&name, &bytes));
-        let (c, report, q) = read_extract(&name, &bytes, harmoniser, encoding, &mut seen)?;
+        inputs.push(InputFile::from_bytes(name, &bytes));
+        let (c, report, q) = read_extract(name, &bytes, harmoniser, encoding, &mut seen)?;
         pb.inc(1);
         recon.files += 1;
         recon.read += report.rows_read;
@@ -208,23 +220,39 @@ fn ingest(
         &work.join("quarantine/police.csv"),
         &quarantine_csv(&quarantine),
     )?;
-    reconciliation.push(recon);
-    for r in &reconciliation {
-        if r.read != r.accepted + r.quarantined {
-            bail!(
-                "{}: rows read ({}) ≠ accepted ({}) + quarantined ({})",
-                r.source,
-                r.read,
-                r.accepted,
-                r.quarantined
-            );
-        }
+    check(&recon)?;
+    Ok((police, recon, inputs))
+}
+
+fn ingest(
+    cfg: &Config,
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    inbox: &Path,
+    work: &Path,
+) -> Result<Ingested> {
+    let named = |dir: &str| -> Result<Vec<(String, PathBuf)>> {
+        Ok(list_csv(&inbox.join(dir))?
+            .into_iter()
+            .map(|p| (rel(inbox, &p), p))
+            .collect())
+    };
+    let survey_files = named("survey")?;
+    let police_files = named("police")?;
+    if survey_files.is_empty() && police_files.is_empty() {
+        bail!(
+            "{}: no input files (expected survey/*.csv and police/*.csv)",
+            inbox.display()
+        );
     }
+    let (respondents, r1, mut inputs) = ingest_survey(cfg, cat, harmoniser, &survey_files, work)?;
+    let (police, r2, more) = ingest_police(cfg, harmoniser, &police_files, work)?;
+    inputs.extend(more);
     Ok(Ingested {
         respondents,
         police,
         inputs,
-        reconciliation,
+        reconciliation: vec![r1, r2],
     })
 }
 
@@ -321,7 +349,8 @@ fn police_table(counts: &PoliceCounts) -> Result<Table> {
     Ok(Table::from_inner("politi", dims, inner)?)
 }
 
-fn write_stage<E: std::error::Error + Send + Sync + 'static>(
+/// Writes an Arrow batch as a stage Parquet file.
+pub fn write_stage<E: std::error::Error + Send + Sync + 'static>(
     path: &Path,
     batch: std::result::Result<
         (

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod ingest;
 pub mod init;
 pub mod protect;
 pub mod synth;
