@@ -8,8 +8,13 @@
 //! is the sum of its parts. Bad rows go to the quarantine with file, row, column and reason;
 //! every file reconciles: rows read = rows accepted + rows quarantined.
 //!
+//! [`ssb`] reads SSB's StatBank tables (JSON-stat 1.x/2.0, `.px`, PxWeb CSV) with SSB's
+//! table symbols mapped to explicit statuses.
+//!
 //! This crate must not depend on the survey ingest, must not protect or publish anything and
 //! must never put a count in an error or the quarantine.
+
+pub mod ssb;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
