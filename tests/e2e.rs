@@ -509,3 +509,101 @@ fn ingest_survey_reconciles_and_quarantines_without_values() {
         String::from_utf8_lossy(&o.stderr).contains("u.csv: required column missing: survey_year")
     );
 }
+
+#[test]
+fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = d.join("c.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "[paths]\ninbox = \"{0}/inbox\"\nwork = \"{0}/work\"\nbundle = \"{0}/bundles\"\n[report]\nrelease_date = \"2026-01-20\"\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap();
+    assert!(
+        oppvekst(&["synth", "--out", d.join("inbox").to_str().unwrap()])
+            .status
+            .success()
+    );
+    let police = d.join("inbox/police");
+    fs::rename(police.join("politi_2025K4.csv"), d.join("K4.csv")).unwrap();
+    fs::rename(police.join("politi_2023K3.csv"), d.join("K3.csv")).unwrap();
+
+    let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("38 new quarters"));
+    let o = oppvekst(&["--config", cfg, "status"]);
+    let status = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        status.contains("quarters without an extract: 2023Q3"),
+        "{status}"
+    );
+
+    // No extract for 2025Q4 yet: a clear error, no bundle.
+    let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q4"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no police extract for 2025Q4"));
+    assert!(!d.join("bundles/2025Q4").exists());
+
+    // The new quarter arrives with a correction of 2024Q2.
+    fs::rename(d.join("K4.csv"), police.join("politi_2025K4.csv")).unwrap();
+    let original = fs::read(police.join("politi_2024K2.csv")).unwrap();
+    let text = encoding_rs::WINDOWS_1252.decode(&original).0.into_owned();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let fields: Vec<&str> = lines[5].split(';').collect();
+    let bumped: u32 = fields[5].parse::<u32>().unwrap() + 3;
+    lines[5] = format!("{};{bumped}", fields[..5].join(";"));
+    fs::write(
+        police.join("politi_2024K2_korrigert.csv"),
+        encoding_rs::WINDOWS_1252
+            .encode(&(lines.join("\r\n") + "\r\n"))
+            .0,
+    )
+    .unwrap();
+    let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q4"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("1 new quarters, 1 revised"), "{out}");
+    assert!(
+        out.contains("2024Q2: revised by police/politi_2024K2_korrigert.csv"),
+        "{out}"
+    );
+    let status =
+        String::from_utf8_lossy(&oppvekst(&["--config", cfg, "status"]).stdout).into_owned();
+    assert!(
+        status.contains("2024Q2  revision 2  from police/politi_2024K2_korrigert.csv"),
+        "{status}"
+    );
+
+    // Every police cell hidden in the 2025Q3 release is still hidden in 2025Q4.
+    let hidden = |q: &str| -> std::collections::HashSet<String> {
+        let (_, t) =
+            read_table(&d.join(format!("bundles/{q}/data/protected_police_cells.parquet")));
+        (0..t["status"].len())
+            .filter(|&i| t["status"][i].as_deref() == Some("hidden"))
+            .map(|i| {
+                format!(
+                    "{:?}{:?}{:?}{:?}",
+                    t["municipality"][i], t["quarter"][i], t["offence_group"][i], t["age_band"][i]
+                )
+            })
+            .collect()
+    };
+    let (q3, q4) = (hidden("2025Q3"), hidden("2025Q4"));
+    assert!(!q3.is_empty());
+    assert!(
+        q3.is_subset(&q4),
+        "{} cells hidden in 2025Q3 are published in 2025Q4",
+        q3.difference(&q4).count()
+    );
+
+    // Running the same quarter again changes nothing and gives the same bundle.
+    let before = files(&d.join("bundles/2025Q4"));
+    let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q4"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 new quarters, 0 revised"));
+    assert_eq!(before, files(&d.join("bundles/2025Q4")));
+}

@@ -31,6 +31,10 @@ enum Command {
     Synth(cmd::synth::Args),
     /// Run the whole pipeline on the built-in demo data and write a chart bundle.
     Demo(cmd::demo::Args),
+    /// The quarterly job: import new extracts into the history store and write the bundle.
+    Run(cmd::run::Args),
+    /// Show what the history store holds and what is missing.
+    Status,
     /// Read input files on their own: summary, quarantine and stage Parquet files.
     #[command(subcommand)]
     Ingest(cmd::ingest::Source),
@@ -46,6 +50,8 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::init::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Demo(a) => cmd::demo::run(cli.config.as_deref(), a),
+        Command::Run(a) => cmd::run::run(cli.config.as_deref(), a),
+        Command::Status => cmd::status::run(cli.config.as_deref()),
         Command::Ingest(s) => cmd::ingest::run(cli.config.as_deref(), s),
         Command::Protect(a) => cmd::protect::run(a),
         Command::Audit(a) => cmd::audit::run(a),

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use oppvekst_analysis::{changes, police_series, survey_indicators};
 use oppvekst_bundle::{BundleInput, InputFile, Reconciliation, write_bundle};
 use oppvekst_charts::{MunicipalityStyle, PALETTE};
-use oppvekst_disclosure::{Cell, Dimension, Protected, ProtectedTable, Table, protect};
+use oppvekst_disclosure::{Cell, Dimension, Protected, ProtectedTable, Table, protect_release};
 use oppvekst_ingest_police::{PoliceCounts, read_extract};
 use oppvekst_ingest_survey::{GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv};
 use oppvekst_schema::codes::{
@@ -99,7 +99,7 @@ fn quarantine_csv(rows: &[(String, u64, Option<String>, String)]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-struct Ingested {
+pub(crate) struct Ingested {
     respondents: Respondents,
     police: PoliceCounts,
     inputs: Vec<InputFile>,
@@ -371,18 +371,86 @@ fn summary_row(t: &Protected<ProtectedTable>) -> (String, usize, usize, usize) {
     (t.name().to_owned(), s.cells, s.primary, s.secondary)
 }
 
-/// Runs the whole pipeline on the files in `inbox`.
+/// Runs the whole pipeline on the files in `inbox` as one stand-alone release (the demo).
 pub fn run(cfg: &Config, inbox: &Path, work: &Path, bundle: &Path) -> Result<RunSummary> {
     let cat = Catalogue::builtin()?;
     let harmoniser = Harmoniser::builtin()?;
-    let stages = work.join("stages");
-
     let ing = ingest(cfg, &cat, &harmoniser, inbox, work)?;
+    finish(cfg, &cat, work, ing, bundle, None)
+}
+
+/// (file, quarter, what the store did) of one police import.
+pub type Import = (String, String, oppvekst_ingest_police::history::Outcome);
+
+/// Reads police extracts one file at a time (so a later file may correct an earlier one) and
+/// imports each into the history store. Writes the quarantine, reconciles, and returns the
+/// reconciliation, the inputs and what happened to each quarter.
+pub fn import_police(
+    cfg: &Config,
+    harmoniser: &Harmoniser,
+    files: &[(String, PathBuf)],
+    store: &oppvekst_ingest_police::history::Store,
+    work: &Path,
+    when: &str,
+) -> Result<(Reconciliation, Vec<InputFile>, Vec<Import>)> {
+    let encoding = cfg.encoding()?;
+    let mut recon = Reconciliation {
+        source: "Politi".into(),
+        files: 0,
+        read: 0,
+        accepted: 0,
+        quarantined: 0,
+    };
+    let mut quarantine = Vec::new();
+    let mut inputs = Vec::new();
+    let mut outcomes = Vec::new();
+    for (name, path) in files {
+        let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let input = InputFile::from_bytes(name, &bytes);
+        let (c, report, q) =
+            read_extract(name, &bytes, harmoniser, encoding, &mut Default::default())?;
+        recon.files += 1;
+        recon.read += report.rows_read;
+        recon.accepted += report.rows_accepted;
+        recon.quarantined += report.rows_quarantined;
+        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        for (quarter, o) in store.import(name, &input.sha256, &c, when)? {
+            outcomes.push((name.clone(), quarter, o));
+        }
+        inputs.push(input);
+    }
+    oppvekst_schema::io::write_atomic(
+        &work.join("quarantine/police.csv"),
+        &quarantine_csv(&quarantine),
+    )?;
+    check(&recon)?;
+    Ok((recon, inputs, outcomes))
+}
+
+/// A quarterly release: the ledger of earlier releases and this release's id.
+pub struct Release<'a> {
+    /// Ledger with every recorded release.
+    pub ledger: &'a mut oppvekst_disclosure::Ledger,
+    /// This release's id (the quarter).
+    pub id: String,
+}
+
+/// Aggregates, protects (consistently with earlier releases when given), analyses and
+/// writes the bundle; records the release in the ledger once the bundle is written.
+fn finish(
+    cfg: &Config,
+    cat: &Catalogue,
+    work: &Path,
+    ing: Ingested,
+    bundle: &Path,
+    release: Option<Release<'_>>,
+) -> Result<RunSummary> {
+    let stages = work.join("stages");
     write_stage(
         &stages.join("respondents.parquet"),
         ing.respondents.to_record_batch(&cat.codebook.items),
     )?;
-    let cells = aggregate(&ing.respondents, &cat);
+    let cells = aggregate(&ing.respondents, cat);
     write_stage(
         &stages.join("survey_cells.parquet"),
         cells.to_record_batch(),
@@ -391,13 +459,17 @@ pub fn run(cfg: &Config, inbox: &Path, work: &Path, bundle: &Path) -> Result<Run
         &stages.join("police_counts.parquet"),
         ing.police.to_record_batch(),
     )?;
+    let earlier = release
+        .as_ref()
+        .map(|r| r.ledger.before(&r.id))
+        .unwrap_or_default();
 
     let survey_rules = cfg.survey_rules();
     let police_rules = cfg.police_rules();
-    let survey = protect(&survey_table(&cells, &cat), &survey_rules)?;
-    let police = protect(&police_table(&ing.police)?, &police_rules)?;
+    let survey = protect_release(&survey_table(&cells, cat), &survey_rules, &earlier)?;
+    let police = protect_release(&police_table(&ing.police)?, &police_rules, &earlier)?;
 
-    let indicators = survey_indicators(&survey, &cat)?;
+    let indicators = survey_indicators(&survey, cat)?;
     let wave_changes = changes(&indicators, cfg.report.alpha);
     let series = police_series(&police)?;
 
@@ -430,7 +502,7 @@ pub fn run(cfg: &Config, inbox: &Path, work: &Path, bundle: &Path) -> Result<Run
         period_label,
         release_date: Some(cfg.report.release_date.clone()).filter(|d| !d.is_empty()),
         municipalities,
-        catalogue: &cat,
+        catalogue: cat,
         survey: &survey,
         police: &police,
         survey_rules: &survey_rules,
@@ -442,10 +514,90 @@ pub fn run(cfg: &Config, inbox: &Path, work: &Path, bundle: &Path) -> Result<Run
         reconciliation: ing.reconciliation.clone(),
     };
     let manifest = write_bundle(&input, bundle)?;
+    if let Some(r) = release {
+        r.ledger.record(&r.id, &survey);
+        r.ledger.record(&r.id, &police);
+    }
     Ok(RunSummary {
         bundle: bundle.to_owned(),
         files: manifest.files.len() + 1,
         reconciliation: ing.reconciliation,
         hidden: vec![summary_row(&survey), summary_row(&police)],
     })
+}
+
+/// What `run --quarter` did.
+pub struct QuarterRun {
+    /// Pipeline summary.
+    pub summary: RunSummary,
+    /// (file, quarter, outcome) of every police import.
+    pub imports: Vec<Import>,
+}
+
+/// The analyst's quarterly job: import whatever is new in the inbox into the history store,
+/// then produce the quarter's bundle from the newest revisions up to `quarter`, protected
+/// consistently with every earlier release recorded in the ledger.
+pub fn run_quarter(cfg: &Config, quarter: &str, when: &str) -> Result<QuarterRun> {
+    if oppvekst_schema::codes::parse_quarter(quarter).is_none() {
+        bail!("--quarter `{quarter}`: expected YYYYQn, for example 2025Q4");
+    }
+    let quarter = quarter.replace(['K', 'k', 'q'], "Q");
+    let cat = Catalogue::builtin()?;
+    let harmoniser = Harmoniser::builtin()?;
+    let (inbox, work) = (&cfg.paths.inbox, &cfg.paths.work);
+    let store = oppvekst_ingest_police::history::Store::open(&work.join("store"))?;
+    let named = |dir: &str| -> Result<Vec<(String, PathBuf)>> {
+        Ok(list_csv(&inbox.join(dir))?
+            .into_iter()
+            .map(|p| (rel(inbox, &p), p))
+            .collect())
+    };
+    let (police_recon, mut inputs, imports) =
+        import_police(cfg, &harmoniser, &named("police")?, &store, work, when)?;
+    let survey_files = named("survey")?;
+    if survey_files.is_empty() {
+        bail!("{}: no survey exports (survey/*.csv)", inbox.display());
+    }
+    let (respondents, survey_recon, more) =
+        ingest_survey(cfg, &cat, &harmoniser, &survey_files, work)?;
+    inputs.extend(more);
+    let mut police = store.latest()?;
+    police
+        .rows
+        .retain(|r| r.quarter.as_str() <= quarter.as_str());
+    if !police.rows.iter().any(|r| r.quarter == quarter) {
+        bail!(
+            "no police extract for {quarter} in the store (put it in {}/police and run again)",
+            inbox.display()
+        );
+    }
+    let ledger_path = work.join("store/ledger.json");
+    let mut ledger: oppvekst_disclosure::Ledger = if ledger_path.exists() {
+        let text = fs::read(&ledger_path)
+            .with_context(|| format!("{}: cannot read", ledger_path.display()))?;
+        serde_json::from_slice(&text)
+            .with_context(|| format!("{}: not a ledger", ledger_path.display()))?
+    } else {
+        Default::default()
+    };
+    let ing = Ingested {
+        respondents,
+        police,
+        inputs,
+        reconciliation: vec![survey_recon, police_recon],
+    };
+    let bundle = cfg.paths.bundle.join(&quarter);
+    let summary = finish(
+        cfg,
+        &cat,
+        work,
+        ing,
+        &bundle,
+        Some(Release {
+            ledger: &mut ledger,
+            id: quarter.clone(),
+        }),
+    )?;
+    oppvekst_schema::io::write_atomic(&ledger_path, serde_json::to_string(&ledger)?.as_bytes())?;
+    Ok(QuarterRun { summary, imports })
 }

@@ -14,6 +14,7 @@
 //! This crate must not depend on the survey ingest, must not protect or publish anything and
 //! must never put a count in an error or the quarantine.
 
+pub mod history;
 pub mod ssb;
 
 use std::collections::{BTreeMap, BTreeSet};

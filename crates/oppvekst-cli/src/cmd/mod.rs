@@ -5,4 +5,6 @@ pub mod demo;
 pub mod ingest;
 pub mod init;
 pub mod protect;
+pub mod run;
+pub mod status;
 pub mod synth;
