@@ -157,19 +157,41 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
             change_rows,
         ),
     )?;
+    // The attacker interval of each hidden cell: derivable by anyone from the published
+    // figures, and shown only because the audit proved every one wide enough.
     let mut log = Vec::new();
     for t in [input.survey, input.police] {
-        for (key, rule) in t.suppression_log() {
+        let bounds: std::collections::HashMap<usize, &oppvekst_disclosure::CellBounds> =
+            t.audit().bounds.iter().map(|b| (b.cell, b)).collect();
+        for (i, c) in t.cells().iter().enumerate() {
+            let Some(rule) = c.status().rule() else {
+                continue;
+            };
+            let b = bounds.get(&i);
             log.push(vec![
                 t.name().to_owned(),
-                key.join("|"),
+                c.key().join("|"),
                 rule.code().to_owned(),
                 rule.label_nb().to_owned(),
+                b.map(|b| b.lower.to_string()).unwrap_or_default(),
+                b.and_then(|b| b.upper)
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|| "ubegrenset".into()),
             ]);
         }
     }
     write_file(
         &dir.join("skjulte_celler.csv"),
-        &csv_bytes(&["tabell", "celle", "regel", "forklaring"], log),
+        &csv_bytes(
+            &[
+                "tabell",
+                "celle",
+                "regel",
+                "forklaring",
+                "kan_utledes_fra",
+                "kan_utledes_til",
+            ],
+            log,
+        ),
     )
 }

@@ -269,3 +269,53 @@ impl Contract {
         out
     }
 }
+
+impl Contract {
+    /// The human page for this contract (`data-schema/docs/<name>.md`): what a row is, who
+    /// writes and reads it, and each column's meaning, type, units and codes.
+    pub fn to_markdown(&self, items: &[Item]) -> String {
+        let mut s = format!(
+            "# `{}.parquet`\n\n{}\n\nWritten by {}; read by {}.\n\n| column | type | may be null | meaning | codes |\n|---|---|---|---|---|\n",
+            self.name,
+            self.description,
+            self.producer,
+            self.consumers.join(", ")
+        );
+        for c in &self.columns {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                c.name,
+                c.ty,
+                if c.nullable { "yes" } else { "no" },
+                c.description,
+                c.codes
+                    .iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if self.item_columns {
+            s.push_str("\nThen one column per questionnaire item (int8, null = missing: codes 98, 99 or blank in the export):\n\n| column | question | answer codes |\n|---|---|---|\n");
+            for it in items {
+                let codes: Vec<String> = it
+                    .value_labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| format!("{} {l}", it.valid[0] + i as i64))
+                    .collect();
+                s.push_str(&format!(
+                    "| `{}` | {} | {} |\n",
+                    it.id,
+                    it.label,
+                    codes.join("; ")
+                ));
+            }
+        }
+        s.push_str(&format!(
+            "\nGenerated from `contracts/{}.toml` (the test `docs_match_contracts` keeps it in step).\n",
+            self.name
+        ));
+        s
+    }
+}

@@ -111,3 +111,25 @@ fn examples_parse_against_their_contracts() {
         assert!(n > 0, "{name}: example has no rows");
     }
 }
+
+/// The human pages in data-schema/docs/ are generated from the contracts; set
+/// OPPVEKST_BLESS=1 to rewrite them after changing a contract.
+#[test]
+fn docs_match_contracts() {
+    let cat = Catalogue::builtin().unwrap();
+    for name in files::ALL {
+        let md = contract(name).to_markdown(&cat.codebook.items);
+        let path = data_schema().join("docs").join(format!("{name}.md"));
+        if std::env::var_os("OPPVEKST_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &md).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            committed,
+            md,
+            "{} is out of date: run with OPPVEKST_BLESS=1",
+            path.display()
+        );
+    }
+}
