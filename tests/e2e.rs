@@ -261,7 +261,15 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
         "index.html refers to the network"
     );
 
-    // 5. Byte-identical second run.
+    // 5. The report opens in a real browser with no console errors and every chart loaded.
+    check_in_chromium(
+        &bundle,
+        all.keys()
+            .filter(|k| k.starts_with("charts/") && k.ends_with(".svg"))
+            .count(),
+    );
+
+    // 6. Byte-identical second run.
     let other = files(&bundle_b);
     assert_eq!(
         all.keys().collect::<Vec<_>>(),
@@ -270,6 +278,53 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
     for (k, v) in &all {
         assert!(v == &other[k], "{k} differs between two runs");
     }
+}
+
+/// Opens index.html in headless Chromium (Debian's `chromium`, installed by .ci/run) and
+/// checks the page's own image self-check and the console. Skips with a message when no
+/// browser is installed, unless OPPVEKST_REQUIRE_CHROMIUM is set (as in CI).
+fn check_in_chromium(bundle: &Path, charts: usize) {
+    let browser = std::env::var("OPPVEKST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&browser).exists() {
+        assert!(
+            std::env::var_os("OPPVEKST_REQUIRE_CHROMIUM").is_none(),
+            "{browser} not found"
+        );
+        eprintln!("skipped the browser check: {browser} not found");
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!(
+            "file://{}",
+            bundle.join("index.html").canonicalize().unwrap().display()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium failed");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("data-images=\"{charts} loaded, 0 broken\"");
+    assert!(
+        dom.contains(&expected),
+        "image self-check: expected {expected}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
 }
 
 #[test]
