@@ -108,10 +108,22 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
     let manifest: serde_json::Value = serde_json::from_slice(&all["manifest.json"]).unwrap();
     let listed = manifest["files"].as_array().unwrap();
     assert_eq!(
-        listed.len() + 1,
+        listed.len() + 2,
         all.len(),
         "bundle holds files the manifest does not list"
     );
+    // The zip holds every listed file and the manifest, byte for byte.
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(all["oppvekst-pakke.zip"].clone())).unwrap();
+    assert_eq!(zip.len(), listed.len() + 1);
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().split_once('/').unwrap().1.to_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        assert_eq!(bytes, all[&name], "{name} in the zip differs");
+    }
+    assert!(all.contains_key("tabeller/tabeller.xlsx"));
     for f in listed {
         let path = f["path"].as_str().unwrap();
         let bytes = all

@@ -1,10 +1,47 @@
-//! Tables as CSV for Norwegian Excel: UTF-8 with BOM, `;` separator, decimal comma, `:` for
-//! hidden values.
+//! The bundle's tables, written twice from the same rows: as CSV for Norwegian Excel (UTF-8
+//! with BOM, `;` separator, decimal comma, `:` for hidden values) and as one XLSX workbook
+//! (numbers as numbers, `:` as text).
 
 use std::path::Path;
 
-use crate::report::{format_percent, quarter_nb};
+use crate::report::quarter_nb;
 use crate::{BundleError, BundleInput, write_file};
+
+/// One cell of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum V {
+    /// Text.
+    T(String),
+    /// A whole number.
+    I(i64),
+    /// A decimal number, shown with one decimal (or four for p-values).
+    F(f64, usize),
+    /// Hidden for confidentiality: `:`.
+    Hidden,
+}
+
+impl V {
+    fn csv(&self) -> String {
+        match self {
+            V::T(s) => s.clone(),
+            V::I(n) => n.to_string(),
+            V::F(x, d) => format!("{x:.d$}", d = *d).replace('.', ","),
+            V::Hidden => ":".into(),
+        }
+    }
+}
+
+/// A table of the bundle.
+pub(crate) struct TableData {
+    /// CSV file name (in `tabeller/`).
+    pub file: &'static str,
+    /// Worksheet name.
+    pub sheet: &'static str,
+    /// Column names.
+    pub header: Vec<&'static str>,
+    /// Rows.
+    pub rows: Vec<Vec<V>>,
+}
 
 fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Vec<u8> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
@@ -21,8 +58,16 @@ fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Vec<u8> {
     out
 }
 
-fn opt_pct(v: Option<f64>) -> String {
-    v.map(format_percent).unwrap_or_else(|| ":".into())
+fn pct(v: Option<f64>) -> V {
+    v.map(|x| V::F(x, 1)).unwrap_or(V::Hidden)
+}
+
+fn int(v: Option<u32>) -> V {
+    v.map(|x| V::I(x.into())).unwrap_or(V::Hidden)
+}
+
+fn t(s: &str) -> V {
+    V::T(s.to_owned())
 }
 
 fn name<'a>(input: &'a BundleInput<'_>, code: &'a str) -> &'a str {
@@ -34,39 +79,100 @@ fn name<'a>(input: &'a BundleInput<'_>, code: &'a str) -> &'a str {
         .unwrap_or(code)
 }
 
-pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), BundleError> {
-    let ind_rows = input
+/// Every table of the bundle.
+pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
+    let indicators = input
         .indicators
         .rows
         .iter()
         .map(|r| {
             vec![
-                r.indicator.clone(),
-                input
-                    .catalogue
-                    .indicator(&r.indicator)
-                    .map(|i| i.label.clone())
-                    .unwrap_or_default(),
-                r.focus_area.clone(),
-                r.municipality.clone(),
-                name(input, &r.municipality).to_owned(),
-                r.survey_year.to_string(),
-                r.grade.clone(),
-                r.gender.clone(),
-                opt_pct(r.percent),
-                opt_pct(r.ci_low),
-                opt_pct(r.ci_high),
-                r.numerator
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|| ":".into()),
-                r.denominator.to_string(),
+                t(&r.indicator),
+                V::T(
+                    input
+                        .catalogue
+                        .indicator(&r.indicator)
+                        .map(|i| i.label.clone())
+                        .unwrap_or_default(),
+                ),
+                t(&r.focus_area),
+                t(&r.municipality),
+                t(name(input, &r.municipality)),
+                V::I(r.survey_year.into()),
+                t(&r.grade),
+                t(&r.gender),
+                pct(r.percent),
+                pct(r.ci_low),
+                pct(r.ci_high),
+                int(r.numerator),
+                V::I(r.denominator.into()),
             ]
         })
         .collect();
-    write_file(
-        &dir.join("indikatorer.csv"),
-        &csv_bytes(
-            &[
+    let police = input
+        .police_series
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                t(&r.municipality),
+                t(name(input, &r.municipality)),
+                t(&r.offence_group),
+                t(&r.age_band),
+                V::T(quarter_nb(&r.quarter)),
+                int(r.count),
+                int(r.rolling_4q),
+                r.change_yoy.map(V::I).unwrap_or(V::Hidden),
+            ]
+        })
+        .collect();
+    let changes = input
+        .changes
+        .iter()
+        .map(|c| {
+            vec![
+                t(&c.indicator),
+                t(name(input, &c.municipality)),
+                t(&c.grade),
+                t(&c.gender),
+                V::I(c.from_year.into()),
+                V::I(c.to_year.into()),
+                V::F(c.from_percent, 1),
+                V::F(c.to_percent, 1),
+                V::F(c.p_value, 4),
+                t(if c.significant { "ja" } else { "nei" }),
+            ]
+        })
+        .collect();
+    // The attacker interval of each hidden cell: derivable by anyone from the published
+    // figures, and shown only because the audit proved every one wide enough.
+    let mut log = Vec::new();
+    for tab in [input.survey, input.police] {
+        let bounds: std::collections::HashMap<usize, &oppvekst_disclosure::CellBounds> =
+            tab.audit().bounds.iter().map(|b| (b.cell, b)).collect();
+        for (i, c) in tab.cells().iter().enumerate() {
+            let Some(rule) = c.status().rule() else {
+                continue;
+            };
+            let b = bounds.get(&i);
+            log.push(vec![
+                t(tab.name()),
+                V::T(c.key().join("|")),
+                t(rule.code()),
+                t(rule.label_nb()),
+                b.map(|b| V::I(b.lower as i64))
+                    .unwrap_or(V::T(String::new())),
+                b.and_then(|b| b.upper)
+                    .map(|u| V::I(u as i64))
+                    .unwrap_or_else(|| t("ubegrenset")),
+            ]);
+        }
+    }
+    vec![
+        TableData {
+            file: "indikatorer.csv",
+            sheet: "Indikatorer",
+            header: vec![
                 "indikator",
                 "indikatornavn",
                 "fokusområde",
@@ -81,34 +187,12 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
                 "antall_ja",
                 "antall_svar",
             ],
-            ind_rows,
-        ),
-    )?;
-    let pol_rows = input
-        .police_series
-        .rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.municipality.clone(),
-                name(input, &r.municipality).to_owned(),
-                r.offence_group.clone(),
-                r.age_band.clone(),
-                quarter_nb(&r.quarter),
-                r.count.map(|n| n.to_string()).unwrap_or_else(|| ":".into()),
-                r.rolling_4q
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|| ":".into()),
-                r.change_yoy
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|| ":".into()),
-            ]
-        })
-        .collect();
-    write_file(
-        &dir.join("politi.csv"),
-        &csv_bytes(
-            &[
+            rows: indicators,
+        },
+        TableData {
+            file: "politi.csv",
+            sheet: "Politi",
+            header: vec![
                 "kommunenr",
                 "kommune",
                 "lovbruddsgruppe",
@@ -118,31 +202,12 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
                 "sum_siste_4_kvartaler",
                 "endring_fra_i_fjor",
             ],
-            pol_rows,
-        ),
-    )?;
-    let change_rows = input
-        .changes
-        .iter()
-        .map(|c| {
-            vec![
-                c.indicator.clone(),
-                name(input, &c.municipality).to_owned(),
-                c.grade.clone(),
-                c.gender.clone(),
-                c.from_year.to_string(),
-                c.to_year.to_string(),
-                format_percent(c.from_percent),
-                format_percent(c.to_percent),
-                format!("{:.4}", c.p_value).replace('.', ","),
-                if c.significant { "ja" } else { "nei" }.to_owned(),
-            ]
-        })
-        .collect();
-    write_file(
-        &dir.join("endringer.csv"),
-        &csv_bytes(
-            &[
+            rows: police,
+        },
+        TableData {
+            file: "endringer.csv",
+            sheet: "Endringer",
+            header: vec![
                 "indikator",
                 "kommune",
                 "trinn",
@@ -154,36 +219,12 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
                 "p_verdi",
                 "statistisk_sikker",
             ],
-            change_rows,
-        ),
-    )?;
-    // The attacker interval of each hidden cell: derivable by anyone from the published
-    // figures, and shown only because the audit proved every one wide enough.
-    let mut log = Vec::new();
-    for t in [input.survey, input.police] {
-        let bounds: std::collections::HashMap<usize, &oppvekst_disclosure::CellBounds> =
-            t.audit().bounds.iter().map(|b| (b.cell, b)).collect();
-        for (i, c) in t.cells().iter().enumerate() {
-            let Some(rule) = c.status().rule() else {
-                continue;
-            };
-            let b = bounds.get(&i);
-            log.push(vec![
-                t.name().to_owned(),
-                c.key().join("|"),
-                rule.code().to_owned(),
-                rule.label_nb().to_owned(),
-                b.map(|b| b.lower.to_string()).unwrap_or_default(),
-                b.and_then(|b| b.upper)
-                    .map(|u| u.to_string())
-                    .unwrap_or_else(|| "ubegrenset".into()),
-            ]);
-        }
-    }
-    write_file(
-        &dir.join("skjulte_celler.csv"),
-        &csv_bytes(
-            &[
+            rows: changes,
+        },
+        TableData {
+            file: "skjulte_celler.csv",
+            sheet: "Skjulte celler",
+            header: vec![
                 "tabell",
                 "celle",
                 "regel",
@@ -191,7 +232,85 @@ pub(crate) fn write_tables(input: &BundleInput<'_>, dir: &Path) -> Result<(), Bu
                 "kan_utledes_fra",
                 "kan_utledes_til",
             ],
-            log,
-        ),
-    )
+            rows: log,
+        },
+    ]
+}
+
+/// Writes every table as CSV into `dir`.
+pub(crate) fn write_csvs(tables: &[TableData], dir: &Path) -> Result<(), BundleError> {
+    for tab in tables {
+        let rows = tab
+            .rows
+            .iter()
+            .map(|r| r.iter().map(V::csv).collect())
+            .collect();
+        write_file(&dir.join(tab.file), &csv_bytes(&tab.header, rows))?;
+    }
+    Ok(())
+}
+
+/// All tables as one workbook, with a sheet explaining the symbols. `date` (YYYY-MM-DD,
+/// from the config) is the document date, so the bytes do not depend on the clock.
+pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, BundleError> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+    let x = |e: rust_xlsxwriter::XlsxError| BundleError::Template(format!("tabeller.xlsx: {e}"));
+    let (y, m, d) = date
+        .and_then(|d| {
+            Some((
+                d.get(0..4)?.parse().ok()?,
+                d.get(5..7)?.parse().ok()?,
+                d.get(8..10)?.parse().ok()?,
+            ))
+        })
+        .unwrap_or((2000, 1, 1));
+    let mut wb = Workbook::new();
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title("Oppvekst: tabeller")
+            .set_creation_datetime(&ExcelDateTime::from_ymd(y, m, d).map_err(x)?),
+    );
+    let bold = Format::new().set_bold();
+    let hidden = Format::new().set_align(rust_xlsxwriter::FormatAlign::Right);
+    let one = Format::new().set_num_format("0.0");
+    let four = Format::new().set_num_format("0.0000");
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name("Om").map_err(x)?;
+        let lines = [
+            "Tabeller fra oppvekst. Tallene er beskyttet av hensyn til taushetsplikt.",
+            ": = skjult av hensyn til taushetsplikt",
+            "Andeler i prosent med 95 % konfidensintervall (Wilson).",
+            "Arkene tilsvarer CSV-filene i mappen tabeller/.",
+        ];
+        for (r, l) in lines.iter().enumerate() {
+            ws.write_string(r as u32, 0, *l).map_err(x)?;
+        }
+    }
+    for tab in tables {
+        let ws = wb.add_worksheet();
+        ws.set_name(tab.sheet).map_err(x)?;
+        for (c, h) in tab.header.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(x)?;
+            ws.set_column_width(c as u16, (h.chars().count() as f64 + 2.0).max(10.0))
+                .map_err(x)?;
+        }
+        ws.set_freeze_panes(1, 0).map_err(x)?;
+        for (r, row) in tab.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, v) in row.iter().enumerate() {
+                let c = c as u16;
+                match v {
+                    V::T(s) => ws.write_string(r, c, s).map(|_| ()),
+                    V::I(n) => ws.write_number(r, c, *n as f64).map(|_| ()),
+                    V::F(f, 4) => ws.write_number_with_format(r, c, *f, &four).map(|_| ()),
+                    V::F(f, _) => ws.write_number_with_format(r, c, *f, &one).map(|_| ()),
+                    V::Hidden => ws.write_string_with_format(r, c, ":", &hidden).map(|_| ()),
+                }
+                .map_err(x)?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(x)
 }

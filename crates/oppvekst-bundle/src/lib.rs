@@ -1,7 +1,8 @@
 //! The chart bundle the SLT arbeidsutvalg opens: `index.html` (Norwegian bokmål, offline,
 //! no external resources), charts in PNG and SVG, tables as CSV for Norwegian Excel
 //! (UTF-8 with BOM, `;`, decimal comma), Parquet for notebooks, a suppression log and
-//! `manifest.json` with the SHA-256 of every file and every input.
+//! `manifest.json` with the SHA-256 of every file and every input, and `oppvekst-pakke.zip`
+//! holding all of it.
 //!
 //! [`write_bundle`] accepts only [`Protected`] tables and re-checks the primary rules before
 //! it writes anything. It assembles the bundle in a `.partial` sibling folder and renames it
@@ -217,7 +218,12 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
     }
 
     let charts = report::charts(input, &tmp.join("charts"))?;
-    csv_out::write_tables(input, &tmp.join("tabeller"))?;
+    let tables = csv_out::tables(input);
+    csv_out::write_csvs(&tables, &tmp.join("tabeller"))?;
+    write_file(
+        &tmp.join("tabeller/tabeller.xlsx"),
+        &csv_out::xlsx(&tables, input.release_date.as_deref())?,
+    )?;
     write_parquet(
         &input.indicators.frame,
         &tmp.join("data/indicators.parquet"),
@@ -255,6 +261,10 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| BundleError::Template(e.to_string()))?;
     write_file(&tmp.join("manifest.json"), format!("{json}\n").as_bytes())?;
+    // Everything above as one zip inside the bundle, for e-mail and archives. It is written
+    // before the swap, so the whole bundle appears at once.
+    let zip_bytes = zip_folder(&tmp, &name)?;
+    write_file(&tmp.join(ZIP_NAME), &zip_bytes)?;
 
     // Swap into place: the old bundle is removed only after the new one is complete.
     let old = out.with_file_name(format!("{name}.old"));
@@ -269,6 +279,37 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
         fs::remove_dir_all(&old).map_err(io_err(&old))?;
     }
     Ok(manifest)
+}
+
+/// Name of the zip inside the bundle (not listed in the manifest; it holds every listed file
+/// and the manifest).
+pub const ZIP_NAME: &str = "oppvekst-pakke.zip";
+
+/// The bundle folder as a deterministic zip: sorted entries, fixed 1980 timestamps and
+/// permissions, deflate.
+fn zip_folder(dir: &Path, name: &str) -> Result<Vec<u8>, BundleError> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let z = |e: zip::result::ZipError| BundleError::Io {
+        path: dir.to_owned(),
+        message: e.to_string(),
+    };
+    let mut files = Vec::new();
+    collect_files(dir, dir, &mut files)?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for f in &files {
+        let p = dir.join(&f.path);
+        let bytes = fs::read(&p).map_err(io_err(&p))?;
+        w.start_file(format!("{name}/{}", f.path), opts)
+            .map_err(z)?;
+        w.write_all(&bytes).map_err(io_err(&p))?;
+    }
+    Ok(w.finish().map_err(z)?.into_inner())
 }
 
 fn collect_files(root: &Path, dir: &Path, out: &mut Vec<ManifestFile>) -> Result<(), BundleError> {

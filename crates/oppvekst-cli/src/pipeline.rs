@@ -520,7 +520,7 @@ fn finish(
     }
     Ok(RunSummary {
         bundle: bundle.to_owned(),
-        files: manifest.files.len() + 1,
+        files: manifest.files.len() + 2,
         reconciliation: ing.reconciliation,
         hidden: vec![summary_row(&survey), summary_row(&police)],
     })
