@@ -310,6 +310,12 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
             g.min_group, g.min_each
         ));
     }
+    if let Some(sr) = &s.series {
+        v.push(format!(
+            "Når mer enn {} % av tallene i en tidsserie (samme gruppe over undersøkelsesårene) er skjult, skjules hele serien.",
+            (sr.max_hidden_share * 100.0).round()
+        ));
+    }
     v.push(format!(
         "Politiets tall vises bare når de er større enn {}{}.",
         p.max_small_count,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use oppvekst_disclosure::{GenderRule, Rules};
+use oppvekst_disclosure::{GenderRule, Rules, SeriesRule};
 use serde::Deserialize;
 
 /// The commented default written by `oppvekst init`. A test checks it parses to [`Config::default`].
@@ -46,6 +46,9 @@ protect_zeros = true
 # gender fewer than gender_min_each.
 gender_min_group = 40
 gender_min_each = 15
+# FHI: hide a whole series over survey years when more than this share of it is hidden
+# (0 switches the rule off).
+series_max_hidden_share = 0.2
 # The audit proves that an attacker who knows every published figure and every total can
 # narrow a hidden count no further than an interval this wide (never to a single value).
 protection_width = 6
@@ -55,6 +58,9 @@ protection_width = 6
 [police.suppression]
 max_small_count = 4
 protect_zeros = false
+# The series rule over quarters; off by default (0), as whole series of small offence
+# groups would disappear.
+series_max_hidden_share = 0.0
 protection_width = 4
 
 [report]
@@ -139,6 +145,8 @@ pub struct SurveySuppression {
     pub gender_min_group: u64,
     /// NOVA per-gender minimum.
     pub gender_min_each: u64,
+    /// FHI series rule share (0 = off).
+    pub series_max_hidden_share: f64,
     /// Required audit interval width.
     pub protection_width: u64,
 }
@@ -159,6 +167,8 @@ pub struct PoliceSuppression {
     pub max_small_count: u64,
     /// Zeros.
     pub protect_zeros: bool,
+    /// FHI series rule share over quarters (0 = off).
+    pub series_max_hidden_share: f64,
     /// Required audit interval width.
     pub protection_width: u64,
 }
@@ -209,6 +219,7 @@ impl Default for SurveySuppression {
             protect_zeros: r.protect_zeros,
             gender_min_group: g.min_group,
             gender_min_each: g.min_each,
+            series_max_hidden_share: r.series.as_ref().map_or(0.0, |s| s.max_hidden_share),
             protection_width: r.protection_width,
         }
     }
@@ -220,6 +231,7 @@ impl Default for PoliceSuppression {
         PoliceSuppression {
             max_small_count: r.max_small_count,
             protect_zeros: r.protect_zeros,
+            series_max_hidden_share: r.series.as_ref().map_or(0.0, |s| s.max_hidden_share),
             protection_width: r.protection_width,
         }
     }
@@ -297,6 +309,14 @@ impl Config {
         if self.encoding().is_err() {
             bail!("input.encoding must be \"auto\", \"utf-8\" or \"windows-1252\"");
         }
+        for share in [
+            self.survey.suppression.series_max_hidden_share,
+            self.police.suppression.series_max_hidden_share,
+        ] {
+            if !(0.0..1.0).contains(&share) {
+                bail!("series_max_hidden_share must be at least 0 and below 1");
+            }
+        }
         if !(0.0 < self.report.alpha && self.report.alpha < 0.5) {
             bail!("report.alpha must be between 0 and 0.5");
         }
@@ -332,6 +352,10 @@ impl Config {
                 min_group: s.gender_min_group,
                 min_each: s.gender_min_each,
             }),
+            series: (s.series_max_hidden_share > 0.0).then(|| SeriesRule {
+                dimension: "survey_year".into(),
+                max_hidden_share: s.series_max_hidden_share,
+            }),
             protection_width: s.protection_width,
         }
     }
@@ -342,6 +366,10 @@ impl Config {
         Rules {
             max_small_count: p.max_small_count,
             protect_zeros: p.protect_zeros,
+            series: (p.series_max_hidden_share > 0.0).then(|| SeriesRule {
+                dimension: "quarter".into(),
+                max_hidden_share: p.series_max_hidden_share,
+            }),
             protection_width: p.protection_width,
             ..Rules::police_default()
         }

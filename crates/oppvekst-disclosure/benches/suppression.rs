@@ -68,6 +68,7 @@ fn main() {
                 max_small_denominator: None,
                 protect_zeros: false,
                 gender: None,
+                series: None,
                 protection_width: width,
             };
             let start = Instant::now();

@@ -22,7 +22,7 @@ mod table;
 
 pub use audit::{AuditOptions, AuditReport, CellBounds, PublishedCell, PublishedTable, audit};
 pub use ledger::{Ledger, LedgerEntry};
-pub use primary::{GenderRule, Rules};
+pub use primary::{GenderRule, Rules, SeriesRule};
 pub use table::{Cell, Dimension, Relation, Table};
 
 use serde::Serialize;
@@ -39,6 +39,8 @@ pub enum Rule {
     SmallDenominator,
     /// NOVA: no gender split when the group < 40 or a gender < 15.
     GenderSplit,
+    /// FHI: the whole series is hidden because too many of its points are.
+    Series,
     /// Complementary cell hidden so a primary cell cannot be computed from totals.
     Secondary,
     /// Hidden in an earlier release, and kept hidden so it stays protected.
@@ -53,6 +55,7 @@ impl Rule {
             Rule::SmallComplement => "small_complement",
             Rule::SmallDenominator => "small_denominator",
             Rule::GenderSplit => "gender_split",
+            Rule::Series => "series",
             Rule::Secondary => "secondary",
             Rule::EarlierRelease => "earlier_release",
         }
@@ -65,6 +68,7 @@ impl Rule {
             Rule::SmallComplement => "For få uten kjennetegnet",
             Rule::SmallDenominator => "For få svar i gruppen",
             Rule::GenderSplit => "Gruppen er for liten til å deles på kjønn",
+            Rule::Series => "For mange tall i tidsserien er skjult, så hele serien skjules",
             Rule::Secondary => "Skjult for at andre skjulte tall ikke skal kunne regnes ut",
             Rule::EarlierRelease => "Skjult i en tidligere utgivelse og holdes skjult",
         }
@@ -319,8 +323,35 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
             })
             .collect(),
     };
+    // The series rule depends on which cells the other primary rules hid, which the shadow
+    // (hidden values set to 0) cannot tell; it is checked below from the recorded rules.
+    let without_series = Rules {
+        series: None,
+        ..rules.clone()
+    };
+    let mut bad_series: Vec<Vec<String>> = Vec::new();
+    if let Some(sr) = &rules.series {
+        if let Some(d) = table.dimension_index(&sr.dimension) {
+            for members in
+                primary::series_groups(table.cells.iter().map(|c| c.key.as_slice()), d).values()
+            {
+                let primary_hidden = members
+                    .iter()
+                    .filter(|&&i| table.cells[i].status.rule().is_some_and(Rule::is_primary))
+                    .count();
+                if primary_hidden as f64 > sr.max_hidden_share * members.len() as f64 {
+                    bad_series.extend(
+                        members
+                            .iter()
+                            .filter(|&&i| table.cells[i].status == Status::Published)
+                            .map(|&i| table.cells[i].key.clone()),
+                    );
+                }
+            }
+        }
+    }
     // The gender rule needs the hierarchy only to find the genders: every non-total code.
-    let status = match primary::apply_with_parts(&shadow, rules, |dim, total| {
+    let status = match primary::apply_with_parts(&shadow, &without_series, |dim, total| {
         table
             .dimension_index(dim)
             .map(|i| {
@@ -339,13 +370,15 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
         Ok(s) => s,
         Err(_) => return table.cells.iter().map(|c| c.key.clone()).collect(),
     };
-    table
+    let mut bad: Vec<Vec<String>> = table
         .cells
         .iter()
         .zip(status)
         .filter(|(c, s)| c.status == Status::Published && *s != Status::Published)
         .map(|(c, _)| c.key.clone())
-        .collect()
+        .collect();
+    bad.extend(bad_series);
+    bad
 }
 
 /// Protects a table: primary rules, then secondary suppression, then the audit; while the

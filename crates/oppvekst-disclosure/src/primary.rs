@@ -18,9 +18,20 @@ pub struct GenderRule {
     pub min_each: u64,
 }
 
+/// FHI's series rule: hide a whole time series when more than `max_hidden_share` of its
+/// points are hidden by the other primary rules. A series is every cell that shares all
+/// codes but the one of `dimension`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesRule {
+    /// The time dimension.
+    pub dimension: String,
+    /// Largest share of hidden points a published series may have (FHI: 0.2).
+    pub max_hidden_share: f64,
+}
+
 /// Primary rules. Every threshold is configuration; see [`Rules::survey_default`] and
 /// [`Rules::police_default`] for the safe defaults of DESIGN.md §3.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rules {
     /// Hide when count ≤ T.
     pub max_small_count: u64,
@@ -32,13 +43,16 @@ pub struct Rules {
     pub protect_zeros: bool,
     /// NOVA's gender-split rule.
     pub gender: Option<GenderRule>,
+    /// FHI's series rule.
+    pub series: Option<SeriesRule>,
     /// Required width of every hidden cell's audit interval (never below 1: a hidden cell
     /// must never be pinned to a single value). Defaults to the small-count threshold.
     pub protection_width: u64,
 }
 
 impl Rules {
-    /// Survey cells: x ≤ 6, n − x ≤ 6, n ≤ 20 (FHI), zeros protected, NOVA's 40/15 gender rule.
+    /// Survey cells: x ≤ 6, n − x ≤ 6, n ≤ 20 (FHI), zeros protected, NOVA's 40/15 gender rule,
+    /// FHI's 20 % series rule over survey years.
     pub fn survey_default() -> Self {
         Rules {
             max_small_count: 6,
@@ -51,11 +65,16 @@ impl Rules {
                 min_group: 40,
                 min_each: 15,
             }),
+            series: Some(SeriesRule {
+                dimension: "survey_year".into(),
+                max_hidden_share: 0.2,
+            }),
             protection_width: 6,
         }
     }
 
-    /// Police counts: published only when > 4 (SSB 08487); an exact zero is not a person.
+    /// Police counts: published only when > 4 (SSB 08487); an exact zero is not a person. The
+    /// series rule is off: quarterly counts of small offence groups would lose whole series.
     pub fn police_default() -> Self {
         Rules {
             max_small_count: 4,
@@ -63,6 +82,7 @@ impl Rules {
             max_small_denominator: None,
             protect_zeros: false,
             gender: None,
+            series: None,
             protection_width: 4,
         }
     }
@@ -112,7 +132,43 @@ pub(crate) fn apply_with_parts(
         let genders = parts(&g.dimension, &g.total);
         gender_rule(table, g, &genders, &mut status);
     }
+    if let Some(sr) = &rules.series {
+        series_rule(table, sr, &mut status);
+    }
     Ok(status)
+}
+
+/// Key of a cell's series: its codes with the time dimension blanked.
+pub(crate) fn series_groups<'a>(
+    keys: impl Iterator<Item = &'a [String]>,
+    d: usize,
+) -> HashMap<Vec<&'a str>, Vec<usize>> {
+    let mut groups: HashMap<Vec<&str>, Vec<usize>> = HashMap::new();
+    for (i, key) in keys.enumerate() {
+        let mut k: Vec<&str> = key.iter().map(String::as_str).collect();
+        k[d] = "";
+        groups.entry(k).or_default().push(i);
+    }
+    groups
+}
+
+fn series_rule(table: &Table, sr: &SeriesRule, status: &mut [Status]) {
+    let Some(d) = table.dimensions.iter().position(|x| x.name == sr.dimension) else {
+        return;
+    };
+    for members in series_groups(table.cells.iter().map(|c| c.key.as_slice()), d).values() {
+        let hidden = members
+            .iter()
+            .filter(|&&i| status[i] != Status::Published)
+            .count();
+        if hidden as f64 > sr.max_hidden_share * members.len() as f64 {
+            for &i in members {
+                if status[i] == Status::Published {
+                    status[i] = Status::Hidden(Rule::Series);
+                }
+            }
+        }
+    }
 }
 
 fn gender_rule(table: &Table, g: &GenderRule, genders: &[String], status: &mut [Status]) {

@@ -197,3 +197,62 @@ fn check_primary_accepts_protected_output_and_flags_weaker_rules() {
     let p = protect(&t, &strict).unwrap();
     assert!(check_primary(&p, &strict).is_empty());
 }
+
+#[test]
+fn series_rule_hides_a_series_with_too_many_hidden_points() {
+    // Five survey years; two have small counts → 40 % hidden > 20 %: the whole series goes.
+    let years = ["2013", "2016", "2019", "2022", "2025"];
+    let xs = [3u64, 40, 2, 50, 45];
+    let cells = years
+        .iter()
+        .zip(xs)
+        .map(|(y, x)| Cell {
+            key: vec![(*y).into()],
+            value: x,
+            denominator: Some(200),
+        })
+        .collect();
+    let t = Table {
+        name: "s".into(),
+        dimensions: vec![Dimension::flat("survey_year", &years)],
+        cells,
+    };
+    let p = protect(
+        &t,
+        &Rules {
+            gender: None,
+            ..Rules::survey_default()
+        },
+    )
+    .unwrap();
+    let rules: Vec<Option<Rule>> = p.cells().iter().map(|c| c.status().rule()).collect();
+    assert_eq!(
+        rules,
+        vec![
+            Some(Rule::SmallCount),
+            Some(Rule::Series),
+            Some(Rule::SmallCount),
+            Some(Rule::Series),
+            Some(Rule::Series)
+        ]
+    );
+    // Protected without the rule, the re-check with it flags the three published points.
+    let lax = Rules {
+        gender: None,
+        series: None,
+        ..Rules::survey_default()
+    };
+    let p = protect(&t, &lax).unwrap();
+    assert_eq!(
+        check_primary(
+            &p,
+            &Rules {
+                gender: None,
+                ..Rules::survey_default()
+            }
+        )
+        .len(),
+        3
+    );
+    assert!(check_primary(&p, &lax).is_empty());
+}

@@ -76,6 +76,7 @@ pub fn run(args: Args) -> Result<()> {
         max_small_denominator: args.min_denominator,
         protect_zeros: args.protect_zeros,
         gender: None,
+        series: None,
         protection_width: args.width.unwrap_or(args.threshold),
     };
     let p = protect(&table, &rules)?;
