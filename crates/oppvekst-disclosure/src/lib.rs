@@ -330,23 +330,25 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
         ..rules.clone()
     };
     let mut bad_series: Vec<Vec<String>> = Vec::new();
-    if let Some(sr) = &rules.series {
-        if let Some(d) = table.dimension_index(&sr.dimension) {
-            for members in
-                primary::series_groups(table.cells.iter().map(|c| c.key.as_slice()), d).values()
-            {
-                let primary_hidden = members
-                    .iter()
-                    .filter(|&&i| table.cells[i].status.rule().is_some_and(Rule::is_primary))
-                    .count();
-                if primary_hidden as f64 > sr.max_hidden_share * members.len() as f64 {
-                    bad_series.extend(
-                        members
-                            .iter()
-                            .filter(|&&i| table.cells[i].status == Status::Published)
-                            .map(|&i| table.cells[i].key.clone()),
-                    );
-                }
+    if let Some((sr, d)) = rules
+        .series
+        .as_ref()
+        .and_then(|sr| table.dimension_index(&sr.dimension).map(|d| (sr, d)))
+    {
+        for members in
+            primary::series_groups(table.cells.iter().map(|c| c.key.as_slice()), d).values()
+        {
+            let primary_hidden = members
+                .iter()
+                .filter(|&&i| table.cells[i].status.rule().is_some_and(Rule::is_primary))
+                .count();
+            if primary_hidden as f64 > sr.max_hidden_share * members.len() as f64 {
+                bad_series.extend(
+                    members
+                        .iter()
+                        .filter(|&&i| table.cells[i].status == Status::Published)
+                        .map(|&i| table.cells[i].key.clone()),
+                );
             }
         }
     }
