@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use oppvekst_charts::{police_trend, render, survey_trend};
+use oppvekst_charts::{gender_grade_bars, police_trend, render, render_bars, survey_trend};
 use oppvekst_schema::codes::{OFFENCE_GROUPS, OFFENCE_TOTAL, offence_label};
 use serde::Serialize;
 
@@ -36,12 +36,14 @@ pub(crate) fn quarter_nb(q: &str) -> String {
 
 pub(crate) struct ChartIds {
     survey: BTreeMap<String, String>,
+    bars: BTreeMap<String, Vec<String>>,
     police: Vec<(String, String, String, String)>,
 }
 
 /// Renders every chart into `dir`.
 pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, BundleError> {
     let mut survey = BTreeMap::new();
+    let mut bars = BTreeMap::new();
     for ind in &input.catalogue.indicators {
         let chart = survey_trend(
             &input.indicators.rows,
@@ -53,6 +55,22 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
         );
         render(&chart, dir)?;
         survey.insert(ind.id.clone(), chart.id);
+        if let Some(year) = input
+            .indicators
+            .rows
+            .iter()
+            .filter(|r| r.indicator == ind.id)
+            .map(|r| r.survey_year)
+            .max()
+        {
+            for m in &input.municipalities {
+                let b = gender_grade_bars(&input.indicators.rows, &ind.id, &ind.label, year, m);
+                render_bars(&b, dir)?;
+                bars.entry(ind.id.clone())
+                    .or_insert_with(Vec::new)
+                    .push(b.id);
+            }
+        }
     }
     let mut police = Vec::new();
     let groups = std::iter::once(OFFENCE_TOTAL).chain(OFFENCE_GROUPS.iter().map(|g| g.0));
@@ -87,7 +105,11 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
         TARGET_AGE.0.to_owned(),
         "Alle lovbrudd, mistenkte 10–25 år".into(),
     ));
-    Ok(ChartIds { survey, police })
+    Ok(ChartIds {
+        survey,
+        bars,
+        police,
+    })
 }
 
 /// One row of the protection summary.
@@ -150,6 +172,7 @@ struct TableRow {
 struct IndicatorView {
     label: String,
     chart: String,
+    bars: Vec<String>,
     rows: Vec<TableRow>,
 }
 
@@ -378,6 +401,7 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
         let view = IndicatorView {
             label: ind.label.clone(),
             chart: charts.survey.get(&ind.id).cloned().unwrap_or_default(),
+            bars: charts.bars.get(&ind.id).cloned().unwrap_or_default(),
             rows: years
                 .iter()
                 .map(|y| TableRow {

@@ -10,9 +10,11 @@
 //! This crate must not compute statistics or see unprotected data: it draws what the
 //! analysis stage hands it.
 
+mod bars;
 mod build;
 mod render;
 
+pub use bars::{GenderGradeBars, gender_grade_bars, render_bars};
 pub use build::{MunicipalityStyle, PALETTE, police_trend, survey_trend};
 pub use render::{ChartError, format_nb, render};
 

@@ -1,7 +1,7 @@
 //! Drawing a [`LineChart`] to PNG and SVG.
 
 use std::path::Path;
-use std::sync::Once;
+use std::sync::OnceLock;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,7 +9,7 @@ use plotters::style::{FontStyle, register_font};
 
 use crate::LineChart;
 
-const FONT: &str = "oppvekst-sans";
+pub(crate) const FONT: &str = "oppvekst-sans";
 static FONT_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static FONT_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 /// PNG size: a 16:9 slide.
@@ -25,15 +25,16 @@ pub struct ChartError {
     pub message: String,
 }
 
-fn fonts() -> Result<(), String> {
-    static ONCE: Once = Once::new();
-    let mut result = Ok(());
-    ONCE.call_once(|| {
-        result = register_font(FONT, FontStyle::Normal, FONT_REGULAR)
-            .and_then(|_| register_font(FONT, FontStyle::Bold, FONT_BOLD))
-            .map_err(|_| "the vendored font did not load".to_owned());
-    });
-    result
+/// Registers the vendored fonts once; every later call reports the first call's outcome.
+pub(crate) fn ensure_fonts() -> Result<(), String> {
+    static RESULT: OnceLock<Result<(), String>> = OnceLock::new();
+    RESULT
+        .get_or_init(|| {
+            register_font(FONT, FontStyle::Normal, FONT_REGULAR)
+                .and_then(|_| register_font(FONT, FontStyle::Bold, FONT_BOLD))
+                .map_err(|_| "the vendored font did not load".to_owned())
+        })
+        .clone()
 }
 
 /// Draws `chart` to `<dir>/<id>.png` and `<dir>/<id>.svg`.
@@ -42,7 +43,7 @@ pub fn render(chart: &LineChart, dir: &Path) -> Result<(), ChartError> {
         chart: chart.id.clone(),
         message: m,
     };
-    fonts().map_err(err)?;
+    ensure_fonts().map_err(err)?;
     let png = dir.join(format!("{}.png", chart.id));
     {
         let root = BitMapBackend::new(&png, PNG_SIZE).into_drawing_area();
@@ -212,7 +213,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
 }
 
 /// A round upper bound for the y axis.
-fn nice_max(v: f64) -> f64 {
+pub(crate) fn nice_max(v: f64) -> f64 {
     if v <= 0.0 {
         return 10.0;
     }
