@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::report::quarter_nb;
-use crate::{BundleError, BundleInput, write_file};
+use crate::{BundleError, BundleInput, municipality_name, write_file};
 
 /// One cell of a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,15 +70,6 @@ fn t(s: &str) -> V {
     V::T(s.to_owned())
 }
 
-fn name<'a>(input: &'a BundleInput<'_>, code: &'a str) -> &'a str {
-    input
-        .municipalities
-        .iter()
-        .find(|m| m.code == code)
-        .map(|m| m.name.as_str())
-        .unwrap_or(code)
-}
-
 /// Every table of the bundle.
 pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
     let indicators = input
@@ -97,7 +88,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 ),
                 t(&r.focus_area),
                 t(&r.municipality),
-                t(name(input, &r.municipality)),
+                t(municipality_name(input, &r.municipality)),
                 V::I(r.survey_year.into()),
                 t(&r.grade),
                 t(&r.gender),
@@ -116,7 +107,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
         .map(|r| {
             vec![
                 t(&r.municipality),
-                t(name(input, &r.municipality)),
+                t(municipality_name(input, &r.municipality)),
                 t(&r.offence_group),
                 t(&r.age_band),
                 V::T(quarter_nb(&r.quarter)),
@@ -132,7 +123,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
         .map(|c| {
             vec![
                 t(&c.indicator),
-                t(name(input, &c.municipality)),
+                t(municipality_name(input, &c.municipality)),
                 t(&c.grade),
                 t(&c.gender),
                 V::I(c.from_year.into()),

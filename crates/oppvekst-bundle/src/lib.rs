@@ -63,6 +63,42 @@ pub struct Reconciliation {
     pub quarantined: u64,
 }
 
+impl Reconciliation {
+    /// An empty account for a source.
+    pub fn new(source: &str) -> Self {
+        Reconciliation {
+            source: source.to_owned(),
+            files: 0,
+            read: 0,
+            accepted: 0,
+            quarantined: 0,
+        }
+    }
+
+    /// Adds one file's rows.
+    pub fn add_file(&mut self, read: u64, accepted: u64, quarantined: u64) {
+        self.files += 1;
+        self.read += read;
+        self.accepted += accepted;
+        self.quarantined += quarantined;
+    }
+
+    /// rows read = rows accepted + rows quarantined.
+    pub fn reconciles(&self) -> bool {
+        self.read == self.accepted + self.quarantined
+    }
+}
+
+/// The display name of a municipality code (the code itself when it is not configured).
+pub(crate) fn municipality_name<'a>(input: &'a BundleInput<'_>, code: &'a str) -> &'a str {
+    input
+        .municipalities
+        .iter()
+        .find(|m| m.code == code)
+        .map(|m| m.name.as_str())
+        .unwrap_or(code)
+}
+
 /// Everything the bundle shows.
 pub struct BundleInput<'a> {
     /// Report title.

@@ -7,7 +7,7 @@ use oppvekst_charts::{gender_grade_bars, police_trend, render, render_bars, surv
 use oppvekst_schema::codes::{OFFENCE_GROUPS, OFFENCE_TOTAL, offence_label};
 use serde::Serialize;
 
-use crate::{BundleError, BundleInput};
+use crate::{BundleError, BundleInput, municipality_name};
 
 const INDEX: &str = include_str!("../templates/index.html");
 
@@ -203,15 +203,6 @@ struct Page<'a> {
     method: Vec<String>,
     protection: Vec<ProtectionRow>,
     reconciliation: &'a [crate::Reconciliation],
-}
-
-fn municipality_name<'a>(input: &'a BundleInput<'_>, code: &'a str) -> &'a str {
-    input
-        .municipalities
-        .iter()
-        .find(|m| m.code == code)
-        .map(|m| m.name.as_str())
-        .unwrap_or(code)
 }
 
 fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {

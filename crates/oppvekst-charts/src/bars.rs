@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::build::MunicipalityStyle;
-use crate::render::{ChartError, FONT, PNG_SIZE, ensure_fonts, format_nb};
+use crate::render::{ChartError, DrawResult, Drawable, FONT, format_nb, render_files};
 
 /// Grades shown, with labels.
 const GRADES: [(&str, &str); 6] = [
@@ -85,27 +85,18 @@ fn tint(c: (u8, u8, u8)) -> RGBColor {
     RGBColor(t(c.0), t(c.1), t(c.2))
 }
 
+impl Drawable for GenderGradeBars {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw(root, self)
+    }
+}
+
 /// Draws the chart to `<dir>/<id>.png` and `.svg`.
 pub fn render_bars(chart: &GenderGradeBars, dir: &Path) -> Result<(), ChartError> {
-    let err = |m: String| ChartError {
-        chart: chart.id.clone(),
-        message: m,
-    };
-    ensure_fonts().map_err(err)?;
-    let png = dir.join(format!("{}.png", chart.id));
-    {
-        let root = BitMapBackend::new(&png, PNG_SIZE).into_drawing_area();
-        draw(&root, chart).map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, PNG_SIZE).into_drawing_area();
-        draw(&root, chart).map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    oppvekst_schema::io::write_atomic(&dir.join(format!("{}.svg", chart.id)), svg.as_bytes())
-        .map_err(|e| err(e.to_string()))
+    render_files(chart, dir)
 }
 
 fn draw<DB: DrawingBackend>(

@@ -37,34 +37,57 @@ pub(crate) fn ensure_fonts() -> Result<(), String> {
         .clone()
 }
 
-/// Draws `chart` to `<dir>/<id>.png` and `<dir>/<id>.svg`.
-pub fn render(chart: &LineChart, dir: &Path) -> Result<(), ChartError> {
+/// A chart that can draw itself on any plotters backend.
+pub(crate) trait Drawable {
+    /// File stem.
+    fn id(&self) -> &str;
+    /// Draws the whole chart.
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+impl Drawable for LineChart {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw(root, self)
+    }
+}
+
+/// Draws a chart to `<dir>/<id>.png` (slide size) and `<dir>/<id>.svg`.
+pub(crate) fn render_files<C: Drawable>(chart: &C, dir: &Path) -> Result<(), ChartError> {
     let err = |m: String| ChartError {
-        chart: chart.id.clone(),
+        chart: chart.id().to_owned(),
         message: m,
     };
     ensure_fonts().map_err(err)?;
-    let png = dir.join(format!("{}.png", chart.id));
+    let png = dir.join(format!("{}.png", chart.id()));
     {
         let root = BitMapBackend::new(&png, PNG_SIZE).into_drawing_area();
-        draw(&root, chart).map_err(|e| err(e.to_string()))?;
+        chart.draw_on(&root).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, PNG_SIZE).into_drawing_area();
-        draw(&root, chart).map_err(|e| err(e.to_string()))?;
+        chart.draw_on(&root).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
-    oppvekst_schema::io::write_atomic(&dir.join(format!("{}.svg", chart.id)), svg.as_bytes())
+    oppvekst_schema::io::write_atomic(&dir.join(format!("{}.svg", chart.id())), svg.as_bytes())
         .map_err(|e| err(e.to_string()))
+}
+
+/// Draws a line chart to `<dir>/<id>.png` and `<dir>/<id>.svg`.
+pub fn render(chart: &LineChart, dir: &Path) -> Result<(), ChartError> {
+    render_files(chart, dir)
 }
 
 fn rgb(c: (u8, u8, u8)) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(crate) type DrawResult<DB> =
+    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) -> DrawResult<DB> {
     root.fill(&WHITE)?;

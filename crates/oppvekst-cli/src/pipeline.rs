@@ -107,7 +107,7 @@ pub(crate) struct Ingested {
 }
 
 fn check(r: &Reconciliation) -> Result<()> {
-    if r.read != r.accepted + r.quarantined {
+    if !r.reconciles() {
         bail!(
             "{}: rows read ({}) ≠ accepted ({}) + quarantined ({})",
             r.source,
@@ -136,13 +136,7 @@ pub fn ingest_survey(
     let mut seen = Default::default();
     let mut quarantine = Vec::new();
     let mut inputs = Vec::new();
-    let mut recon = Reconciliation {
-        source: "Ungdata".into(),
-        files: 0,
-        read: 0,
-        accepted: 0,
-        quarantined: 0,
-    };
+    let mut recon = Reconciliation::new("Ungdata");
     let pb = progress(files.len(), "survey");
     let mut unknown = BTreeSet::new();
     for (name, path) in files {
@@ -161,10 +155,11 @@ pub fn ingest_survey(
             )
         });
         unknown.extend(report.unknown_columns.iter().cloned());
-        recon.files += 1;
-        recon.read += report.rows_read;
-        recon.accepted += report.rows_accepted;
-        recon.quarantined += report.rows_quarantined;
+        recon.add_file(
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_quarantined,
+        );
         quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
         respondents.append(r);
     }
@@ -195,23 +190,18 @@ pub fn ingest_police(
     let mut seen = Default::default();
     let mut quarantine = Vec::new();
     let mut inputs = Vec::new();
-    let mut recon = Reconciliation {
-        source: "Politi".into(),
-        files: 0,
-        read: 0,
-        accepted: 0,
-        quarantined: 0,
-    };
+    let mut recon = Reconciliation::new("Politi");
     let pb = progress(files.len(), "police");
     for (name, path) in files {
         let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
         inputs.push(InputFile::from_bytes(name, &bytes));
         let (c, report, q) = read_extract(name, &bytes, harmoniser, encoding, &mut seen)?;
         pb.inc(1);
-        recon.files += 1;
-        recon.read += report.rows_read;
-        recon.accepted += report.rows_accepted;
-        recon.quarantined += report.rows_quarantined;
+        recon.add_file(
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_quarantined,
+        );
         quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
         police.extend(c);
     }
@@ -394,13 +384,7 @@ pub fn import_police(
     when: &str,
 ) -> Result<(Reconciliation, Vec<InputFile>, Vec<Import>)> {
     let encoding = cfg.encoding()?;
-    let mut recon = Reconciliation {
-        source: "Politi".into(),
-        files: 0,
-        read: 0,
-        accepted: 0,
-        quarantined: 0,
-    };
+    let mut recon = Reconciliation::new("Politi");
     let mut quarantine = Vec::new();
     let mut inputs = Vec::new();
     let mut outcomes = Vec::new();
@@ -409,10 +393,11 @@ pub fn import_police(
         let input = InputFile::from_bytes(name, &bytes);
         let (c, report, q) =
             read_extract(name, &bytes, harmoniser, encoding, &mut Default::default())?;
-        recon.files += 1;
-        recon.read += report.rows_read;
-        recon.accepted += report.rows_accepted;
-        recon.quarantined += report.rows_quarantined;
+        recon.add_file(
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_quarantined,
+        );
         quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
         for (quarter, o) in store.import(name, &input.sha256, &c, when)? {
             outcomes.push((name.clone(), quarter, o));

@@ -79,18 +79,7 @@ impl PoliceCounts {
     }
 }
 
-/// One quarantined row: position and reason, never the count.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct QuarantinedRow {
-    /// File name.
-    pub file: String,
-    /// 1-based line number.
-    pub row: u64,
-    /// Column concerned.
-    pub column: Option<String>,
-    /// Why.
-    pub reason: String,
-}
+pub use oppvekst_schema::quarantine::QuarantinedRow;
 
 /// Accounting for one file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -20,18 +20,7 @@ pub use aggregate::{GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_l
 pub use read::{ReadOptions, read_csv};
 pub use table::Respondents;
 
-/// One quarantined row: where it is and why, never its values.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct QuarantinedRow {
-    /// File name.
-    pub file: String,
-    /// 1-based line number in the file (the header is line 1).
-    pub row: u64,
-    /// Source column concerned, when one is.
-    pub column: Option<String>,
-    /// Why the row was set aside.
-    pub reason: String,
-}
+pub use oppvekst_schema::quarantine::QuarantinedRow;
 
 /// Per-file accounting for the run summary.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

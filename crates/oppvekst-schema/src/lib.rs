@@ -19,6 +19,7 @@ pub mod codes;
 pub mod contracts;
 pub mod io;
 pub mod municipality;
+pub mod quarantine;
 pub mod text;
 
 pub use catalogue::{Catalogue, CatalogueError, Codebook, Indicator, IndicatorRule, Item};
