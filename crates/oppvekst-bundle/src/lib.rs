@@ -24,8 +24,6 @@ use oppvekst_schema::Catalogue;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use report::format_percent;
-
 /// An input file, listed in the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InputFile {
@@ -279,9 +277,17 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
     let html = report::html(input, &charts)?;
     write_file(&tmp.join("index.html"), html.as_bytes())?;
 
-    let mut files = Vec::new();
-    collect_files(&tmp, &tmp, &mut files)?;
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Every file is read once: for its hash here and for the zip below.
+    let mut tree = Vec::new();
+    read_tree(&tmp, &tmp, &mut tree)?;
+    let files = tree
+        .iter()
+        .map(|(path, bytes)| ManifestFile {
+            path: path.clone(),
+            sha256: sha256_hex(bytes),
+            bytes: bytes.len() as u64,
+        })
+        .collect();
     let mut inputs = input.inputs.clone();
     inputs.sort_by(|a, b| a.name.cmp(&b.name));
     let manifest = Manifest {
@@ -296,10 +302,13 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
     };
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| BundleError::Template(e.to_string()))?;
-    write_file(&tmp.join("manifest.json"), format!("{json}\n").as_bytes())?;
+    let json = format!("{json}\n").into_bytes();
+    write_file(&tmp.join("manifest.json"), &json)?;
     // Everything above as one zip inside the bundle, for e-mail and archives. It is written
     // before the swap, so the whole bundle appears at once.
-    let zip_bytes = zip_folder(&tmp, &name)?;
+    tree.push(("manifest.json".to_owned(), json));
+    tree.sort();
+    let zip_bytes = zip_files(&tmp, &name, &tree)?;
     write_file(&tmp.join(ZIP_NAME), &zip_bytes)?;
 
     // Swap into place: the old bundle is removed only after the new one is complete.
@@ -321,34 +330,29 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
 /// and the manifest).
 pub const ZIP_NAME: &str = "oppvekst-pakke.zip";
 
-/// The bundle folder as a deterministic zip: sorted entries, fixed 1980 timestamps and
+/// Files as a deterministic zip under `name/`: given order, fixed 1980 timestamps and
 /// permissions, deflate.
-fn zip_folder(dir: &Path, name: &str) -> Result<Vec<u8>, BundleError> {
+fn zip_files(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, BundleError> {
     use std::io::Write;
     use zip::write::SimpleFileOptions;
     let z = |e: zip::result::ZipError| BundleError::Io {
         path: dir.to_owned(),
         message: e.to_string(),
     };
-    let mut files = Vec::new();
-    collect_files(dir, dir, &mut files)?;
-    files.sort_by(|a, b| a.path.cmp(&b.path));
     let opts = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for f in &files {
-        let p = dir.join(&f.path);
-        let bytes = fs::read(&p).map_err(io_err(&p))?;
-        w.start_file(format!("{name}/{}", f.path), opts)
-            .map_err(z)?;
-        w.write_all(&bytes).map_err(io_err(&p))?;
+    for (path, bytes) in files {
+        w.start_file(format!("{name}/{path}"), opts).map_err(z)?;
+        w.write_all(bytes).map_err(io_err(dir))?;
     }
     Ok(w.finish().map_err(z)?.into_inner())
 }
 
-fn collect_files(root: &Path, dir: &Path, out: &mut Vec<ManifestFile>) -> Result<(), BundleError> {
+/// Every file below `dir` as (path relative to `root`, bytes), in path order.
+fn read_tree(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), BundleError> {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(io_err(dir))?
         .map(|e| e.map(|e| e.path()))
@@ -357,7 +361,7 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<ManifestFile>) -> Result
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            collect_files(root, &p, out)?;
+            read_tree(root, &p, out)?;
         } else {
             let bytes = fs::read(&p).map_err(io_err(&p))?;
             let rel = p
@@ -365,11 +369,7 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<ManifestFile>) -> Result
                 .unwrap_or(&p)
                 .to_string_lossy()
                 .replace('\\', "/");
-            out.push(ManifestFile {
-                path: rel,
-                sha256: sha256_hex(&bytes),
-                bytes: bytes.len() as u64,
-            });
+            out.push((rel, bytes));
         }
     }
     Ok(())

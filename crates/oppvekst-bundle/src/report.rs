@@ -20,7 +20,7 @@ const POLICE_AGE: (&str, &str) = ("alle", "Alle aldre");
 const TARGET_AGE: (&str, &str) = ("10-25", "Mistenkte 10–25 år");
 
 /// Percent with one decimal and a decimal comma.
-pub fn format_percent(p: f64) -> String {
+pub(crate) fn format_percent(p: f64) -> String {
     format!("{p:.1}").replace('.', ",")
 }
 

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::build::MunicipalityStyle;
-use crate::render::{ChartError, DrawResult, Drawable, FONT, format_nb, render_files};
+use crate::render::{ChartError, DARK, DrawResult, Drawable, FONT, format_nb, frame, render_files};
 
 /// Grades shown, with labels.
 const GRADES: [(&str, &str); 6] = [
@@ -103,22 +103,8 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &GenderGradeBars,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    let (_, h) = root.dim_in_pixel();
-    let dark = RGBColor(33, 33, 33);
-    let grey = RGBColor(90, 90, 90);
-    root.draw(&Text::new(
-        chart.title.clone(),
-        (40, 28),
-        (FONT, 40, FontStyle::Bold).into_font().color(&dark),
-    ))?;
-    root.draw(&Text::new(
-        chart.subtitle.clone(),
-        (40, 80),
-        (FONT, 24).into_font().color(&grey),
-    ))?;
-    let (_, rest) = root.split_vertically(120);
-    let (plot, bottom) = rest.split_vertically(h as i32 - 120 - 110);
+    let (plot, bottom) = frame(root, &chart.title, &chart.subtitle, &chart.source)?;
+    let dark = DARK;
     let max = chart
         .bars
         .iter()
@@ -197,10 +183,5 @@ fn draw<DB: DrawingBackend>(
             style,
         ))?;
     }
-    bottom.draw(&Text::new(
-        chart.source.clone(),
-        (40, 66),
-        (FONT, 20).into_font().color(&grey),
-    ))?;
     Ok(())
 }

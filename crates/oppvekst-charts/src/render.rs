@@ -89,23 +89,47 @@ fn rgb(c: (u8, u8, u8)) -> RGBColor {
 pub(crate) type DrawResult<DB> =
     Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) -> DrawResult<DB> {
+/// Text colour.
+pub(crate) const DARK: RGBColor = RGBColor(33, 33, 33);
+/// Colour of subtitles and source lines.
+const GREY: RGBColor = RGBColor(90, 90, 90);
+
+/// The plot area and the legend band under it.
+pub(crate) type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
+
+/// The frame every chart shares: white background, title, subtitle and source line. Returns
+/// the plot area and the band under it for the legend.
+pub(crate) fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    source: &str,
+) -> Result<Areas<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let (w, h) = root.dim_in_pixel();
-    let dark = RGBColor(33, 33, 33);
-    let grey = RGBColor(90, 90, 90);
+    let (_, h) = root.dim_in_pixel();
     root.draw(&Text::new(
-        chart.title.clone(),
+        title.to_owned(),
         (40, 28),
-        (FONT, 40, FontStyle::Bold).into_font().color(&dark),
+        (FONT, 40, FontStyle::Bold).into_font().color(&DARK),
     ))?;
     root.draw(&Text::new(
-        chart.subtitle.clone(),
+        subtitle.to_owned(),
         (40, 80),
-        (FONT, 24).into_font().color(&grey),
+        (FONT, 24).into_font().color(&GREY),
     ))?;
     let (_, rest) = root.split_vertically(120);
     let (plot, bottom) = rest.split_vertically(h as i32 - 120 - 110);
+    bottom.draw(&Text::new(
+        source.to_owned(),
+        (40, 66),
+        (FONT, 20).into_font().color(&GREY),
+    ))?;
+    Ok((plot, bottom))
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) -> DrawResult<DB> {
+    let (plot, bottom) = frame(root, &chart.title, &chart.subtitle, &chart.source)?;
+    let dark = DARK;
 
     let n = chart.x_labels.len().max(1);
     let data_max = chart
@@ -226,12 +250,6 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
             style,
         ))?;
     }
-    bottom.draw(&Text::new(
-        chart.source.clone(),
-        (40, 66),
-        (FONT, 20).into_font().color(&grey),
-    ))?;
-    let _ = w;
     Ok(())
 }
 

@@ -178,23 +178,28 @@ pub fn ingest_survey(
     Ok((respondents, recon, inputs))
 }
 
-/// Reads police extracts, writes the quarantine to `work/quarantine/police.csv`, reconciles.
-pub fn ingest_police(
+/// Reads police extracts one file at a time, writes the quarantine to
+/// `work/quarantine/police.csv` and reconciles. With `one_batch`, a row repeated in a later
+/// file is quarantined as a duplicate (files read together); without it each file stands
+/// alone, so a later file may correct an earlier one (the history store decides).
+fn read_police(
     cfg: &Config,
     harmoniser: &Harmoniser,
     files: &[(String, PathBuf)],
     work: &Path,
-) -> Result<(PoliceCounts, Reconciliation, Vec<InputFile>)> {
+    one_batch: bool,
+) -> Result<(Vec<(InputFile, PoliceCounts)>, Reconciliation)> {
     let encoding = cfg.encoding()?;
-    let mut police = PoliceCounts::default();
     let mut seen = Default::default();
     let mut quarantine = Vec::new();
-    let mut inputs = Vec::new();
+    let mut out = Vec::new();
     let mut recon = Reconciliation::new("Politi");
     let pb = progress(files.len(), "police");
     for (name, path) in files {
         let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        inputs.push(InputFile::from_bytes(name, &bytes));
+        if !one_batch {
+            seen = Default::default();
+        }
         let (c, report, q) = read_extract(name, &bytes, harmoniser, encoding, &mut seen)?;
         pb.inc(1);
         recon.add_file(
@@ -203,7 +208,7 @@ pub fn ingest_police(
             report.rows_quarantined,
         );
         quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
-        police.extend(c);
+        out.push((InputFile::from_bytes(name, &bytes), c));
     }
     pb.finish_and_clear();
     oppvekst_schema::io::write_atomic(
@@ -211,6 +216,23 @@ pub fn ingest_police(
         &quarantine_csv(&quarantine),
     )?;
     check(&recon)?;
+    Ok((out, recon))
+}
+
+/// Reads police extracts as one batch into merged counts.
+pub fn ingest_police(
+    cfg: &Config,
+    harmoniser: &Harmoniser,
+    files: &[(String, PathBuf)],
+    work: &Path,
+) -> Result<(PoliceCounts, Reconciliation, Vec<InputFile>)> {
+    let (files, recon) = read_police(cfg, harmoniser, files, work, true)?;
+    let mut police = PoliceCounts::default();
+    let mut inputs = Vec::new();
+    for (input, counts) in files {
+        police.extend(counts);
+        inputs.push(input);
+    }
     Ok((police, recon, inputs))
 }
 
@@ -373,8 +395,8 @@ pub fn run(cfg: &Config, inbox: &Path, work: &Path, bundle: &Path) -> Result<Run
 pub type Import = (String, String, oppvekst_ingest_police::history::Outcome);
 
 /// Reads police extracts one file at a time (so a later file may correct an earlier one) and
-/// imports each into the history store. Writes the quarantine, reconciles, and returns the
-/// reconciliation, the inputs and what happened to each quarter.
+/// imports each into the history store. Returns the reconciliation, the inputs and what
+/// happened to each quarter.
 pub fn import_police(
     cfg: &Config,
     harmoniser: &Harmoniser,
@@ -383,32 +405,15 @@ pub fn import_police(
     work: &Path,
     when: &str,
 ) -> Result<(Reconciliation, Vec<InputFile>, Vec<Import>)> {
-    let encoding = cfg.encoding()?;
-    let mut recon = Reconciliation::new("Politi");
-    let mut quarantine = Vec::new();
+    let (files, recon) = read_police(cfg, harmoniser, files, work, false)?;
     let mut inputs = Vec::new();
     let mut outcomes = Vec::new();
-    for (name, path) in files {
-        let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        let input = InputFile::from_bytes(name, &bytes);
-        let (c, report, q) =
-            read_extract(name, &bytes, harmoniser, encoding, &mut Default::default())?;
-        recon.add_file(
-            report.rows_read,
-            report.rows_accepted,
-            report.rows_quarantined,
-        );
-        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
-        for (quarter, o) in store.import(name, &input.sha256, &c, when)? {
-            outcomes.push((name.clone(), quarter, o));
+    for (input, counts) in files {
+        for (quarter, o) in store.import(&input.name, &input.sha256, &counts, when)? {
+            outcomes.push((input.name.clone(), quarter, o));
         }
         inputs.push(input);
     }
-    oppvekst_schema::io::write_atomic(
-        &work.join("quarantine/police.csv"),
-        &quarantine_csv(&quarantine),
-    )?;
-    check(&recon)?;
     Ok((recon, inputs, outcomes))
 }
 

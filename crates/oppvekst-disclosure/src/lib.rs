@@ -203,13 +203,6 @@ impl ProtectedTable {
     pub fn summary(&self) -> &Summary {
         &self.summary
     }
-    /// Suppression log: every hidden cell's key and rule (no values).
-    pub fn suppression_log(&self) -> Vec<(&[String], Rule)> {
-        self.cells
-            .iter()
-            .filter_map(|c| c.status.rule().map(|r| (c.key.as_slice(), r)))
-            .collect()
-    }
 }
 
 /// A value that passed disclosure control. Only this crate can construct one, so analysis,
@@ -403,8 +396,14 @@ pub fn protect_release(
 ) -> Result<Protected<ProtectedTable>, DisclosureError> {
     let relations = table.relations()?;
     let mut status = primary::apply(table, rules)?;
-    for (c, s) in table.cells.iter().zip(status.iter_mut()) {
-        if *s == Status::Published && ledger.was_hidden(&table.name, &c.key) {
+    // What earlier releases say about each cell, looked up once for all audit rounds.
+    let prior: Vec<LedgerEntry> = table
+        .cells
+        .iter()
+        .map(|c| ledger.entry(&table.name, &c.key))
+        .collect();
+    for (p, s) in prior.iter().zip(status.iter_mut()) {
+        if *s == Status::Published && p.hidden {
             *s = Status::Hidden(Rule::EarlierRelease);
         }
     }
@@ -412,7 +411,7 @@ pub fn protect_release(
     let opts = AuditOptions {
         min_width: rules.protection_width,
     };
-    let mut report = audit::audit_with(&view(table, &status, ledger), &relations, &opts, None)?;
+    let mut report = audit::audit_with(&view(table, &status, &prior), &relations, &opts, None)?;
     let mut rounds = 1;
     let mut solved = report.bounds_solved;
     while !report.passed() && rounds <= 1000 {
@@ -426,7 +425,7 @@ pub fn protect_release(
             .filter(|&i| status[i] != before[i])
             .collect();
         report = audit::audit_with(
-            &view(table, &status, ledger),
+            &view(table, &status, &prior),
             &relations,
             &opts,
             Some((&report, &changed)),
@@ -471,7 +470,7 @@ pub fn protect_release(
 
 /// The reader's view of `table` under a suppression pattern, with what earlier releases
 /// published (unchanged values) counted as known.
-fn view(table: &Table, status: &[Status], ledger: &Ledger) -> PublishedTable {
+fn view(table: &Table, status: &[Status], prior: &[LedgerEntry]) -> PublishedTable {
     PublishedTable {
         name: table.name.clone(),
         dimensions: table.dimensions.clone(),
@@ -479,11 +478,10 @@ fn view(table: &Table, status: &[Status], ledger: &Ledger) -> PublishedTable {
             .cells
             .iter()
             .zip(status)
-            .map(|(c, s)| PublishedCell {
+            .zip(prior)
+            .map(|((c, s), p)| PublishedCell {
                 key: c.key.clone(),
-                value: (*s == Status::Published
-                    || ledger.published_value(&table.name, &c.key) == Some(c.value))
-                .then_some(c.value),
+                value: (*s == Status::Published || p.published == Some(c.value)).then_some(c.value),
                 upper: c.denominator,
             })
             .collect(),

@@ -185,8 +185,8 @@ fn check_primary_accepts_protected_output_and_flags_weaker_rules() {
     let p = protect(&t, &lax).unwrap();
     assert!(check_primary(&p, &lax).is_empty());
     let flagged = check_primary(&p, &Rules::survey_default());
-    // 7 boys ≤ 6? no; but n − x = 23 fine; girls 10 fine: only the complement/denominator rules
-    // of the strict rules can bite here, and none does, so nothing is flagged …
+    // Girls 10 of 46 and boys 7 of 30 pass every default rule (x > 6, n − x > 6, n > 20,
+    // group ≥ 40, each gender ≥ 15), so the defaults flag nothing …
     assert!(flagged.is_empty(), "{flagged:?}");
     // … while a strict count threshold above the published values flags both genders and the total.
     let strict = Rules {

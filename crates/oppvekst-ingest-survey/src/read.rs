@@ -214,7 +214,7 @@ pub fn read_csv(
             ));
             continue;
         }
-        match validate_row(&record, &cols, &header, cat, harmoniser) {
+        match validate_row(&record, &cols, cat, harmoniser) {
             Err((col, reason)) => quarantine.push(q(col.map(|c| header[c].as_str()), reason)),
             Ok(row) => {
                 let key = (row.year, row.id.clone());
@@ -295,7 +295,6 @@ fn required(v: Option<i64>, col: usize, what: &str) -> Result<i64, RowError> {
 fn validate_row(
     record: &csv::StringRecord,
     cols: &Columns,
-    _header: &[String],
     cat: &Catalogue,
     harmoniser: &Harmoniser,
 ) -> Result<Row, RowError> {

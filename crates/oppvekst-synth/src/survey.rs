@@ -229,6 +229,12 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
     #[allow(clippy::expect_used)]
     let catalogue = Catalogue::builtin().expect("built-in catalogue is valid");
     let cb = &catalogue.codebook;
+    // The model of each codebook item (None for the depressive-symptoms scale), found once.
+    let models: Vec<Option<&ItemModel>> = cb
+        .items
+        .iter()
+        .map(|i| MODELS.iter().find(|m| m.item == i.id))
+        .collect();
     let mut files = Vec::new();
     for (wi, &year) in WAVES.iter().enumerate() {
         let old_names = year < 2020;
@@ -293,9 +299,8 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
                             0.9 * distress,
                         ),
                     );
-                    for item in &cb.items {
-                        let code = if let Some(model) = MODELS.iter().find(|md| md.item == item.id)
-                        {
+                    for model in &models {
+                        let code = if let Some(model) = model {
                             let z = match model.latent.0 {
                                 Trait::Risk => risk,
                                 Trait::Distress => distress,
