@@ -22,7 +22,7 @@ mod table;
 
 pub use audit::{AuditOptions, AuditReport, CellBounds, PublishedCell, PublishedTable, audit};
 pub use ledger::{Ledger, LedgerEntry};
-pub use primary::{GenderRule, Rules, SeriesRule};
+pub use primary::{CoverageRule, GenderRule, Rules, SeriesRule};
 pub use table::{Cell, Dimension, Relation, Table};
 
 use serde::Serialize;
@@ -41,6 +41,8 @@ pub enum Rule {
     GenderSplit,
     /// FHI: the whole series is hidden because too many of its points are.
     Series,
+    /// FHI: a regional aggregate whose members with data cover too little of its youth.
+    Coverage,
     /// Complementary cell hidden so a primary cell cannot be computed from totals.
     Secondary,
     /// Hidden in an earlier release, and kept hidden so it stays protected.
@@ -56,6 +58,7 @@ impl Rule {
             Rule::SmallDenominator => "small_denominator",
             Rule::GenderSplit => "gender_split",
             Rule::Series => "series",
+            Rule::Coverage => "coverage",
             Rule::Secondary => "secondary",
             Rule::EarlierRelease => "earlier_release",
         }
@@ -69,6 +72,7 @@ impl Rule {
             Rule::SmallDenominator => "For få svar i gruppen",
             Rule::GenderSplit => "Gruppen er for liten til å deles på kjønn",
             Rule::Series => "For mange tall i tidsserien er skjult, så hele serien skjules",
+            Rule::Coverage => "Kommunene med tall dekker for lite av regionens ungdom",
             Rule::Secondary => "Skjult for at andre skjulte tall ikke skal kunne regnes ut",
             Rule::EarlierRelease => "Skjult i en tidligere utgivelse og holdes skjult",
         }

@@ -1,6 +1,6 @@
 //! Primary suppression rules.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::{DisclosureError, Rule, Status, Table};
 
@@ -29,6 +29,19 @@ pub struct SeriesRule {
     pub max_hidden_share: f64,
 }
 
+/// FHI's coverage rule: an aggregate (a region) built from members that cover less than
+/// `min_share` of its young people is not published. `shares` gives, per aggregate code of
+/// `dimension`, the share of the aggregate's youth living in members that have data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageRule {
+    /// The dimension whose codes are aggregates (municipality ⊂ region).
+    pub dimension: String,
+    /// Smallest share an aggregate may cover (FHI: 0.5).
+    pub min_share: f64,
+    /// Aggregate code → covered share of its youth (0–1).
+    pub shares: BTreeMap<String, f64>,
+}
+
 /// Primary rules. Every threshold is configuration; see [`Rules::survey_default`] and
 /// [`Rules::police_default`] for the safe defaults of DESIGN.md §3.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +58,8 @@ pub struct Rules {
     pub gender: Option<GenderRule>,
     /// FHI's series rule.
     pub series: Option<SeriesRule>,
+    /// FHI's coverage rule for regional aggregates.
+    pub coverage: Option<CoverageRule>,
     /// Required width of every hidden cell's audit interval (never below 1: a hidden cell
     /// must never be pinned to a single value). Defaults to the small-count threshold.
     pub protection_width: u64,
@@ -69,6 +84,7 @@ impl Rules {
                 dimension: "survey_year".into(),
                 max_hidden_share: 0.2,
             }),
+            coverage: None,
             protection_width: 6,
         }
     }
@@ -83,6 +99,7 @@ impl Rules {
             protect_zeros: false,
             gender: None,
             series: None,
+            coverage: None,
             protection_width: 4,
         }
     }
@@ -128,6 +145,9 @@ pub(crate) fn apply_with_parts(
         }
         status.push(s);
     }
+    if let Some(cr) = &rules.coverage {
+        coverage_rule(table, cr, &mut status);
+    }
     if let Some(g) = &rules.gender {
         let genders = parts(&g.dimension, &g.total);
         gender_rule(table, g, &genders, &mut status);
@@ -136,6 +156,21 @@ pub(crate) fn apply_with_parts(
         series_rule(table, sr, &mut status);
     }
     Ok(status)
+}
+
+fn coverage_rule(table: &Table, cr: &CoverageRule, status: &mut [Status]) {
+    let Some(d) = table.dimensions.iter().position(|x| x.name == cr.dimension) else {
+        return;
+    };
+    for (i, c) in table.cells.iter().enumerate() {
+        let low = cr
+            .shares
+            .get(&c.key[d])
+            .is_some_and(|&share| share < cr.min_share);
+        if low && status[i] == Status::Published {
+            status[i] = Status::Hidden(Rule::Coverage);
+        }
+    }
 }
 
 /// Key of a cell's series: its codes with the time dimension blanked.

@@ -9,12 +9,14 @@
 //! every file reconciles: rows read = rows accepted + rows quarantined.
 //!
 //! [`ssb`] reads SSB's StatBank tables (JSON-stat 1.x/2.0, `.px`, PxWeb CSV) with SSB's
-//! table symbols mapped to explicit statuses.
+//! table symbols mapped to explicit statuses; [`population`] turns SSB's population tables
+//! (07459, 01222) into the denominators of rates per 1,000.
 //!
 //! This crate must not depend on the survey ingest, must not protect or publish anything and
 //! must never put a count in an error or the quarantine.
 
 pub mod history;
+pub mod population;
 pub mod ssb;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 
 use oppvekst_ingest_police::ssb::{SsbValue, read_jsonstat, read_px, read_pxweb_csv};
+use oppvekst_ingest_police::population::{population_from_ssb, read_population};
 use oppvekst_schema::Harmoniser;
+use oppvekst_schema::population::AgeRange;
 
 const JSONSTAT2: &str = r#"{
   "version": "2.0", "class": "dataset", "label": "08487: Anmeldte lovbrudd",
@@ -157,6 +159,14 @@ fn conformance_with_real_ssb_samples() {
         "single-year ages 0–105+"
     );
     assert!(t.values.iter().all(|v| matches!(v, SsbValue::Number(_))));
+    let pop = population_from_ssb("07459", &t, &Harmoniser::builtin().unwrap()).unwrap();
+    let all = AgeRange::from_code("alle").unwrap();
+    let norway = pop.exact("0", 2025, all).unwrap();
+    assert!(
+        (5_000_000..6_500_000).contains(&norway),
+        "Norway's population 2025 from single-year ages"
+    );
+    assert!(pop.exact("0", 2025, AgeRange::from_code("10-25").unwrap()).unwrap() < norway / 4);
 
     let t = read_jsonstat(
         "01222",
@@ -171,6 +181,12 @@ fn conformance_with_real_ssb_samples() {
         "quarters like 2025K1"
     );
     assert_eq!(t.len(), 11);
+    let q = population_from_ssb("01222", &t, &Harmoniser::builtin().unwrap()).unwrap();
+    let total = q.exact("0", 2025, AgeRange::from_code("alle").unwrap()).unwrap();
+    assert!(
+        (5_000_000..6_500_000).contains(&total),
+        "population at the start of 2025K1"
+    );
 
     let t = read_px("14216", &read("pcaxis-serializers_ssb_14216.px")).unwrap();
     assert_eq!(t.dimensions.len(), 3);
@@ -202,4 +218,35 @@ fn conformance_with_real_ssb_samples() {
     )
     .unwrap();
     assert_eq!(o.current("3003").as_deref(), Some("3105"));
+}
+
+/// 07459 with sexes, an old municipality number and a hidden cell: sexes are summed, 0106
+/// becomes Fredrikstad's 3107, and the hidden age makes its bands unknown (never zero).
+#[test]
+fn population_07459_sums_sexes_harmonises_and_keeps_hidden_unknown() {
+    let json = r#"{
+      "version": "2.0", "class": "dataset", "label": "07459: Befolkning",
+      "id": ["Region", "Kjonn", "Alder", "ContentsCode", "Tid"], "size": [2, 2, 3, 1, 1],
+      "dimension": {
+        "Region": {"category": {"index": ["0106", "0105"]}},
+        "Kjonn": {"category": {"index": ["1", "2"]}},
+        "Alder": {"category": {"index": ["014", "015", "016"]}},
+        "ContentsCode": {"category": {"index": ["Personer1"]}},
+        "Tid": {"category": {"index": ["2019"]}}
+      },
+      "value": [100, 110, 120, 90, 100, 110, 70, null, 80, 60, 65, 70],
+      "status": {"7": ":"}
+    }"#;
+    let pop = read_population("b.json", json.as_bytes(), &Harmoniser::builtin().unwrap()).unwrap();
+    let band = AgeRange { from: 15, to: Some(16) };
+    assert_eq!(pop.exact("3107", 2019, band), Some(110 + 120 + 100 + 110));
+    assert_eq!(pop.exact("0106", 2019, band), None, "old number harmonised");
+    assert_eq!(pop.exact("3105", 2019, band), None, "hidden age 15 in Sarpsborg");
+    assert_eq!(
+        pop.exact("3105", 2019, AgeRange { from: 16, to: Some(16) }),
+        Some(80 + 70)
+    );
+    assert_eq!(pop.sources, vec!["SSB 07459".to_owned()]);
+    let e = read_population("b.csv", b"x", &Harmoniser::builtin().unwrap()).unwrap_err();
+    assert!(e.to_string().starts_with("b.csv: "), "{e}");
 }

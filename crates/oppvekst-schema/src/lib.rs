@@ -8,6 +8,8 @@
 //!   `data-schema/` as data so that adding an indicator needs no code change;
 //! - municipality code harmonisation from a KLASS-style change list ([`municipality`]),
 //!   shared by the survey and the police ingest;
+//! - population by municipality, year and age for rates and regional coverage
+//!   ([`population`]);
 //! - code lists for police data ([`codes`]), atomic, deterministic file writing ([`io`]) and
 //!   the decoding of Norwegian CSV exports shared by both ingest crates ([`text`]).
 //!
@@ -19,6 +21,7 @@ pub mod codes;
 pub mod contracts;
 pub mod io;
 pub mod municipality;
+pub mod population;
 pub mod quarantine;
 pub mod text;
 

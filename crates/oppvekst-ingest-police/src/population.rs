@@ -1,0 +1,156 @@
+//! Population tables from SSB (07459 by single-year age, 01222 per quarter) → [`Population`],
+//! with municipality numbers harmonised through the shared KLASS change list.
+//!
+//! 07459: dimensions `Region`, optionally `Kjonn` (summed), `Alder` (`000` … `105+`),
+//! `ContentsCode` (persons) and `Tid` (year). 01222: `Region`, `ContentsCode`, `Tid` (`2025K1`);
+//! the population at the start of a year's first quarter becomes that year's all-ages total.
+//! A cell SSB marks as missing or hidden makes its age unknown, never zero.
+
+use oppvekst_schema::Harmoniser;
+use oppvekst_schema::population::{MAX_AGE, Population};
+
+use crate::ssb::{SsbError, SsbTable, SsbValue};
+
+fn err(file: &str, m: impl Into<String>) -> SsbError {
+    SsbError {
+        file: file.to_owned(),
+        message: m.into(),
+    }
+}
+
+/// Content codes that are a population count (07459 `Personer1`, 01222 `Folketallet1`).
+fn is_population_content(code: &str) -> bool {
+    let c = code.to_lowercase();
+    c.starts_with("personer") || c == "folketallet1"
+}
+
+/// Reads an SSB population table (07459 or 01222) already parsed by [`crate::ssb`].
+pub fn population_from_ssb(
+    file: &str,
+    table: &SsbTable,
+    harmoniser: &Harmoniser,
+) -> Result<Population, SsbError> {
+    let find = |ids: &[&str]| {
+        table
+            .dimensions
+            .iter()
+            .position(|d| ids.iter().any(|id| d.id.eq_ignore_ascii_case(id)))
+    };
+    let region = find(&["Region"]).ok_or_else(|| err(file, "no `Region` dimension"))?;
+    let time = find(&["Tid"]).ok_or_else(|| err(file, "no `Tid` dimension"))?;
+    let age = find(&["Alder"]);
+    let content = find(&["ContentsCode"]);
+    let mut pop = Population::default();
+    let label = table.label.split(':').next().unwrap_or("").trim();
+    pop.sources.push(if label.is_empty() {
+        format!("SSB ({file})")
+    } else {
+        format!("SSB {label}")
+    });
+    // Parse every age code once: `000`, `15`, `105+`.
+    let ages: Vec<usize> = match age {
+        Some(a) => table.dimensions[a]
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, (code, _))| {
+                code.trim_end_matches('+')
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| {
+                        err(
+                            file,
+                            format!("`Alder` category {} is not an age in years", i + 1),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?,
+        None => Vec::new(),
+    };
+    let sizes: Vec<usize> = table
+        .dimensions
+        .iter()
+        .map(|d| d.categories.len())
+        .collect();
+    if sizes.iter().product::<usize>() != table.values.len() {
+        return Err(err(file, "number of values does not match the dimensions"));
+    }
+    let mut present: std::collections::BTreeMap<(String, i32), Vec<bool>> = Default::default();
+    let mut idx = vec![0usize; sizes.len()];
+    for value in &table.values {
+        let cat = |d: usize| table.dimensions[d].categories[idx[d]].0.as_str();
+        let wanted = content.is_none_or(|c| is_population_content(cat(c)));
+        if wanted {
+            let raw_region = cat(region);
+            let municipality = harmoniser
+                .current(raw_region)
+                .unwrap_or_else(|| raw_region.to_owned());
+            let t = cat(time);
+            let (year, first_quarter) = match t.split_once(['K', 'k', 'Q']) {
+                Some((y, q)) => (y.parse::<i32>().ok(), q == "1"),
+                None => (t.parse::<i32>().ok(), true),
+            };
+            let Some(year) = year else {
+                return Err(err(
+                    file,
+                    format!("`Tid` category {} is not a year or quarter", idx[time] + 1),
+                ));
+            };
+            let persons = match value {
+                SsbValue::Number(v) if *v >= 0.0 && v.fract() == 0.0 => Some(*v as u64),
+                SsbValue::Zero => Some(0),
+                _ => None,
+            };
+            match age {
+                Some(a) => {
+                    let years = ages[idx[a]];
+                    pop.add_age(&municipality, year, years, persons);
+                    let seen = present
+                        .entry((municipality.clone(), year))
+                        .or_insert_with(|| vec![false; MAX_AGE + 1]);
+                    seen[years.min(MAX_AGE)] = true;
+                }
+                None => {
+                    if let (Some(p), true) = (persons, first_quarter) {
+                        pop.add_total(&municipality, year, p);
+                    }
+                }
+            }
+        }
+        // Advance the row-major index (last dimension fastest).
+        for d in (0..sizes.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < sizes[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    for ((m, y), seen) in &present {
+        pop.mark_missing(m, *y, seen);
+    }
+    if pop.is_empty() {
+        return Err(err(file, "no population figures (ContentsCode Personer/Folketallet)"));
+    }
+    Ok(pop)
+}
+
+/// Reads a population file by its extension: `.json` (JSON-stat 1.x or 2.0) or `.px`.
+pub fn read_population(
+    file: &str,
+    bytes: &[u8],
+    harmoniser: &Harmoniser,
+) -> Result<Population, SsbError> {
+    let lower = file.to_lowercase();
+    let table = if lower.ends_with(".json") {
+        crate::ssb::read_jsonstat(file, bytes)?
+    } else if lower.ends_with(".px") {
+        crate::ssb::read_px(file, bytes)?
+    } else {
+        return Err(err(
+            file,
+            "population tables are read from JSON-stat (.json) or PC-Axis (.px) files",
+        ));
+    };
+    population_from_ssb(file, &table, harmoniser)
+}
