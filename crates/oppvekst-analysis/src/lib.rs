@@ -5,18 +5,22 @@
 //! - [`changes`]: change between the two latest survey waves with a two-proportion z-test;
 //!   only significant changes are called changes.
 //! - [`police_series`]: quarterly counts, rolling four-quarter sums and change against the
-//!   same quarter a year earlier.
+//!   same quarter a year earlier, and rates per 1,000 inhabitants of the age band.
+//! - [`compare`]: the latest wave of each municipality and the region against a published
+//!   reference (national figures), with direct standardisation by gender and grade.
 //!
 //! Every entry point takes a [`Protected`] table, so unprotected data cannot reach this
 //! crate. Hidden cells stay hidden: nothing is estimated back, and a derived figure (a
 //! percentage, a rolling sum, a change) that would need a hidden value is itself absent.
 //! This crate must not read input files or write anything but through the returned frames.
 
+mod compare;
 mod frame;
 mod police;
 mod stats;
 mod survey;
 
+pub use compare::{Comparison, Comparisons, GRADE_GROUPS, compare};
 pub use frame::{protected_frame, write_parquet};
 pub use police::{PoliceAnalysis, PoliceRow, police_series};
 pub use stats::{normal_cdf, two_proportion_test, wilson};

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use oppvekst_disclosure::{Protected, ProtectedTable};
 use oppvekst_schema::codes::parse_quarter;
+use oppvekst_schema::population::{AgeRange, Population};
 use polars::prelude::*;
 
 use crate::AnalysisError;
@@ -25,6 +26,12 @@ pub struct PoliceRow {
     pub rolling_4q: Option<u32>,
     /// Count minus the count of the same quarter a year earlier (None if either is hidden).
     pub change_yoy: Option<i64>,
+    /// The rolling four-quarter sum per 1,000 inhabitants of the age band (a yearly rate);
+    /// None when the sum is unknown or no population is known for the band.
+    pub rate_per_1000: Option<f64>,
+    /// Year of the population figure used for the rate (1 January; the quarter's own year
+    /// when SSB has it, else the nearest year).
+    pub population_year: Option<i32>,
     /// `published` or `hidden`.
     pub status: String,
 }
@@ -43,8 +50,11 @@ fn quarter_index(q: &str) -> Option<i32> {
 }
 
 /// Builds the series from the protected police table (dimensions `municipality`,
-/// `quarter`, `offence_group`, `age_band`).
-pub fn police_series(table: &Protected<ProtectedTable>) -> Result<PoliceAnalysis, AnalysisError> {
+/// `quarter`, `offence_group`, `age_band`); with a population, also rates per 1,000.
+pub fn police_series(
+    table: &Protected<ProtectedTable>,
+    population: Option<&Population>,
+) -> Result<PoliceAnalysis, AnalysisError> {
     let d = |name: &'static str| {
         table
             .dimension_index(name)
@@ -83,6 +93,13 @@ pub fn police_series(table: &Protected<ProtectedTable>) -> Result<PoliceAnalysis
                 (Some(a), Some(b)) => Some(i64::from(a) - i64::from(b)),
                 _ => None,
             };
+            let persons = population
+                .zip(AgeRange::from_code(age))
+                .and_then(|(p, band)| p.persons(mun, qi.div_euclid(4), band))
+                .filter(|(n, _)| *n > 0);
+            let rate = rolling
+                .zip(persons)
+                .map(|(sum, (n, _))| f64::from(sum) * 1000.0 / n as f64);
             rows.push(PoliceRow {
                 municipality: (*mun).to_owned(),
                 offence_group: (*group).to_owned(),
@@ -91,6 +108,8 @@ pub fn police_series(table: &Protected<ProtectedTable>) -> Result<PoliceAnalysis
                 count,
                 rolling_4q: rolling,
                 change_yoy: yoy,
+                rate_per_1000: rate,
+                population_year: persons.map(|p| p.1),
                 status: status.to_owned(),
             });
         }
@@ -114,6 +133,14 @@ pub fn police_series(table: &Protected<ProtectedTable>) -> Result<PoliceAnalysis
             Column::new(
                 "change_yoy".into(),
                 rows.iter().map(|r| r.change_yoy).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "rate_per_1000".into(),
+                rows.iter().map(|r| r.rate_per_1000).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "population_year".into(),
+                rows.iter().map(|r| r.population_year).collect::<Vec<_>>(),
             ),
             Column::new("status".into(), col_s(|r| &r.status)),
         ],

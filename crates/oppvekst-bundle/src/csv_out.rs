@@ -114,6 +114,15 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 int(r.count),
                 int(r.rolling_4q),
                 r.change_yoy.map(V::I).unwrap_or(V::Hidden),
+                match (r.rate_per_1000, r.rolling_4q) {
+                    (Some(x), _) => V::F(x, 2),
+                    // A known sum without a rate: no population for the band (andre).
+                    (None, Some(_)) => t(""),
+                    (None, None) => V::Hidden,
+                },
+                r.population_year
+                    .map(|y| V::I(y.into()))
+                    .unwrap_or_else(|| t("")),
             ]
         })
         .collect();
@@ -131,6 +140,31 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 V::F(c.from_percent, 1),
                 V::F(c.to_percent, 1),
                 V::F(c.p_value, 4),
+                t(if c.significant { "ja" } else { "nei" }),
+            ]
+        })
+        .collect();
+    let comparisons = input
+        .comparisons
+        .rows
+        .iter()
+        .map(|c| {
+            let opt = |v: Option<f64>, d: usize| v.map(|x| V::F(x, d)).unwrap_or_else(|| t(""));
+            vec![
+                t(&c.indicator),
+                t(municipality_name(input, &c.municipality)),
+                V::I(c.survey_year.into()),
+                t(&c.grade),
+                t(&c.gender),
+                pct(c.percent),
+                pct(c.ci_low),
+                pct(c.ci_high),
+                V::I(c.denominator.into()),
+                opt(c.percent_std, 1),
+                t(c.reference.as_deref().unwrap_or("")),
+                opt(c.reference_percent, 1),
+                opt(c.difference, 1),
+                opt(c.p_value, 4),
                 t(if c.significant { "ja" } else { "nei" }),
             ]
         })
@@ -192,6 +226,8 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 "antall",
                 "sum_siste_4_kvartaler",
                 "endring_fra_i_fjor",
+                "per_1000_innbyggere_siste_4_kvartaler",
+                "befolkning_år",
             ],
             rows: police,
         },
@@ -211,6 +247,28 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 "statistisk_sikker",
             ],
             rows: changes,
+        },
+        TableData {
+            file: "sammenligning.csv",
+            sheet: "Sammenligning",
+            header: vec![
+                "indikator",
+                "kommune_eller_region",
+                "år",
+                "trinn",
+                "kjønn",
+                "andel_prosent",
+                "ki_nedre",
+                "ki_øvre",
+                "antall_svar",
+                "standardisert_prosent",
+                "referanse",
+                "referanse_prosent",
+                "forskjell_prosentpoeng",
+                "p_verdi",
+                "statistisk_sikker",
+            ],
+            rows: comparisons,
         },
         TableData {
             file: "skjulte_celler.csv",

@@ -17,7 +17,9 @@ mod report;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use oppvekst_analysis::{Change, PoliceAnalysis, SurveyAnalysis, protected_frame, write_parquet};
+use oppvekst_analysis::{
+    Change, Comparisons, PoliceAnalysis, SurveyAnalysis, protected_frame, write_parquet,
+};
 use oppvekst_charts::MunicipalityStyle;
 use oppvekst_disclosure::{Protected, ProtectedTable, Rules, check_primary};
 use oppvekst_schema::Catalogue;
@@ -123,6 +125,15 @@ pub struct BundleInput<'a> {
     pub changes: &'a [Change],
     /// Police series.
     pub police_series: &'a PoliceAnalysis,
+    /// Latest-wave comparisons with the region and the reference.
+    pub comparisons: &'a Comparisons,
+    /// Published reference levels (national figures).
+    pub reference: &'a [oppvekst_schema::reference::ReferenceRow],
+    /// Code of the region among `municipalities` (drawn in survey charts and tables, left out
+    /// of the police count charts), with a sentence on what it covers.
+    pub region: Option<(String, String)>,
+    /// Where the population behind rates comes from (None: no rates).
+    pub population_note: Option<String>,
     /// Inputs for the manifest.
     pub inputs: Vec<InputFile>,
     /// Row accounting per source.
@@ -265,6 +276,10 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
     write_parquet(
         &input.police_series.frame,
         &tmp.join("data/police_series.parquet"),
+    )?;
+    write_parquet(
+        &input.comparisons.frame,
+        &tmp.join("data/comparisons.parquet"),
     )?;
     write_parquet(
         &protected_frame(input.survey, &["survey_year"], "numerator")?,

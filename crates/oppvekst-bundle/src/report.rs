@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use oppvekst_charts::{gender_grade_bars, police_trend, render, render_bars, survey_trend};
+use oppvekst_charts::{
+    MunicipalityStyle, gender_grade_bars, police_rate, police_trend, render, render_bars,
+    survey_trend,
+};
 use oppvekst_schema::codes::{OFFENCE_GROUPS, OFFENCE_TOTAL, offence_label};
 use serde::Serialize;
 
@@ -38,12 +41,44 @@ pub(crate) struct ChartIds {
     survey: BTreeMap<String, String>,
     bars: BTreeMap<String, Vec<String>>,
     police: Vec<(String, String, String, String)>,
+    rates: Vec<(String, String, String, String)>,
+}
+
+/// True for a configured municipality (not the region).
+fn is_municipality(input: &BundleInput<'_>, code: &str) -> bool {
+    input.municipalities.iter().any(|m| m.code == code)
+        && input.region.as_ref().is_none_or(|(r, _)| r != code)
+}
+
+/// The municipalities without the region (police count charts draw two lines per unit).
+fn without_region(input: &BundleInput<'_>) -> Vec<MunicipalityStyle> {
+    input
+        .municipalities
+        .iter()
+        .filter(|m| input.region.as_ref().is_none_or(|(code, _)| &m.code != code))
+        .cloned()
+        .collect()
+}
+
+/// The reference level of an indicator for a grade group and gender, with its label.
+fn reference_for(
+    input: &BundleInput<'_>,
+    indicator: &str,
+    grade: &str,
+    gender: &str,
+) -> Option<(String, f64)> {
+    input
+        .reference
+        .iter()
+        .find(|r| r.indicator == indicator && r.grade == grade && r.gender == gender)
+        .map(|r| (r.label(), r.percent))
 }
 
 /// Renders every chart into `dir`.
 pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, BundleError> {
     let mut survey = BTreeMap::new();
     let mut bars = BTreeMap::new();
+    let municipalities = without_region(input);
     for ind in &input.catalogue.indicators {
         let chart = survey_trend(
             &input.indicators.rows,
@@ -52,6 +87,7 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
             MAIN_GRADE,
             MAIN_GENDER,
             &input.municipalities,
+            reference_for(input, &ind.id, MAIN_GRADE.0, MAIN_GENDER.0),
         );
         render(&chart, dir)?;
         survey.insert(ind.id.clone(), chart.id);
@@ -63,7 +99,7 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
             .map(|r| r.survey_year)
             .max()
         {
-            for m in &input.municipalities {
+            for m in &municipalities {
                 let b = gender_grade_bars(&input.indicators.rows, &ind.id, &ind.label, year, m);
                 render_bars(&b, dir)?;
                 bars.entry(ind.id.clone())
@@ -81,7 +117,7 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
             group,
             label,
             POLICE_AGE,
-            &input.municipalities,
+            &municipalities,
         );
         render(&chart, dir)?;
         police.push((
@@ -96,7 +132,7 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
         OFFENCE_TOTAL,
         "alle lovbrudd",
         TARGET_AGE,
-        &input.municipalities,
+        &municipalities,
     );
     render(&chart, dir)?;
     police.push((
@@ -105,10 +141,39 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
         TARGET_AGE.0.to_owned(),
         "Alle lovbrudd, mistenkte 10–25 år".into(),
     ));
+    let mut rates = Vec::new();
+    if let Some(note) = &input.population_note {
+        for (group, age) in [
+            (OFFENCE_TOTAL, TARGET_AGE),
+            ("vold", TARGET_AGE),
+            (OFFENCE_TOTAL, POLICE_AGE),
+        ] {
+            let label = offence_label(group);
+            let chart = police_rate(
+                &input.police_series.rows,
+                group,
+                label,
+                age,
+                &input.municipalities,
+                note,
+            );
+            if chart.series.iter().all(|s| s.points.is_empty()) {
+                continue;
+            }
+            render(&chart, dir)?;
+            rates.push((
+                chart.id,
+                group.to_owned(),
+                age.0.to_owned(),
+                format!("{label} per 1 000 innbyggere, {}", age.1.to_lowercase()),
+            ));
+        }
+    }
     Ok(ChartIds {
         survey,
         bars,
         police,
+        rates,
     })
 }
 
@@ -174,6 +239,8 @@ struct IndicatorView {
     chart: String,
     bars: Vec<String>,
     rows: Vec<TableRow>,
+    compare_year: String,
+    compare: Vec<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -200,6 +267,10 @@ struct Page<'a> {
     areas: Vec<AreaView>,
     police_summary: Vec<String>,
     police: Vec<PoliceView>,
+    rates: Vec<PoliceView>,
+    region_note: Option<&'a str>,
+    population_note: Option<&'a str>,
+    police_names: Vec<&'a str>,
     method: Vec<String>,
     protection: Vec<ProtectionRow>,
     reconciliation: &'a [crate::Reconciliation],
@@ -214,12 +285,7 @@ fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
                 && c.gender == MAIN_GENDER.0
                 && (c.grade == "ungdomstrinn" || c.grade == "videregaende")
         })
-        .filter(|c| {
-            input
-                .municipalities
-                .iter()
-                .any(|m| m.code == c.municipality)
-        })
+        .filter(|c| is_municipality(input, &c.municipality))
         .collect();
     sig.sort_by(|a, b| {
         b.z.abs()
@@ -256,6 +322,36 @@ fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
             )
         })
         .collect();
+    let mut above: Vec<_> = input
+        .comparisons
+        .rows
+        .iter()
+        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && c.grade == MAIN_GRADE.0)
+        .filter(|c| is_municipality(input, &c.municipality))
+        .collect();
+    above.sort_by(|a, b| {
+        a.p_value
+            .unwrap_or(1.0)
+            .total_cmp(&b.p_value.unwrap_or(1.0))
+            .then_with(|| a.indicator.cmp(&b.indicator))
+            .then_with(|| a.municipality.cmp(&b.municipality))
+    });
+    let reference_sentences: Vec<String> = above
+        .iter()
+        .take(5)
+        .filter_map(|c| {
+            let label = input.catalogue.indicator(&c.indicator)?.label.to_lowercase();
+            Some(format!(
+                "På ungdomstrinnet i {} ligger andelen «{label}» {} landsnivået ({}): {} % mot {} % i {}.",
+                municipality_name(input, &c.municipality),
+                if c.difference? > 0.0 { "over" } else { "under" },
+                c.reference.as_deref()?,
+                c.percent?.round(),
+                c.reference_percent?.round(),
+                c.survey_year
+            ))
+        })
+        .collect();
     if out.is_empty() {
         out.push("Ingen statistisk sikre endringer mellom de to siste undersøkelsene.".into());
     } else {
@@ -265,6 +361,7 @@ fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
             input.changes.len()
         ));
     }
+    out.extend(reference_sentences);
     out
 }
 
@@ -351,12 +448,147 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
          og et skjult tall kan aldri bestemmes eksakt. Kontrollen gikk gjennom uten funn.",
         s.protection_width, p.protection_width
     ));
+    if let Some(c) = &s.coverage {
+        v.push(format!(
+            "Tall for en region vises bare når kommunene med tall dekker minst {} % av ungdommene i regionen (FHIs dekningsregel).",
+            (c.min_share * 100.0).round()
+        ));
+    }
+    v.push(
+        "Standardisert andel er justert for kjønn og trinn (direkte standardisering): hver kommune får samme fordeling av gutter og \
+         jenter på hvert trinn som kommunene har til sammen. Da kan kommuner med ulik elevsammensetning sammenlignes. \
+         Landstall er publiserte tall for flere år slått sammen, og perioden står i navnet (for eksempel «Norge 2023–2025»). \
+         En forskjell fra landsnivået omtales bare når den er statistisk sikker."
+            .into(),
+    );
+    if let Some(note) = &input.population_note {
+        v.push(format!(
+            "Rater per 1 000 innbyggere er antall lovbrudd de siste fire kvartalene delt på antall innbyggere i aldersgruppen per 1. januar \
+             samme år ({note}). Finnes ikke befolkningstall for året ennå, brukes nærmeste år, og året står i tabellen."
+        ));
+    }
     v.push(
         "Andeler vises med 95 % konfidensintervall (Wilson). En endring mellom to undersøkelser omtales bare når den er statistisk sikker \
          (tosidig test for to andeler, p < 0,05). Dataene i denne demoen er syntetiske."
             .into(),
     );
     v
+}
+
+/// Tables under each police chart: the last eight quarters, one column per unit.
+fn police_views(
+    input: &BundleInput<'_>,
+    charts: &[(String, String, String, String)],
+    units: &[MunicipalityStyle],
+    value: impl Fn(&oppvekst_analysis::PoliceRow) -> String,
+) -> Vec<PoliceView> {
+    charts
+        .iter()
+        .map(|(chart, group, age, label)| {
+            let sel: Vec<_> = input
+                .police_series
+                .rows
+                .iter()
+                .filter(|r| &r.offence_group == group && &r.age_band == age)
+                .collect();
+            let mut quarters: Vec<&str> = sel.iter().map(|r| r.quarter.as_str()).collect();
+            quarters.sort_unstable();
+            quarters.dedup();
+            let recent = &quarters[quarters.len().saturating_sub(8)..];
+            PoliceView {
+                label: label.clone(),
+                chart: chart.clone(),
+                rows: recent
+                    .iter()
+                    .rev()
+                    .map(|q| TableRow {
+                        year: quarter_nb(q),
+                        cells: units
+                            .iter()
+                            .map(|m| {
+                                sel.iter()
+                                    .find(|r| r.quarter == *q && r.municipality == m.code)
+                                    .map(|r| value(r))
+                                    .unwrap_or_else(|| ".".into())
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The latest wave of each unit for an indicator (ungdomstrinn and videregående, both
+/// genders): percent with interval, standardised percent and the reference difference.
+fn compare_rows(input: &BundleInput<'_>, indicator: &str) -> (String, Vec<Vec<String>>) {
+    let rows: Vec<_> = input
+        .comparisons
+        .rows
+        .iter()
+        .filter(|c| c.indicator == indicator && c.gender == MAIN_GENDER.0)
+        .collect();
+    let years: std::collections::BTreeSet<i32> = rows.iter().map(|c| c.survey_year).collect();
+    let year = years
+        .iter()
+        .map(|y| y.to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    let mut out = Vec::new();
+    for (grade, grade_label) in [
+        ("ungdomstrinn", "Ungdomstrinnet"),
+        ("videregaende", "Videregående"),
+    ] {
+        for m in &input.municipalities {
+            let Some(c) = rows
+                .iter()
+                .find(|c| c.grade == grade && c.municipality == m.code)
+            else {
+                continue;
+            };
+            let pct = match (c.percent, c.ci_low, c.ci_high) {
+                (Some(p), Some(lo), Some(hi)) => format!(
+                    "{} % ({}–{})",
+                    format_percent(p),
+                    format_percent(lo),
+                    format_percent(hi)
+                ),
+                _ => ":".into(),
+            };
+            let std = c
+                .percent_std
+                .map(|p| format!("{} %", format_percent(p)))
+                .unwrap_or_else(|| "–".into());
+            let diff = match (c.difference, &c.reference) {
+                (Some(d), Some(r)) if c.significant => format!(
+                    "{} prosentpoeng {} {r}",
+                    format_percent(d.abs()),
+                    if d > 0.0 { "over" } else { "under" }
+                ),
+                (Some(_), Some(r)) => format!("ingen sikker forskjell fra {r}"),
+                _ => "–".into(),
+            };
+            out.push(vec![
+                grade_label.to_owned(),
+                m.name.clone(),
+                pct,
+                format_int(c.denominator.into()),
+                std,
+                diff,
+            ]);
+        }
+        if let Some((label, p)) = reference_for(input, indicator, grade, MAIN_GENDER.0) {
+            out.push(vec![
+                grade_label.to_owned(),
+                label,
+                format!("{} %", format_percent(p)),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+    }
+    (year, out)
 }
 
 fn cell_text(r: Option<&oppvekst_analysis::IndicatorRow>) -> String {
@@ -389,7 +621,10 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
         let mut years: Vec<i32> = sel.iter().map(|r| r.survey_year).collect();
         years.sort_unstable();
         years.dedup();
+        let (compare_year, compare) = compare_rows(input, &ind.id);
         let view = IndicatorView {
+            compare_year,
+            compare,
             label: ind.label.clone(),
             chart: charts.survey.get(&ind.id).cloned().unwrap_or_default(),
             bars: charts.bars.get(&ind.id).cloned().unwrap_or_default(),
@@ -419,54 +654,25 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
             }),
         }
     }
-    let police: Vec<PoliceView> = charts
-        .police
-        .iter()
-        .map(|(chart, group, age, label)| {
-            let sel: Vec<_> = input
-                .police_series
-                .rows
-                .iter()
-                .filter(|r| &r.offence_group == group && &r.age_band == age)
-                .collect();
-            let mut quarters: Vec<&str> = sel.iter().map(|r| r.quarter.as_str()).collect();
-            quarters.sort_unstable();
-            quarters.dedup();
-            let recent = &quarters[quarters.len().saturating_sub(8)..];
-            PoliceView {
-                label: label.clone(),
-                chart: chart.clone(),
-                rows: recent
-                    .iter()
-                    .rev()
-                    .map(|q| TableRow {
-                        year: quarter_nb(q),
-                        cells: input
-                            .municipalities
-                            .iter()
-                            .map(|m| {
-                                match sel
-                                    .iter()
-                                    .find(|r| r.quarter == *q && r.municipality == m.code)
-                                {
-                                    None => ".".into(),
-                                    Some(r) => r
-                                        .count
-                                        .map(|c| format_int(c.into()))
-                                        .unwrap_or_else(|| ":".into()),
-                                }
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
+    let police_units = without_region(input);
+    let police = police_views(input, &charts.police, &police_units, |r| {
+        r.count
+            .map(|c| format_int(c.into()))
+            .unwrap_or_else(|| ":".into())
+    });
+    let rates = police_views(input, &charts.rates, &input.municipalities, |r| {
+        match (r.rate_per_1000, r.rolling_4q) {
+            (Some(x), _) => format!("{x:.1}").replace('.', ","),
+            (None, None) => ":".into(),
+            (None, Some(_)) => ".".into(),
+        }
+    });
     let names: Vec<&str> = input
         .municipalities
         .iter()
         .map(|m| m.name.as_str())
         .collect();
+    let municipality_names: Vec<&str> = police_units.iter().map(|m| m.name.as_str()).collect();
     let mut env = minijinja::Environment::new();
     env.add_template("index.html", INDEX)
         .map_err(|e| BundleError::Template(e.to_string()))?;
@@ -477,12 +683,16 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
         title: &input.title,
         period_label: &input.period_label,
         release_date: input.release_date.as_deref(),
-        municipality_names: names.join(", "),
+        municipality_names: municipality_names.join(", "),
         municipalities: names.clone(),
         summary: summary_sentences(input),
         areas,
         police_summary: police_sentences(input),
         police,
+        rates,
+        region_note: input.region.as_ref().map(|r| r.1.as_str()),
+        population_note: input.population_note.as_deref(),
+        police_names: police_units.iter().map(|m| m.name.as_str()).collect(),
         method: method(input),
         protection: protection_rows(input),
         reconciliation: &input.reconciliation,

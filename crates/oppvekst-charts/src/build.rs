@@ -28,8 +28,9 @@ pub const PALETTE: [(u8, u8, u8); 6] = [
     (213, 94, 0),
 ];
 
-/// Trend of one indicator for `grade` and `gender`, one line per municipality, with Wilson
-/// 95 % intervals as error bars and hidden waves marked `:`.
+/// Trend of one indicator for `grade` and `gender`, one line per municipality (and region),
+/// with Wilson 95 % intervals as error bars, hidden waves marked `:`, and a published
+/// reference level (label, percent) as a dashed line.
 pub fn survey_trend(
     rows: &[IndicatorRow],
     indicator: &str,
@@ -37,6 +38,7 @@ pub fn survey_trend(
     grade: (&str, &str),
     gender: (&str, &str),
     municipalities: &[MunicipalityStyle],
+    reference: Option<(String, f64)>,
 ) -> LineChart {
     let sel: Vec<&IndicatorRow> = rows
         .iter()
@@ -94,6 +96,7 @@ pub fn survey_trend(
             n_note.join(", ")
         ),
         y_max: None,
+        reference,
     }
 }
 
@@ -183,5 +186,95 @@ pub fn police_trend(
             totals.join(", ")
         ),
         y_max: None,
+        reference: None,
     }
+}
+
+/// Reported offences per 1,000 inhabitants of the age band over the last four quarters, one
+/// line per municipality (and region); `population_note` names the population table used.
+pub fn police_rate(
+    rows: &[PoliceRow],
+    group: &str,
+    group_label: &str,
+    age: (&str, &str),
+    municipalities: &[MunicipalityStyle],
+    population_note: &str,
+) -> LineChart {
+    let sel: Vec<&PoliceRow> = rows
+        .iter()
+        .filter(|r| r.offence_group == group && r.age_band == age.0)
+        .collect();
+    let mut quarters: Vec<&str> = sel.iter().map(|r| r.quarter.as_str()).collect();
+    quarters.sort_unstable();
+    quarters.dedup();
+    // Start where the first four-quarter sum exists.
+    let first = sel
+        .iter()
+        .filter(|r| r.rate_per_1000.is_some())
+        .map(|r| r.quarter.as_str())
+        .min()
+        .unwrap_or("");
+    quarters.retain(|q| *q >= first);
+    let xi: BTreeMap<&str, usize> = quarters.iter().enumerate().map(|(i, q)| (*q, i)).collect();
+    let mut latest = Vec::new();
+    let series = municipalities
+        .iter()
+        .map(|m| {
+            let mine: Vec<&&PoliceRow> = sel
+                .iter()
+                .filter(|r| r.municipality == m.code && xi.contains_key(r.quarter.as_str()))
+                .collect();
+            if let Some((q, v)) = mine
+                .iter()
+                .rev()
+                .find_map(|r| r.rate_per_1000.map(|v| (r.quarter.as_str(), v)))
+            {
+                latest.push(format!("{} {} ({})", m.name, format_nb_1(v), q.replace('Q', "K")));
+            }
+            Series {
+                name: m.name.clone(),
+                colour: m.colour,
+                points: mine
+                    .iter()
+                    .map(|r| Point {
+                        x: xi[r.quarter.as_str()],
+                        y: r.rate_per_1000,
+                        ci: None,
+                    })
+                    .collect(),
+                thick: true,
+            }
+        })
+        .collect();
+    LineChart {
+        id: format!("politi_rate_{group}_{}", age.0),
+        title: format!("Anmeldte lovbrudd per 1 000 innbyggere: {group_label}"),
+        subtitle: format!(
+            "{}. Siste fire kvartaler per 1 000 innbyggere i aldersgruppen",
+            age.1
+        ),
+        y_label: "Per 1 000 innbyggere".into(),
+        x_labels: quarters
+            .iter()
+            .map(|q| {
+                if q.ends_with("Q1") {
+                    q[..4].to_owned()
+                } else {
+                    String::new()
+                }
+            })
+            .collect(),
+        series,
+        source: format!(
+            "Kilde: Politiets lokale uttrekk (demodata), {population_note}. Siste: {}",
+            latest.join(", ")
+        ),
+        y_max: None,
+        reference: None,
+    }
+}
+
+/// A number with one decimal and a decimal comma.
+fn format_nb_1(v: f64) -> String {
+    format!("{v:.1}").replace('.', ",")
 }

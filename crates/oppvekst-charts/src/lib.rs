@@ -15,7 +15,7 @@ mod build;
 mod render;
 
 pub use bars::{GenderGradeBars, gender_grade_bars, render_bars};
-pub use build::{MunicipalityStyle, PALETTE, police_trend, survey_trend};
+pub use build::{MunicipalityStyle, PALETTE, police_rate, police_trend, survey_trend};
 pub use render::{ChartError, format_nb, render};
 
 /// One point of a series: value and interval in percent or counts; None = hidden.
@@ -61,6 +61,9 @@ pub struct LineChart {
     pub source: String,
     /// Upper end of the y axis (None: from data).
     pub y_max: Option<f64>,
+    /// A published reference level drawn as a dashed line across the chart, with its
+    /// legend label (for example `Norge 2023–2025`).
+    pub reference: Option<(String, f64)>,
 }
 
 impl LineChart {

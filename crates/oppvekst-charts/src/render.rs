@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -138,6 +139,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         .flat_map(|s| s.points.iter())
         .flat_map(|p| [p.y, p.ci.map(|c| c.1)])
         .flatten()
+        .chain(chart.reference.as_ref().map(|r| r.1))
         .fold(0.0f64, f64::max);
     let y_max = chart.y_max.unwrap_or_else(|| nice_max(data_max));
     let mut cc = ChartBuilder::on(&plot)
@@ -164,6 +166,17 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         .label_style((FONT, 22))
         .draw()?;
 
+    if let Some((_, level)) = &chart.reference {
+        cc.draw_series(DashedLineSeries::new(
+            [
+                (SegmentValue::Exact(0), *level),
+                (SegmentValue::Last, *level),
+            ],
+            14,
+            10,
+            GREY.stroke_width(3),
+        ))?;
+    }
     let marker_y = y_max * 0.03;
     for (si, s) in chart.series.iter().enumerate() {
         let colour = rgb(s.colour);
@@ -236,6 +249,17 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         bottom.draw(&Text::new(s.name.clone(), (x + 56, y - 12), style.clone()))?;
         let width = bottom.estimate_text_size(&s.name, &style)?.0 as i32;
         x += 56 + width + 40;
+    }
+    if let Some((label, _)) = &chart.reference {
+        bottom.draw(&DashedPathElement::new(
+            vec![(x, y), (x + 44, y)],
+            10,
+            6,
+            GREY.stroke_width(3),
+        ))?;
+        let style = (FONT, 24).into_font().color(&dark);
+        bottom.draw(&Text::new(label.clone(), (x + 56, y - 12), style.clone()))?;
+        x += 56 + bottom.estimate_text_size(label, &style)?.0 as i32 + 40;
     }
     if chart.has_hidden() {
         let style = (FONT, 24).into_font().color(&dark);

@@ -12,7 +12,8 @@ pub const DEFAULT_TOML: &str = r#"# oppvekst configuration. Every key is optiona
 # Unknown keys are an error, so a misspelling is caught rather than ignored.
 
 [paths]
-# Folder with new input files: survey/ (Ungdata exports) and police/ (quarterly extracts).
+# Folder with new input files: survey/ (Ungdata exports), police/ (quarterly extracts),
+# population/ (SSB 07459 as JSON-stat or .px) and reference/ (national Ungdata figures).
 inbox = "inbox"
 # Working folder for confidential stage files (respondents, unprotected cells, quarantine).
 # Never share this folder.
@@ -29,6 +30,16 @@ name = "Fredrikstad"
 [[municipality]]
 code = "3105"
 name = "Sarpsborg"
+
+# The region compared with its municipalities (DESIGN.md: Nedre Glomma). Its figures are the
+# sum of the members that have data; by FHI's coverage rule they are published only when
+# those members hold at least min_coverage of the region's young people (population from
+# inbox/population). An empty members list switches the region off.
+[region]
+code = "nedre-glomma"
+name = "Nedre Glomma"
+members = ["3107", "3105", "3110", "3112"]
+min_coverage = 0.5
 
 [input]
 # Text encoding of CSV inputs: "auto" (detect), "utf-8" or "windows-1252".
@@ -70,6 +81,8 @@ title = "Oppvekst i Fredrikstad og Sarpsborg"
 release_date = ""
 # Significance level for calling a change between survey waves a change.
 alpha = 0.05
+# Also show each unit's percent directly standardised by gender and grade.
+standardise = true
 "#;
 
 /// Whole configuration.
@@ -81,6 +94,8 @@ pub struct Config {
     /// Municipalities in display order.
     #[serde(rename = "municipality")]
     pub municipalities: Vec<Municipality>,
+    /// The region compared with its municipalities.
+    pub region: Region,
     /// Input reading.
     pub input: Input,
     /// Survey settings.
@@ -183,6 +198,34 @@ pub struct Report {
     pub release_date: String,
     /// Significance level.
     pub alpha: f64,
+    /// Direct standardisation by gender and grade.
+    pub standardise: bool,
+}
+
+/// `[region]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Region {
+    /// Code used in tables (not a municipality number).
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Today's numbers of every member municipality.
+    pub members: Vec<String>,
+    /// FHI's coverage rule: smallest share of the region's youth its members with data
+    /// must hold.
+    pub min_coverage: f64,
+}
+
+impl Default for Region {
+    fn default() -> Self {
+        Region {
+            code: "nedre-glomma".into(),
+            name: "Nedre Glomma".into(),
+            members: ["3107", "3105", "3110", "3112"].map(String::from).to_vec(),
+            min_coverage: 0.5,
+        }
+    }
 }
 
 impl Default for Paths {
@@ -243,6 +286,7 @@ impl Default for Report {
             title: "Oppvekst i Fredrikstad og Sarpsborg".into(),
             release_date: String::new(),
             alpha: 0.05,
+            standardise: true,
         }
     }
 }
@@ -261,6 +305,7 @@ impl Default for Config {
                     name: "Sarpsborg".into(),
                 },
             ],
+            region: Region::default(),
             input: Input::default(),
             survey: Section::default(),
             police: PoliceSection::default(),
@@ -317,6 +362,12 @@ impl Config {
                 bail!("series_max_hidden_share must be at least 0 and below 1");
             }
         }
+        if !(0.0..=1.0).contains(&self.region.min_coverage) {
+            bail!("region.min_coverage must be between 0 and 1");
+        }
+        if self.municipalities.iter().any(|m| m.code == self.region.code) {
+            bail!("region.code must differ from every municipality code");
+        }
         if !(0.0 < self.report.alpha && self.report.alpha < 0.5) {
             bail!("report.alpha must be between 0 and 0.5");
         }
@@ -356,6 +407,7 @@ impl Config {
                 dimension: "survey_year".into(),
                 max_hidden_share: s.series_max_hidden_share,
             }),
+            coverage: None,
             protection_width: s.protection_width,
         }
     }

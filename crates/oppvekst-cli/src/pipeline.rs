@@ -9,15 +9,22 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use oppvekst_analysis::{changes, police_series, survey_indicators};
+use oppvekst_analysis::{compare, changes, police_series, survey_indicators};
 use oppvekst_bundle::{BundleInput, InputFile, Reconciliation, write_bundle};
 use oppvekst_charts::{MunicipalityStyle, PALETTE};
-use oppvekst_disclosure::{Cell, Dimension, Protected, ProtectedTable, Table, protect_release};
+use oppvekst_disclosure::{
+    Cell, CoverageRule, Dimension, Protected, ProtectedTable, Rules, Table, protect_release,
+};
 use oppvekst_ingest_police::{PoliceCounts, read_extract};
-use oppvekst_ingest_survey::{GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv};
+use oppvekst_ingest_police::population::read_population;
+use oppvekst_ingest_survey::{
+    GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv, read_reference,
+};
 use oppvekst_schema::codes::{
     AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, OFFENCE_GROUPS, OFFENCE_TOTAL,
 };
+use oppvekst_schema::population::{AgeRange, Population};
+use oppvekst_schema::reference::ReferenceRow;
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::config::Config;
@@ -56,17 +63,69 @@ impl fmt::Display for RunSummary {
     }
 }
 
-fn list_csv(dir: &Path) -> Result<Vec<PathBuf>> {
+fn list_files(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
     let mut v: Vec<PathBuf> = fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list folder", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
+        })
         .collect();
     v.sort();
     Ok(v)
+}
+
+/// `(name relative to the inbox, path)` of the files in `inbox/dir` with these extensions.
+fn named(inbox: &Path, dir: &str, extensions: &[&str]) -> Result<Vec<(String, PathBuf)>> {
+    Ok(list_files(&inbox.join(dir), extensions)?
+        .into_iter()
+        .map(|p| (rel(inbox, &p), p))
+        .collect())
+}
+
+/// Public inputs: population tables (for rates and the coverage rule) and reference levels.
+pub(crate) struct PublicInputs {
+    population: Population,
+    reference: Vec<ReferenceRow>,
+    reconciliation: Option<Reconciliation>,
+    inputs: Vec<InputFile>,
+}
+
+/// Reads `inbox/population/*.json|*.px` and `inbox/reference/*.csv`; both are optional.
+fn read_public(cfg: &Config, cat: &Catalogue, harmoniser: &Harmoniser, inbox: &Path, work: &Path) -> Result<PublicInputs> {
+    let mut population = Population::default();
+    let mut inputs = Vec::new();
+    for (name, path) in named(inbox, "population", &["json", "px"])? {
+        let bytes = fs::read(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+        population.merge(read_population(&name, &bytes, harmoniser)?);
+        inputs.push(InputFile::from_bytes(&name, &bytes));
+    }
+    let mut reference = Vec::new();
+    let mut quarantine = Vec::new();
+    let mut recon = Reconciliation::new("Referanse");
+    for (name, path) in named(inbox, "reference", &["csv"])? {
+        let bytes = fs::read(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let (rows, report, q) = read_reference(&name, &bytes, cat, cfg.encoding()?)?;
+        recon.add_file(report.rows_read, report.rows_accepted, report.rows_quarantined);
+        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        reference.extend(rows);
+        inputs.push(InputFile::from_bytes(&name, &bytes));
+    }
+    oppvekst_schema::io::write_atomic(
+        &work.join("quarantine/reference.csv"),
+        &quarantine_csv(&quarantine),
+    )?;
+    check(&recon)?;
+    Ok(PublicInputs {
+        population,
+        reference,
+        reconciliation: (recon.files > 0).then_some(recon),
+        inputs,
+    })
 }
 
 fn progress(n: usize, what: &str) -> ProgressBar {
@@ -102,6 +161,7 @@ fn quarantine_csv(rows: &[(String, u64, Option<String>, String)]) -> Vec<u8> {
 pub(crate) struct Ingested {
     respondents: Respondents,
     police: PoliceCounts,
+    public: PublicInputs,
     inputs: Vec<InputFile>,
     reconciliation: Vec<Reconciliation>,
 }
@@ -243,14 +303,8 @@ fn ingest(
     inbox: &Path,
     work: &Path,
 ) -> Result<Ingested> {
-    let named = |dir: &str| -> Result<Vec<(String, PathBuf)>> {
-        Ok(list_csv(&inbox.join(dir))?
-            .into_iter()
-            .map(|p| (rel(inbox, &p), p))
-            .collect())
-    };
-    let survey_files = named("survey")?;
-    let police_files = named("police")?;
+    let survey_files = named(inbox, "survey", &["csv"])?;
+    let police_files = named(inbox, "police", &["csv"])?;
     if survey_files.is_empty() && police_files.is_empty() {
         bail!(
             "{}: no input files (expected survey/*.csv and police/*.csv)",
@@ -260,16 +314,99 @@ fn ingest(
     let (respondents, r1, mut inputs) = ingest_survey(cfg, cat, harmoniser, &survey_files, work)?;
     let (police, r2, more) = ingest_police(cfg, harmoniser, &police_files, work)?;
     inputs.extend(more);
+    let public = read_public(cfg, cat, harmoniser, inbox, work)?;
+    inputs.extend(public.inputs.iter().cloned());
+    let mut reconciliation = vec![r1, r2];
+    reconciliation.extend(public.reconciliation.clone());
     Ok(Ingested {
         respondents,
         police,
+        public,
         inputs,
-        reconciliation: vec![r1, r2],
+        reconciliation,
     })
 }
 
-/// The survey cells as a disclosure table (indicator × municipality × year × grade × gender).
-fn survey_table(cells: &SurveyCells, cat: &Catalogue) -> Table {
+/// The region as this run can show it: the members that have data, and FHI's coverage.
+#[derive(Debug, Clone)]
+pub(crate) struct RegionPlan {
+    code: String,
+    name: String,
+    with_data: Vec<String>,
+    /// Share of the region's youth (13–18 for the survey, 10–25 for police) living in the
+    /// members with data; None when the population is unknown.
+    survey_coverage: Option<f64>,
+    police_coverage: Option<f64>,
+    year: Option<i32>,
+}
+
+/// Plans the region: it needs at least two members with data (one member alone would just
+/// repeat that municipality).
+fn plan_region(cfg: &Config, with_data: &BTreeSet<&str>, pop: &Population) -> Option<RegionPlan> {
+    let r = &cfg.region;
+    let have: Vec<String> = r
+        .members
+        .iter()
+        .filter(|m| with_data.contains(m.as_str()))
+        .cloned()
+        .collect();
+    if have.len() < 2 {
+        return None;
+    }
+    let year = pop.latest_year();
+    let cover = |band: AgeRange| {
+        if have.len() == r.members.len() {
+            return Some(1.0);
+        }
+        pop.coverage(&r.members, &have, year?, band)
+    };
+    Some(RegionPlan {
+        code: r.code.clone(),
+        name: r.name.clone(),
+        survey_coverage: cover(AgeRange {
+            from: 13,
+            to: Some(18),
+        }),
+        police_coverage: cover(AgeRange {
+            from: 10,
+            to: Some(25),
+        }),
+        with_data: have,
+        year,
+    })
+}
+
+/// The municipality dimension: every municipality, and the region above its members.
+fn municipality_dimension(muns: &BTreeSet<&str>, region: Option<&RegionPlan>) -> Dimension {
+    let mut d = Dimension::flat("municipality", &muns.iter().collect::<Vec<_>>());
+    if let Some(r) = region {
+        d.codes.push(r.code.clone());
+        for m in &r.with_data {
+            d.parent.insert(m.clone(), r.code.clone());
+        }
+    }
+    d
+}
+
+/// Adds FHI's coverage rule for the region to a table's rules.
+fn with_coverage(rules: Rules, region: Option<&RegionPlan>, share: Option<Option<f64>>, min: f64) -> Rules {
+    match (region, share) {
+        (Some(r), Some(share)) => Rules {
+            coverage: Some(CoverageRule {
+                dimension: "municipality".into(),
+                min_share: min,
+                // Unknown coverage is not proven coverage: the region stays hidden.
+                shares: [(r.code.clone(), share.unwrap_or(0.0))].into(),
+            }),
+            ..rules
+        },
+        _ => rules,
+    }
+}
+
+/// The survey cells as a disclosure table (indicator × municipality (⊂ region) × year ×
+/// grade (⊂ ungdomstrinn, videregående) × gender (⊂ alle)); totals come from the leaves.
+fn survey_table(cells: &SurveyCells, cat: &Catalogue, region: Option<&RegionPlan>) -> Result<Table> {
     let muns: BTreeSet<&str> = cells
         .cells
         .iter()
@@ -295,36 +432,35 @@ fn survey_table(cells: &SurveyCells, cat: &Catalogue) -> Table {
             )
         })
         .collect();
-    Table {
-        name: "ungdata".into(),
-        dimensions: vec![
-            Dimension::flat("indicator", &ids),
-            Dimension::flat("municipality", &muns.into_iter().collect::<Vec<_>>()),
-            Dimension::flat("survey_year", &years.into_iter().collect::<Vec<_>>()),
-            Dimension::hierarchy("grade", &grade_edges),
-            Dimension::hierarchy("gender", &[("gutt", "alle"), ("jente", "alle")]),
-        ],
-        cells: cells
-            .cells
-            .iter()
-            .map(|c| Cell {
-                key: vec![
-                    c.indicator.clone(),
-                    c.municipality.clone(),
-                    c.survey_year.to_string(),
-                    c.grade.clone(),
-                    c.gender.clone(),
-                ],
-                value: c.numerator.into(),
-                denominator: Some(c.denominator.into()),
-            })
-            .collect(),
-    }
+    let dims = vec![
+        Dimension::flat("indicator", &ids),
+        municipality_dimension(&muns, region),
+        Dimension::flat("survey_year", &years.into_iter().collect::<Vec<_>>()),
+        Dimension::hierarchy("grade", &grade_edges),
+        Dimension::hierarchy("gender", &[("gutt", "alle"), ("jente", "alle")]),
+    ];
+    let leaves = cells
+        .cells
+        .iter()
+        .filter(|c| grade_edges.iter().any(|(g, _)| *g == c.grade) && c.gender != "alle")
+        .map(|c| Cell {
+            key: vec![
+                c.indicator.clone(),
+                c.municipality.clone(),
+                c.survey_year.to_string(),
+                c.grade.clone(),
+                c.gender.clone(),
+            ],
+            value: c.numerator.into(),
+            denominator: Some(c.denominator.into()),
+        })
+        .collect();
+    Ok(Table::from_inner("ungdata", dims, leaves)?)
 }
 
-/// The police counts as a disclosure table with every total (offence groups ⊂ alle;
-/// age bands ⊂ 10–25 ⊂ alle, andre ⊂ alle).
-fn police_table(counts: &PoliceCounts) -> Result<Table> {
+/// The police counts as a disclosure table with every total (municipality ⊂ region;
+/// offence groups ⊂ alle; age bands ⊂ 10–25 ⊂ alle, andre ⊂ alle).
+fn police_table(counts: &PoliceCounts, region: Option<&RegionPlan>) -> Result<Table> {
     let muns: BTreeSet<&str> = counts
         .rows
         .iter()
@@ -339,7 +475,7 @@ fn police_table(counts: &PoliceCounts) -> Result<Table> {
     age.push((AGE_TARGET, AGE_ALL));
     age.push((AGE_OTHER, AGE_ALL));
     let dims = vec![
-        Dimension::flat("municipality", &muns.into_iter().collect::<Vec<_>>()),
+        municipality_dimension(&muns, region),
         Dimension::flat("quarter", &quarters.into_iter().collect::<Vec<_>>()),
         Dimension::hierarchy("offence_group", &offence),
         Dimension::hierarchy("age_band", &age),
@@ -454,14 +590,45 @@ fn finish(
         .map(|r| r.ledger.before(&r.id))
         .unwrap_or_default();
 
-    let survey_rules = cfg.survey_rules();
-    let police_rules = cfg.police_rules();
-    let survey = protect_release(&survey_table(&cells, cat), &survey_rules, &earlier)?;
-    let police = protect_release(&police_table(&ing.police)?, &police_rules, &earlier)?;
+    let with_data: BTreeSet<&str> = cells
+        .cells
+        .iter()
+        .map(|c| c.municipality.as_str())
+        .chain(ing.police.rows.iter().map(|r| r.municipality.as_str()))
+        .collect();
+    let mut population = ing.public.population.clone();
+    let region = plan_region(cfg, &with_data, &population);
+    if let Some(r) = &region {
+        population.add_aggregate(&r.code, &r.with_data);
+    }
+    let min = cfg.region.min_coverage;
+    let survey_rules = with_coverage(
+        cfg.survey_rules(),
+        region.as_ref(),
+        region.as_ref().map(|r| r.survey_coverage),
+        min,
+    );
+    let police_rules = with_coverage(
+        cfg.police_rules(),
+        region.as_ref(),
+        region.as_ref().map(|r| r.police_coverage),
+        min,
+    );
+    let survey = protect_release(&survey_table(&cells, cat, region.as_ref())?, &survey_rules, &earlier)?;
+    let police = protect_release(&police_table(&ing.police, region.as_ref())?, &police_rules, &earlier)?;
 
     let indicators = survey_indicators(&survey, cat)?;
     let wave_changes = changes(&indicators, cfg.report.alpha);
-    let series = police_series(&police)?;
+    let has_population = !population.is_empty();
+    let series = police_series(&police, has_population.then_some(&population))?;
+    let municipality_codes: Vec<String> = cfg.municipalities.iter().map(|m| m.code.clone()).collect();
+    let comparisons = compare(
+        &indicators,
+        &ing.public.reference,
+        &municipality_codes,
+        cfg.report.standardise,
+        cfg.report.alpha,
+    )?;
 
     let last_quarter = ing
         .police
@@ -477,7 +644,7 @@ fn finish(
         years.last().copied().unwrap_or_default(),
         last_quarter.replace('Q', "K")
     );
-    let municipalities = cfg
+    let mut municipalities: Vec<MunicipalityStyle> = cfg
         .municipalities
         .iter()
         .enumerate()
@@ -487,6 +654,22 @@ fn finish(
             colour: PALETTE[i % PALETTE.len()],
         })
         .collect();
+    // The region keeps the last palette colour, so it never changes with the number of
+    // municipalities.
+    let region_note = region.as_ref().map(|r| {
+        municipalities.push(MunicipalityStyle {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            colour: PALETTE[PALETTE.len() - 1],
+        });
+        region_sentence(cfg, r, &municipalities)
+    });
+    let population_note = has_population.then(|| {
+        format!(
+            "befolkning per 1. januar fra {}",
+            population.sources.join(" og ")
+        )
+    });
     let input = BundleInput {
         title: cfg.report.title.clone(),
         period_label,
@@ -500,6 +683,10 @@ fn finish(
         indicators: &indicators,
         changes: &wave_changes,
         police_series: &series,
+        comparisons: &comparisons,
+        reference: &ing.public.reference,
+        region: region.as_ref().map(|r| r.code.clone()).zip(region_note),
+        population_note,
         inputs: ing.inputs,
         reconciliation: ing.reconciliation.clone(),
     };
@@ -514,6 +701,47 @@ fn finish(
         reconciliation: ing.reconciliation,
         hidden: vec![summary_row(&survey), summary_row(&police)],
     })
+}
+
+/// The report's sentence on what the region covers.
+fn region_sentence(cfg: &Config, r: &RegionPlan, styles: &[MunicipalityStyle]) -> String {
+    let name = |code: &str| {
+        styles
+            .iter()
+            .find(|m| m.code == code)
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let members: Vec<String> = r.with_data.iter().map(|m| name(m)).collect();
+    let members = match members.as_slice() {
+        [rest @ .., last] if !rest.is_empty() => format!("{} og {last}", rest.join(", ")),
+        _ => members.join(""),
+    };
+    let pct = |c: Option<f64>| {
+        c.map(|c| format!("{} %", (c * 100.0).round()))
+            .unwrap_or_else(|| "ukjent andel".into())
+    };
+    let mut s = format!(
+        "{}: summen av {members}, som har {} av regionens unge 13–18 år og {} av de 10–25 år",
+        r.name,
+        pct(r.survey_coverage),
+        pct(r.police_coverage)
+    );
+    if let Some(y) = r.year {
+        s.push_str(&format!(" (befolkning 1. januar {y})"));
+    }
+    let min = cfg.region.min_coverage;
+    if [r.survey_coverage, r.police_coverage]
+        .iter()
+        .any(|c| c.is_none_or(|c| c < min))
+    {
+        s.push_str(&format!(
+            ". Regiontall som dekker under {} % av ungdommene vises ikke",
+            (min * 100.0).round()
+        ));
+    }
+    s.push('.');
+    s
 }
 
 /// What `run --quarter` did.
@@ -536,15 +764,15 @@ pub fn run_quarter(cfg: &Config, quarter: &str, when: &str) -> Result<QuarterRun
     let harmoniser = Harmoniser::builtin()?;
     let (inbox, work) = (&cfg.paths.inbox, &cfg.paths.work);
     let store = oppvekst_ingest_police::history::Store::open(&work.join("store"))?;
-    let named = |dir: &str| -> Result<Vec<(String, PathBuf)>> {
-        Ok(list_csv(&inbox.join(dir))?
-            .into_iter()
-            .map(|p| (rel(inbox, &p), p))
-            .collect())
-    };
-    let (police_recon, mut inputs, imports) =
-        import_police(cfg, &harmoniser, &named("police")?, &store, work, when)?;
-    let survey_files = named("survey")?;
+    let (police_recon, mut inputs, imports) = import_police(
+        cfg,
+        &harmoniser,
+        &named(inbox, "police", &["csv"])?,
+        &store,
+        work,
+        when,
+    )?;
+    let survey_files = named(inbox, "survey", &["csv"])?;
     if survey_files.is_empty() {
         bail!("{}: no survey exports (survey/*.csv)", inbox.display());
     }
@@ -570,11 +798,16 @@ pub fn run_quarter(cfg: &Config, quarter: &str, when: &str) -> Result<QuarterRun
     } else {
         Default::default()
     };
+    let public = read_public(cfg, &cat, &harmoniser, inbox, work)?;
+    inputs.extend(public.inputs.iter().cloned());
+    let mut reconciliation = vec![survey_recon, police_recon];
+    reconciliation.extend(public.reconciliation.clone());
     let ing = Ingested {
         respondents,
         police,
+        public,
         inputs,
-        reconciliation: vec![survey_recon, police_recon],
+        reconciliation,
     };
     let bundle = cfg.paths.bundle.join(&quarter);
     let summary = finish(

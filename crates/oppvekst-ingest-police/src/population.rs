@@ -75,16 +75,14 @@ pub fn population_from_ssb(
     if sizes.iter().product::<usize>() != table.values.len() {
         return Err(err(file, "number of values does not match the dimensions"));
     }
-    let mut present: std::collections::BTreeMap<(String, i32), Vec<bool>> = Default::default();
+    // Cells per (municipality number as given, year): a number not in force in a year comes
+    // as `.` (or empty) in every cell and is skipped; a block with numbers is used whole.
+    type Block = Vec<(usize, Option<u64>)>;
+    let mut blocks: std::collections::BTreeMap<(String, i32), Block> = Default::default();
     let mut idx = vec![0usize; sizes.len()];
     for value in &table.values {
         let cat = |d: usize| table.dimensions[d].categories[idx[d]].0.as_str();
-        let wanted = content.is_none_or(|c| is_population_content(cat(c)));
-        if wanted {
-            let raw_region = cat(region);
-            let municipality = harmoniser
-                .current(raw_region)
-                .unwrap_or_else(|| raw_region.to_owned());
+        if content.is_none_or(|c| is_population_content(cat(c))) {
             let t = cat(time);
             let (year, first_quarter) = match t.split_once(['K', 'k', 'Q']) {
                 Some((y, q)) => (y.parse::<i32>().ok(), q == "1"),
@@ -101,20 +99,13 @@ pub fn population_from_ssb(
                 SsbValue::Zero => Some(0),
                 _ => None,
             };
-            match age {
-                Some(a) => {
-                    let years = ages[idx[a]];
-                    pop.add_age(&municipality, year, years, persons);
-                    let seen = present
-                        .entry((municipality.clone(), year))
-                        .or_insert_with(|| vec![false; MAX_AGE + 1]);
-                    seen[years.min(MAX_AGE)] = true;
-                }
-                None => {
-                    if let (Some(p), true) = (persons, first_quarter) {
-                        pop.add_total(&municipality, year, p);
-                    }
-                }
+            // Without ages only the first quarter's start population counts (01222).
+            if age.is_some() || first_quarter {
+                let a = age.map_or(usize::MAX, |a| ages[idx[a]]);
+                blocks
+                    .entry((cat(region).to_owned(), year))
+                    .or_default()
+                    .push((a, persons));
             }
         }
         // Advance the row-major index (last dimension fastest).
@@ -126,8 +117,25 @@ pub fn population_from_ssb(
             idx[d] = 0;
         }
     }
-    for ((m, y), seen) in &present {
-        pop.mark_missing(m, *y, seen);
+    for ((raw_region, year), cells) in blocks {
+        if cells.iter().all(|(_, p)| p.is_none()) {
+            continue;
+        }
+        let municipality = harmoniser
+            .current(&raw_region)
+            .unwrap_or_else(|| raw_region.clone());
+        if age.is_none() {
+            if let Some(total) = cells.iter().map(|(_, p)| *p).sum::<Option<u64>>() {
+                pop.add_total(&municipality, year, total);
+            }
+            continue;
+        }
+        let mut seen = vec![false; MAX_AGE + 1];
+        for (a, persons) in cells {
+            pop.add_age(&municipality, year, a, persons);
+            seen[a.min(MAX_AGE)] = true;
+        }
+        pop.mark_missing(&municipality, year, &seen);
     }
     if pop.is_empty() {
         return Err(err(file, "no population figures (ContentsCode Personer/Folketallet)"));

@@ -8,16 +8,19 @@
 //!   rows read = rows accepted + rows quarantined.
 //! - [`aggregate`] turns respondents into numerator/denominator cells per
 //!   indicator × municipality × survey year × grade × gender, totals included.
+//! - [`read_reference`] reads published reference levels (national figures) to compare with.
 //!
 //! This crate must not depend on the police ingest, must not protect or publish anything,
 //! and must never put an answer value in an error, a log line or the quarantine file.
 
 mod aggregate;
 mod read;
+mod reference;
 mod table;
 
 pub use aggregate::{GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
 pub use read::{ReadOptions, read_csv};
+pub use reference::read_reference;
 pub use table::Respondents;
 
 pub use oppvekst_schema::quarantine::QuarantinedRow;

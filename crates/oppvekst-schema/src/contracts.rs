@@ -22,8 +22,10 @@ pub mod files {
     pub const INDICATORS: &str = "indicators";
     /// Police series (analysis output).
     pub const POLICE_SERIES: &str = "police_series";
+    /// Comparisons with the region and a national reference (analysis output).
+    pub const COMPARISONS: &str = "comparisons";
     /// Every contract.
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 8] = [
         RESPONDENTS,
         SURVEY_CELLS,
         POLICE_COUNTS,
@@ -31,6 +33,7 @@ pub mod files {
         PROTECTED_POLICE,
         INDICATORS,
         POLICE_SERIES,
+        COMPARISONS,
     ];
 }
 
@@ -134,7 +137,30 @@ pub fn police_series_schema() -> Schema {
         f("count", DataType::UInt32, true),
         f("rolling_4q", DataType::UInt32, true),
         f("change_yoy", DataType::Int64, true),
+        f("rate_per_1000", DataType::Float64, true),
+        f("population_year", DataType::Int32, true),
         f("status", DataType::Utf8, false),
+    ])
+}
+
+/// Latest-wave comparisons: standardised percent and the difference from a reference.
+pub fn comparisons_schema() -> Schema {
+    Schema::new(vec![
+        f("indicator", DataType::Utf8, false),
+        f("municipality", DataType::Utf8, false),
+        f("survey_year", DataType::Int32, false),
+        f("grade", DataType::Utf8, false),
+        f("gender", DataType::Utf8, false),
+        f("percent", DataType::Float64, true),
+        f("ci_low", DataType::Float64, true),
+        f("ci_high", DataType::Float64, true),
+        f("denominator", DataType::UInt32, false),
+        f("percent_std", DataType::Float64, true),
+        f("reference", DataType::Utf8, true),
+        f("reference_percent", DataType::Float64, true),
+        f("difference", DataType::Float64, true),
+        f("p_value", DataType::Float64, true),
+        f("significant", DataType::Boolean, false),
     ])
 }
 
@@ -148,6 +174,7 @@ pub fn schema_for(name: &str, items: &[Item]) -> Option<Schema> {
         files::PROTECTED_POLICE => protected_police_schema(),
         files::INDICATORS => indicators_schema(),
         files::POLICE_SERIES => police_series_schema(),
+        files::COMPARISONS => comparisons_schema(),
         _ => return None,
     })
 }

@@ -9,7 +9,7 @@
 //! - municipality code harmonisation from a KLASS-style change list ([`municipality`]),
 //!   shared by the survey and the police ingest;
 //! - population by municipality, year and age for rates and regional coverage
-//!   ([`population`]);
+//!   ([`population`]) and published reference levels to compare against ([`reference`]);
 //! - code lists for police data ([`codes`]), atomic, deterministic file writing ([`io`]) and
 //!   the decoding of Norwegian CSV exports shared by both ingest crates ([`text`]).
 //!
@@ -23,6 +23,7 @@ pub mod io;
 pub mod municipality;
 pub mod population;
 pub mod quarantine;
+pub mod reference;
 pub mod text;
 
 pub use catalogue::{Catalogue, CatalogueError, Codebook, Indicator, IndicatorRule, Item};

@@ -90,6 +90,25 @@ impl Population {
         }
     }
 
+    /// Adds an aggregate (a region) as the sum of `members`, for every year all of them
+    /// have; an age unknown in any member is unknown in the aggregate.
+    pub fn add_aggregate(&mut self, code: &str, members: &[String]) {
+        let years: std::collections::BTreeSet<i32> = self.ages.keys().map(|(_, y)| *y).collect();
+        for year in years {
+            let parts: Option<Vec<&Vec<Option<u64>>>> = members
+                .iter()
+                .map(|m| self.ages.get(&(m.clone(), year)))
+                .collect();
+            let Some(parts) = parts.filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            let sum: Vec<Option<u64>> = (0..=MAX_AGE)
+                .map(|a| parts.iter().map(|v| v[a]).sum::<Option<u64>>())
+                .collect();
+            self.ages.insert((code.to_owned(), year), sum);
+        }
+    }
+
     /// True when nothing is known.
     pub fn is_empty(&self) -> bool {
         self.ages.is_empty() && self.totals.is_empty()
@@ -220,5 +239,7 @@ mod tests {
             None,
             "unknown member population"
         );
+        p.add_aggregate("region", &members);
+        assert_eq!(p.exact("region", 2024, band), Some(16 * 15 + 16 * 5));
     }
 }

@@ -65,6 +65,7 @@ fn check_value(ty: &str, v: &str) -> bool {
         "uint32" => v.parse::<u32>().is_ok(),
         "uint64" => v.parse::<u64>().is_ok(),
         "float64" => v.parse::<f64>().is_ok(),
+        "bool" => v == "true" || v == "false",
         _ => false,
     }
 }

@@ -8,12 +8,15 @@
 //!   Municipality numbers change in 2020 and 2024 as in reality (0106 → 3004 → 3107).
 //! - Quarterly police extracts 2016Q1–2025Q4 by SSB 2015 offence group and suspect age band,
 //!   with seasonality, trends and many small cells.
+//! - Public reference inputs: an SSB 07459-style population table (JSON-stat 2.0) for the
+//!   four municipalities of Nedre Glomma, and a national Ungdata reference (Norge 2023–2025).
 //! - A handful of deliberately bad rows, so every demo run shows quarantine at work.
 //!
 //! The same seed gives byte-identical files on every platform (ChaCha8 stream, no clock, no
 //! hashing of unordered maps). This crate must not read any real data.
 
 mod police;
+mod reference;
 mod survey;
 
 use rand::SeedableRng;
@@ -79,6 +82,8 @@ pub fn generate(seed: u64) -> Vec<SynthFile> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut files = survey::generate(&mut rng);
     files.extend(police::generate(&mut rng));
+    files.push(reference::population(&mut rng));
+    files.push(reference::national());
     files
 }
 
@@ -158,6 +163,8 @@ mod tests {
             a.iter().filter(|f| f.path.starts_with("police/")).count(),
             40
         );
+        assert!(a.iter().any(|f| f.path == "population/07459.json"));
+        assert!(a.iter().any(|f| f.path == "reference/ungdata_norge.csv"));
     }
 
     #[test]

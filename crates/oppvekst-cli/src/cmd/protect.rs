@@ -77,6 +77,7 @@ pub fn run(args: Args) -> Result<()> {
         protect_zeros: args.protect_zeros,
         gender: None,
         series: None,
+        coverage: None,
         protection_width: args.width.unwrap_or(args.threshold),
     };
     let p = protect(&table, &rules)?;
