@@ -131,7 +131,8 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
             .unwrap_or_else(|| panic!("{path} listed but missing"));
         assert_eq!(f["sha256"].as_str().unwrap(), hex(bytes), "{path}: hash");
     }
-    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 48);
+    // 8 survey exports, 40 police extracts, the population table and the national reference.
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 50);
     for kind in [
         "charts/beruset_ungdomstrinn_alle.png",
         "charts/beruset_ungdomstrinn_alle.svg",
@@ -246,6 +247,58 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
         ]
     );
 
+    // The region (Nedre Glomma) is the sum of its municipalities: wherever all three survey
+    // denominators are known they add up, and a published region count equals the sum of
+    // its published parts.
+    type Units = HashMap<String, (Option<u64>, u64)>;
+    let mut units: HashMap<Vec<String>, Units> = HashMap::new();
+    for i in 0..n_rows {
+        units.entry(key(i, "municipality")).or_default().insert(
+            s["municipality"][i].clone().unwrap(),
+            (num(&s["numerator"][i]), num(&s["denominator"][i]).unwrap()),
+        );
+    }
+    let mut region_checked = 0;
+    for u in units.values() {
+        let (Some(r), Some(f), Some(sa)) = (u.get("nedre-glomma"), u.get("3107"), u.get("3105"))
+        else {
+            continue;
+        };
+        assert_eq!(r.1, f.1 + sa.1, "region denominator");
+        if let (Some(x), Some(a), Some(b)) = (r.0, f.0, sa.0) {
+            assert_eq!(x, a + b, "region count");
+            region_checked += 1;
+        }
+    }
+    assert!(
+        region_checked > 100,
+        "{region_checked} region cells checked"
+    );
+
+    // Comparisons and rates reach the notebooks' Parquet files with their contracts' columns.
+    let (cschema, c) = read_table(&bundle.join("data/comparisons.parquet"));
+    assert!(cschema.field_with_name("percent_std").is_ok());
+    assert!(
+        c["reference"]
+            .iter()
+            .any(|r| r.as_deref() == Some("Norge 2023–2025")),
+        "national reference joined"
+    );
+    assert!(
+        c["percent_std"].iter().any(Option::is_some),
+        "standardised percents"
+    );
+    let (_, ps) = read_table(&bundle.join("data/police_series.parquet"));
+    let rated = (0..ps["quarter"].len())
+        .filter(|&i| ps["rate_per_1000"][i].is_some())
+        .count();
+    assert!(rated > 1000, "{rated} quarters with a rate");
+    for i in 0..ps["quarter"].len() {
+        if ps["rate_per_1000"][i].is_some() {
+            assert!(ps["rolling_4q"][i].is_some() && ps["population_year"][i].is_some());
+        }
+    }
+
     // 3. Police: published counts are 0 or > 4.
     let (_, p) = read_table(&bundle.join("data/protected_police_cells.parquet"));
     for (i, c) in p["count"].iter().enumerate() {
@@ -264,6 +317,9 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
         "Sarpsborg",
         "taushetsplikt",
         "Vært beruset siste år",
+        "Nedre Glomma: summen av Fredrikstad og Sarpsborg",
+        "Norge 2023–2025",
+        "per 1 000 innbyggere",
         "<img src=\"charts/",
     ] {
         assert!(html.contains(needle), "index.html lacks {needle}");
@@ -290,6 +346,42 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
     for (k, v) in &all {
         assert!(v == &other[k], "{k} differs between two runs");
     }
+
+    // 7. Snapshots of what readers see: rows of the Excel tables and the report's summary.
+    // The demo is seeded, so any change here is a change in output to review (cargo insta).
+    let lines = |name: &str, keep: &dyn Fn(&str) -> bool| -> String {
+        let text = String::from_utf8(all[name].clone()).unwrap();
+        let mut it = text.trim_start_matches('\u{feff}').lines();
+        let header = it.next().unwrap().to_owned();
+        std::iter::once(header)
+            .chain(it.filter(|l| keep(l)).map(str::to_owned))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    insta::assert_snapshot!(
+        "indikatorer_beruset_ungdomstrinn",
+        lines("tabeller/indikatorer.csv", &|l| {
+            l.starts_with("beruset;") && l.contains(";ungdomstrinn;")
+        })
+    );
+    insta::assert_snapshot!(
+        "sammenligning_beruset",
+        lines("tabeller/sammenligning.csv", &|l| l.starts_with("beruset;"))
+    );
+    insta::assert_snapshot!(
+        "politi_vold_2025",
+        lines("tabeller/politi.csv", &|l| {
+            l.contains(";vold;") && l.contains(";2025K")
+        })
+    );
+    let summary = html
+        .split("<ul class=\"summary\">")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .unwrap()
+        .replace("<li>", "- ")
+        .replace("</li>", "");
+    insta::assert_snapshot!("report_summary", summary.trim());
 }
 
 /// Opens index.html in headless Chromium (Debian's `chromium`, installed by .ci/run) and

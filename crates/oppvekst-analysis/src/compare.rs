@@ -68,6 +68,9 @@ pub struct Comparisons {
     pub rows: Vec<Comparison>,
 }
 
+/// Stratum (grade, gender) → share of the standard population.
+type Weights = BTreeMap<(String, String), f64>;
+
 /// Directly standardised percent of `unit` for `indicator`, `year` and grade group, with
 /// stratum weights from `standard` (stratum → weight, summing to 1).
 fn standardised(
@@ -76,7 +79,7 @@ fn standardised(
     unit: &str,
     year: i32,
     grades: &[&str; 3],
-    standard: &BTreeMap<(String, String), f64>,
+    standard: &Weights,
 ) -> Option<f64> {
     let mut sum = 0.0;
     for g in grades {
@@ -135,11 +138,12 @@ pub fn compare(
     }
     // Standard population per (indicator, year, grade group): strata shares of all
     // standard units' valid answers (denominators are always published).
-    let mut standard: BTreeMap<(&str, i32, &str), BTreeMap<(String, String), f64>> =
-        BTreeMap::new();
+    let mut standard: BTreeMap<(&str, i32, &str), Weights> = BTreeMap::new();
     if standardise {
-        let pairs: std::collections::BTreeSet<(&str, i32)> =
-            latest.iter().map(|(&(ind, _), &year)| (ind, year)).collect();
+        let pairs: std::collections::BTreeSet<(&str, i32)> = latest
+            .iter()
+            .map(|(&(ind, _), &year)| (ind, year))
+            .collect();
         for (ind, year) in pairs {
             {
                 for (group, grades) in GRADE_GROUPS {

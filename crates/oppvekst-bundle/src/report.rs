@@ -55,7 +55,12 @@ fn without_region(input: &BundleInput<'_>) -> Vec<MunicipalityStyle> {
     input
         .municipalities
         .iter()
-        .filter(|m| input.region.as_ref().is_none_or(|(code, _)| &m.code != code))
+        .filter(|m| {
+            input
+                .region
+                .as_ref()
+                .is_none_or(|(code, _)| &m.code != code)
+        })
         .cloned()
         .collect()
 }

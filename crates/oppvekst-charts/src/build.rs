@@ -229,7 +229,12 @@ pub fn police_rate(
                 .rev()
                 .find_map(|r| r.rate_per_1000.map(|v| (r.quarter.as_str(), v)))
             {
-                latest.push(format!("{} {} ({})", m.name, format_nb_1(v), q.replace('Q', "K")));
+                latest.push(format!(
+                    "{} {} ({})",
+                    m.name,
+                    format_nb_1(v),
+                    q.replace('Q', "K")
+                ));
             }
             Series {
                 name: m.name.clone(),

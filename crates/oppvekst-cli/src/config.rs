@@ -365,7 +365,11 @@ impl Config {
         if !(0.0..=1.0).contains(&self.region.min_coverage) {
             bail!("region.min_coverage must be between 0 and 1");
         }
-        if self.municipalities.iter().any(|m| m.code == self.region.code) {
+        if self
+            .municipalities
+            .iter()
+            .any(|m| m.code == self.region.code)
+        {
             bail!("region.code must differ from every municipality code");
         }
         if !(0.0 < self.report.alpha && self.report.alpha < 0.5) {

@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use oppvekst_analysis::{compare, changes, police_series, survey_indicators};
+use oppvekst_analysis::{changes, compare, police_series, survey_indicators};
 use oppvekst_bundle::{BundleInput, InputFile, Reconciliation, write_bundle};
 use oppvekst_charts::{MunicipalityStyle, PALETTE};
 use oppvekst_disclosure::{
     Cell, CoverageRule, Dimension, Protected, ProtectedTable, Rules, Table, protect_release,
 };
-use oppvekst_ingest_police::{PoliceCounts, read_extract};
 use oppvekst_ingest_police::population::read_population;
+use oppvekst_ingest_police::{PoliceCounts, read_extract};
 use oppvekst_ingest_survey::{
     GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv, read_reference,
 };
@@ -96,7 +96,13 @@ pub(crate) struct PublicInputs {
 }
 
 /// Reads `inbox/population/*.json|*.px` and `inbox/reference/*.csv`; both are optional.
-fn read_public(cfg: &Config, cat: &Catalogue, harmoniser: &Harmoniser, inbox: &Path, work: &Path) -> Result<PublicInputs> {
+fn read_public(
+    cfg: &Config,
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    inbox: &Path,
+    work: &Path,
+) -> Result<PublicInputs> {
     let mut population = Population::default();
     let mut inputs = Vec::new();
     for (name, path) in named(inbox, "population", &["json", "px"])? {
@@ -110,7 +116,11 @@ fn read_public(cfg: &Config, cat: &Catalogue, harmoniser: &Harmoniser, inbox: &P
     for (name, path) in named(inbox, "reference", &["csv"])? {
         let bytes = fs::read(&path).with_context(|| format!("{}: cannot read", path.display()))?;
         let (rows, report, q) = read_reference(&name, &bytes, cat, cfg.encoding()?)?;
-        recon.add_file(report.rows_read, report.rows_accepted, report.rows_quarantined);
+        recon.add_file(
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_quarantined,
+        );
         quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
         reference.extend(rows);
         inputs.push(InputFile::from_bytes(&name, &bytes));
@@ -389,7 +399,12 @@ fn municipality_dimension(muns: &BTreeSet<&str>, region: Option<&RegionPlan>) ->
 }
 
 /// Adds FHI's coverage rule for the region to a table's rules.
-fn with_coverage(rules: Rules, region: Option<&RegionPlan>, share: Option<Option<f64>>, min: f64) -> Rules {
+fn with_coverage(
+    rules: Rules,
+    region: Option<&RegionPlan>,
+    share: Option<Option<f64>>,
+    min: f64,
+) -> Rules {
     match (region, share) {
         (Some(r), Some(share)) => Rules {
             coverage: Some(CoverageRule {
@@ -406,7 +421,11 @@ fn with_coverage(rules: Rules, region: Option<&RegionPlan>, share: Option<Option
 
 /// The survey cells as a disclosure table (indicator × municipality (⊂ region) × year ×
 /// grade (⊂ ungdomstrinn, videregående) × gender (⊂ alle)); totals come from the leaves.
-fn survey_table(cells: &SurveyCells, cat: &Catalogue, region: Option<&RegionPlan>) -> Result<Table> {
+fn survey_table(
+    cells: &SurveyCells,
+    cat: &Catalogue,
+    region: Option<&RegionPlan>,
+) -> Result<Table> {
     let muns: BTreeSet<&str> = cells
         .cells
         .iter()
@@ -614,14 +633,23 @@ fn finish(
         region.as_ref().map(|r| r.police_coverage),
         min,
     );
-    let survey = protect_release(&survey_table(&cells, cat, region.as_ref())?, &survey_rules, &earlier)?;
-    let police = protect_release(&police_table(&ing.police, region.as_ref())?, &police_rules, &earlier)?;
+    let survey = protect_release(
+        &survey_table(&cells, cat, region.as_ref())?,
+        &survey_rules,
+        &earlier,
+    )?;
+    let police = protect_release(
+        &police_table(&ing.police, region.as_ref())?,
+        &police_rules,
+        &earlier,
+    )?;
 
     let indicators = survey_indicators(&survey, cat)?;
     let wave_changes = changes(&indicators, cfg.report.alpha);
     let has_population = !population.is_empty();
     let series = police_series(&police, has_population.then_some(&population))?;
-    let municipality_codes: Vec<String> = cfg.municipalities.iter().map(|m| m.code.clone()).collect();
+    let municipality_codes: Vec<String> =
+        cfg.municipalities.iter().map(|m| m.code.clone()).collect();
     let comparisons = compare(
         &indicators,
         &ing.public.reference,

@@ -69,6 +69,7 @@ fn main() {
                 protect_zeros: false,
                 gender: None,
                 series: None,
+                coverage: None,
                 protection_width: width,
             };
             let start = Instant::now();

@@ -256,3 +256,58 @@ fn series_rule_hides_a_series_with_too_many_hidden_points() {
     );
     assert!(check_primary(&p, &lax).is_empty());
 }
+
+/// FHI's coverage rule: a region whose members with data hold too little of its youth is
+/// hidden, every one of its cells, with the rule recorded; with enough coverage it is
+/// published.
+#[test]
+fn coverage_rule_hides_a_thinly_covered_region() {
+    let inner = |m: &str, q: &str, v: u64| Cell {
+        key: vec![m.into(), q.into()],
+        value: v,
+        denominator: None,
+    };
+    let t = Table::from_inner(
+        "politi",
+        vec![
+            Dimension::hierarchy("municipality", &[("A", "R"), ("B", "R")]),
+            Dimension::flat("quarter", &["1", "2"]),
+        ],
+        vec![
+            inner("A", "1", 40),
+            inner("B", "1", 50),
+            inner("A", "2", 45),
+            inner("B", "2", 60),
+        ],
+    )
+    .unwrap();
+    let rules = |share: f64| Rules {
+        coverage: Some(oppvekst_disclosure::CoverageRule {
+            dimension: "municipality".into(),
+            min_share: 0.5,
+            shares: [("R".to_owned(), share)].into(),
+        }),
+        ..Rules::police_default()
+    };
+    let low = protect(&t, &rules(0.3)).unwrap();
+    for c in low.cells() {
+        let region = c.key()[0] == "R";
+        assert_eq!(
+            c.status() == Status::Hidden(Rule::Coverage),
+            region,
+            "{:?}",
+            c.key()
+        );
+    }
+    // A hidden region is protected like any hidden cell (conservative): it must not be
+    // recomputable from its members, so complements are hidden and the audit passes.
+    assert!(low.audit().failures.is_empty());
+    assert!(
+        low.cells()
+            .iter()
+            .any(|c| c.status() == Status::Hidden(Rule::Secondary))
+    );
+    assert!(check_primary(&low, &rules(0.3)).is_empty());
+    let high = protect(&t, &rules(0.9)).unwrap();
+    assert!(high.cells().iter().all(|c| c.status() == Status::Published));
+}

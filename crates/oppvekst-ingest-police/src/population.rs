@@ -138,7 +138,10 @@ pub fn population_from_ssb(
         pop.mark_missing(&municipality, year, &seen);
     }
     if pop.is_empty() {
-        return Err(err(file, "no population figures (ContentsCode Personer/Folketallet)"));
+        return Err(err(
+            file,
+            "no population figures (ContentsCode Personer/Folketallet)",
+        ));
     }
     Ok(pop)
 }

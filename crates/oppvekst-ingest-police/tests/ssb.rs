@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use oppvekst_ingest_police::ssb::{SsbValue, read_jsonstat, read_px, read_pxweb_csv};
 use oppvekst_ingest_police::population::{population_from_ssb, read_population};
+use oppvekst_ingest_police::ssb::{SsbValue, read_jsonstat, read_px, read_pxweb_csv};
 use oppvekst_schema::Harmoniser;
 use oppvekst_schema::population::AgeRange;
 
@@ -166,7 +166,11 @@ fn conformance_with_real_ssb_samples() {
         (5_000_000..6_500_000).contains(&norway),
         "Norway's population 2025 from single-year ages"
     );
-    assert!(pop.exact("0", 2025, AgeRange::from_code("10-25").unwrap()).unwrap() < norway / 4);
+    assert!(
+        pop.exact("0", 2025, AgeRange::from_code("10-25").unwrap())
+            .unwrap()
+            < norway / 4
+    );
 
     let t = read_jsonstat(
         "01222",
@@ -182,7 +186,9 @@ fn conformance_with_real_ssb_samples() {
     );
     assert_eq!(t.len(), 11);
     let q = population_from_ssb("01222", &t, &Harmoniser::builtin().unwrap()).unwrap();
-    let total = q.exact("0", 2025, AgeRange::from_code("alle").unwrap()).unwrap();
+    let total = q
+        .exact("0", 2025, AgeRange::from_code("alle").unwrap())
+        .unwrap();
     assert!(
         (5_000_000..6_500_000).contains(&total),
         "population at the start of 2025K1"
@@ -238,12 +244,26 @@ fn population_07459_sums_sexes_harmonises_and_keeps_hidden_unknown() {
       "status": {"7": ":"}
     }"#;
     let pop = read_population("b.json", json.as_bytes(), &Harmoniser::builtin().unwrap()).unwrap();
-    let band = AgeRange { from: 15, to: Some(16) };
+    let band = AgeRange {
+        from: 15,
+        to: Some(16),
+    };
     assert_eq!(pop.exact("3107", 2019, band), Some(110 + 120 + 100 + 110));
     assert_eq!(pop.exact("0106", 2019, band), None, "old number harmonised");
-    assert_eq!(pop.exact("3105", 2019, band), None, "hidden age 15 in Sarpsborg");
     assert_eq!(
-        pop.exact("3105", 2019, AgeRange { from: 16, to: Some(16) }),
+        pop.exact("3105", 2019, band),
+        None,
+        "hidden age 15 in Sarpsborg"
+    );
+    assert_eq!(
+        pop.exact(
+            "3105",
+            2019,
+            AgeRange {
+                from: 16,
+                to: Some(16)
+            }
+        ),
         Some(80 + 70)
     );
     assert_eq!(pop.sources, vec!["SSB 07459".to_owned()]);

@@ -209,8 +209,7 @@ mod tests {
             assert_eq!(rows[0].label(), "Norge 2023–2025");
             assert_eq!(rows[1].grade, "videregaende");
             assert!(report.reconciles());
-            let reasons: Vec<(u64, &str)> =
-                q.iter().map(|r| (r.row, r.reason.as_str())).collect();
+            let reasons: Vec<(u64, &str)> = q.iter().map(|r| (r.row, r.reason.as_str())).collect();
             assert_eq!(
                 reasons,
                 vec![

@@ -60,7 +60,10 @@ pub fn population(rng: &mut ChaCha8Rng) -> SynthFile {
                         if in_force {
                             let growth = 1.0 - 0.005 * f64::from(2025 - y);
                             let share = if sex == 0 { 0.512 } else { 0.488 };
-                            let x = per_age * share * age_profile(a) * growth
+                            let x = per_age
+                                * share
+                                * age_profile(a)
+                                * growth
                                 * (1.0 + 0.02 * normal(rng));
                             values.push(json!(x.round().max(0.0) as u64));
                         } else {
@@ -123,15 +126,20 @@ const NATIONAL: [(&str, f64, f64, f64); 15] = [
 
 /// The national reference file: `;`, decimal comma, UTF-8 with BOM (saved from Excel).
 pub fn national() -> SynthFile {
-    let mut out = String::from(
-        "\u{feff}indikator;område;periode;trinn;kjønn;prosent;antall_svar\r\n",
-    );
+    let mut out =
+        String::from("\u{feff}indikator;område;periode;trinn;kjønn;prosent;antall_svar\r\n");
     for (id, ut, vg, ratio) in NATIONAL {
-        for (grade, p, n) in [("ungdomstrinn", ut, 180_000u32), ("videregående", vg, 120_000)] {
+        for (grade, p, n) in [
+            ("ungdomstrinn", ut, 180_000u32),
+            ("videregående", vg, 120_000),
+        ] {
             let boys = 2.0 * p / (1.0 + ratio);
             let girls = boys * ratio;
-            for (gender, pct, count) in [("alle", p, n), ("gutt", boys, n / 2), ("jente", girls, n / 2)]
-            {
+            for (gender, pct, count) in [
+                ("alle", p, n),
+                ("gutt", boys, n / 2),
+                ("jente", girls, n / 2),
+            ] {
                 let pct = format!("{:.1}", pct.min(99.0)).replace('.', ",");
                 out.push_str(&format!(
                     "{id};Norge;2023–2025;{grade};{gender};{pct};{count}\r\n"
