@@ -18,7 +18,7 @@ use oppvekst_disclosure::{
 use oppvekst_ingest_police::population::read_population;
 use oppvekst_ingest_police::{PoliceCounts, read_extract};
 use oppvekst_ingest_survey::{
-    GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv, read_reference,
+    GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv, read_reference, read_sav,
 };
 use oppvekst_schema::codes::{
     AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, OFFENCE_GROUPS, OFFENCE_TOTAL,
@@ -78,6 +78,9 @@ fn list_files(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
     v.sort();
     Ok(v)
 }
+
+/// Survey exports: CSV, SPSS `.sav` and `.zsav`.
+const SURVEY_EXTENSIONS: &[&str] = &["csv", "sav", "zsav"];
 
 /// `(name relative to the inbox, path)` of the files in `inbox/dir` with these extensions.
 fn named(inbox: &Path, dir: &str, extensions: &[&str]) -> Result<Vec<(String, PathBuf)>> {
@@ -212,7 +215,19 @@ pub fn ingest_survey(
     for (name, path) in files {
         let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
         inputs.push(InputFile::from_bytes(name, &bytes));
-        let (r, report, q) = read_csv(name, &bytes, cat, harmoniser, &opts, &mut seen)?;
+        let lower = name.to_lowercase();
+        let (r, report, q) = if lower.ends_with(".sav") || lower.ends_with(".zsav") {
+            let (r, report, q, labels) = read_sav(name, &bytes, cat, harmoniser, &opts, &mut seen)?;
+            // Variable and value labels (never answers) kept beside the stage files.
+            let stem = name.replace(['/', '\\'], "_");
+            oppvekst_schema::io::write_atomic(
+                &work.join("metadata").join(format!("{stem}.labels.json")),
+                serde_json::to_string_pretty(&labels)?.as_bytes(),
+            )?;
+            (r, report, q)
+        } else {
+            read_csv(name, &bytes, cat, harmoniser, &opts, &mut seen)?
+        };
         pb.inc(1);
         pb.suspend(|| {
             println!(
@@ -313,7 +328,7 @@ fn ingest(
     inbox: &Path,
     work: &Path,
 ) -> Result<Ingested> {
-    let survey_files = named(inbox, "survey", &["csv"])?;
+    let survey_files = named(inbox, "survey", SURVEY_EXTENSIONS)?;
     let police_files = named(inbox, "police", &["csv"])?;
     if survey_files.is_empty() && police_files.is_empty() {
         bail!(
@@ -800,7 +815,7 @@ pub fn run_quarter(cfg: &Config, quarter: &str, when: &str) -> Result<QuarterRun
         work,
         when,
     )?;
-    let survey_files = named(inbox, "survey", &["csv"])?;
+    let survey_files = named(inbox, "survey", SURVEY_EXTENSIONS)?;
     if survey_files.is_empty() {
         bail!("{}: no survey exports (survey/*.csv)", inbox.display());
     }

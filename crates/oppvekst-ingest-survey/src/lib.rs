@@ -6,6 +6,8 @@
 //!   harmonises municipality numbers, validates every value and sends every bad row to the
 //!   quarantine with file, row, column and reason. Every file reconciles:
 //!   rows read = rows accepted + rows quarantined.
+//! - [`read_sav`] reads SPSS `.sav`/`.zsav` exports (labels kept as metadata) through the
+//!   same validation as CSV.
 //! - [`aggregate`] turns respondents into numerator/denominator cells per
 //!   indicator × municipality × survey year × grade × gender, totals included.
 //! - [`read_reference`] reads published reference levels (national figures) to compare with.
@@ -16,11 +18,13 @@
 mod aggregate;
 mod read;
 mod reference;
+mod sav;
 mod table;
 
 pub use aggregate::{GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
 pub use read::{ReadOptions, read_csv};
 pub use reference::read_reference;
+pub use sav::{SavLabels, read_sav};
 pub use table::Respondents;
 
 pub use oppvekst_schema::quarantine::QuarantinedRow;
@@ -88,6 +92,14 @@ pub enum IngestError {
         /// File name.
         file: String,
         /// Parser message.
+        message: String,
+    },
+    /// The file cannot be read at all (not the declared format, truncated, damaged).
+    #[error("{file}: {message}")]
+    Unusable {
+        /// File name.
+        file: String,
+        /// What is wrong (structure, never values).
         message: String,
     },
     /// Too many rows are bad for the file to be trusted.
