@@ -16,7 +16,7 @@ use oppvekst_disclosure::{
     Cell, CoverageRule, Dimension, Protected, ProtectedTable, Rules, Table, protect_release,
 };
 use oppvekst_ingest_police::population::read_population;
-use oppvekst_ingest_police::{PoliceCounts, read_extract};
+use oppvekst_ingest_police::{PoliceCounts, read_extract, read_extract_xlsx};
 use oppvekst_ingest_survey::{
     GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv, read_reference, read_sav,
 };
@@ -81,6 +81,9 @@ fn list_files(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
 
 /// Survey exports: CSV, SPSS `.sav` and `.zsav`.
 const SURVEY_EXTENSIONS: &[&str] = &["csv", "sav", "zsav"];
+
+/// Police extracts: CSV or an Excel workbook.
+const POLICE_EXTENSIONS: &[&str] = &["csv", "xlsx"];
 
 /// `(name relative to the inbox, path)` of the files in `inbox/dir` with these extensions.
 fn named(inbox: &Path, dir: &str, extensions: &[&str]) -> Result<Vec<(String, PathBuf)>> {
@@ -285,7 +288,11 @@ fn read_police(
         if !one_batch {
             seen = Default::default();
         }
-        let (c, report, q) = read_extract(name, &bytes, harmoniser, encoding, &mut seen)?;
+        let (c, report, q) = if name.to_lowercase().ends_with(".xlsx") {
+            read_extract_xlsx(name, &bytes, harmoniser, &mut seen)?
+        } else {
+            read_extract(name, &bytes, harmoniser, encoding, &mut seen)?
+        };
         pb.inc(1);
         recon.add_file(
             report.rows_read,
@@ -329,7 +336,7 @@ fn ingest(
     work: &Path,
 ) -> Result<Ingested> {
     let survey_files = named(inbox, "survey", SURVEY_EXTENSIONS)?;
-    let police_files = named(inbox, "police", &["csv"])?;
+    let police_files = named(inbox, "police", POLICE_EXTENSIONS)?;
     if survey_files.is_empty() && police_files.is_empty() {
         bail!(
             "{}: no input files (expected survey/*.csv and police/*.csv)",
@@ -810,7 +817,7 @@ pub fn run_quarter(cfg: &Config, quarter: &str, when: &str) -> Result<QuarterRun
     let (police_recon, mut inputs, imports) = import_police(
         cfg,
         &harmoniser,
-        &named(inbox, "police", &["csv"])?,
+        &named(inbox, "police", POLICE_EXTENSIONS)?,
         &store,
         work,
         when,

@@ -8,6 +8,8 @@
 //! is the sum of its parts. Bad rows go to the quarantine with file, row, column and reason;
 //! every file reconciles: rows read = rows accepted + rows quarantined.
 //!
+//! [`read_extract_xlsx`] reads the same extract saved as an Excel workbook.
+//!
 //! [`ssb`] reads SSB's StatBank tables (JSON-stat 1.x/2.0, `.px`, PxWeb CSV) with SSB's
 //! table symbols mapped to explicit statuses; [`population`] turns SSB's population tables
 //! (07459, 01222) into the denominators of rates per 1,000.
@@ -18,6 +20,9 @@
 pub mod history;
 pub mod population;
 pub mod ssb;
+mod xlsx;
+
+pub use xlsx::read_extract_xlsx;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -108,6 +113,14 @@ impl FileReport {
 /// A file unusable as a whole.
 #[derive(Debug, thiserror::Error)]
 pub enum PoliceError {
+    /// The file cannot be read at all (not the declared format, damaged).
+    #[error("{file}: {message}")]
+    Unusable {
+        /// File.
+        file: String,
+        /// What is wrong (structure, never values).
+        message: String,
+    },
     /// No header.
     #[error("{file}: the file is empty (no header line)")]
     Empty {

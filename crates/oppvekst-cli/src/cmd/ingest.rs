@@ -15,7 +15,7 @@ use crate::pipeline::{ingest_police, ingest_survey, write_stage};
 pub enum Source {
     /// Ungdata-style survey exports: CSV (`;` or `,`, UTF-8 or Windows-1252) or SPSS .sav/.zsav.
     Survey(Files),
-    /// Quarterly police extracts (data-schema/police_extract.md).
+    /// Quarterly police extracts, CSV or .xlsx (data-schema/police_extract.md).
     Police(Files),
 }
 
