@@ -170,16 +170,7 @@ pub fn police_trend(
             age.1
         ),
         y_label: "Antall lovbrudd".into(),
-        x_labels: quarters
-            .iter()
-            .map(|q| {
-                if q.ends_with("Q1") {
-                    q[..4].to_owned()
-                } else {
-                    String::new()
-                }
-            })
-            .collect(),
+        x_labels: year_ticks(&quarters),
         series,
         source: format!(
             "Kilde: Politiets lokale uttrekk (demodata). Antall: {}",
@@ -259,16 +250,7 @@ pub fn police_rate(
             age.1
         ),
         y_label: "Per 1 000 innbyggere".into(),
-        x_labels: quarters
-            .iter()
-            .map(|q| {
-                if q.ends_with("Q1") {
-                    q[..4].to_owned()
-                } else {
-                    String::new()
-                }
-            })
-            .collect(),
+        x_labels: year_ticks(&quarters),
         series,
         source: format!(
             "Kilde: Politiets lokale uttrekk (demodata), {population_note}. Siste: {}",
@@ -277,6 +259,17 @@ pub fn police_rate(
         y_max: None,
         reference: None,
     }
+}
+
+/// X labels for quarters: the year under each first quarter, nothing under the others.
+fn year_ticks(quarters: &[&str]) -> Vec<String> {
+    quarters
+        .iter()
+        .map(|q| match q.strip_suffix("Q1") {
+            Some(year) => year.to_owned(),
+            None => String::new(),
+        })
+        .collect()
 }
 
 /// A number with one decimal and a decimal comma.

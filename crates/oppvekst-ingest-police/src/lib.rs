@@ -36,7 +36,7 @@ use oppvekst_schema::codes::{
     AGE_ALL, AGE_BANDS, AGE_OTHER, age_band, format_quarter, offence_group, parse_quarter,
 };
 use oppvekst_schema::contracts::police_counts_schema;
-use oppvekst_schema::text::{Encoding, decode, detect_delimiter, parse_decimal};
+use oppvekst_schema::text::{Encoding, decode, parse_decimal, table_reader};
 
 /// One inner police cell.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -192,20 +192,12 @@ pub fn read_extract(
             file: file.to_owned(),
         });
     }
-    let delimiter = detect_delimiter(&decoded.text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(decoded.text.as_bytes());
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| PoliceError::Header {
+    let (mut rdr, header, _) =
+        table_reader(&decoded.text, None).map_err(|e| PoliceError::Header {
             file: file.to_owned(),
             message: e.to_string(),
-        })?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
+        })?;
+    let header: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
     let mut idx = [0usize; 5];
     for (k, (name, aliases, list)) in COLUMNS.iter().enumerate() {
         idx[k] = header

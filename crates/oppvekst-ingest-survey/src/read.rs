@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use oppvekst_schema::text::{Encoding, decode, detect_delimiter};
+use oppvekst_schema::text::{Encoding, decode, table_reader};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
@@ -129,23 +129,11 @@ pub fn read_csv(
             file: file.to_owned(),
         });
     }
-    let delimiter = opts
-        .delimiter
-        .unwrap_or_else(|| detect_delimiter(&decoded.text));
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(decoded.text.as_bytes());
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| IngestError::Header {
+    let (mut rdr, header, delimiter) =
+        table_reader(&decoded.text, opts.delimiter).map_err(|e| IngestError::Header {
             file: file.to_owned(),
             message: e.to_string(),
-        })?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+        })?;
     let cols = map_columns(file, &header, cat)?;
     let cb = &cat.codebook;
     let bad_lines: BTreeSet<u64> = decoded.bad_lines.iter().copied().collect();

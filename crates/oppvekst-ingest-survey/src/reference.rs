@@ -6,7 +6,7 @@
 use oppvekst_schema::Catalogue;
 use oppvekst_schema::quarantine::QuarantinedRow;
 use oppvekst_schema::reference::ReferenceRow;
-use oppvekst_schema::text::{Encoding, decode, detect_delimiter, parse_decimal};
+use oppvekst_schema::text::{Encoding, decode, parse_decimal, table_reader};
 
 use crate::{FileReport, IngestError};
 
@@ -51,20 +51,12 @@ pub fn read_reference(
             file: file.to_owned(),
         });
     }
-    let delimiter = detect_delimiter(&decoded.text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(decoded.text.as_bytes());
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| IngestError::Header {
+    let (mut rdr, header, delimiter) =
+        table_reader(&decoded.text, None).map_err(|e| IngestError::Header {
             file: file.to_owned(),
             message: e.to_string(),
-        })?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
+        })?;
+    let header: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
     let mut idx = [0usize; 7];
     for (k, (name, aliases)) in COLUMNS.iter().enumerate() {
         idx[k] = header

@@ -141,6 +141,22 @@ pub fn detect_delimiter(text: &str) -> u8 {
         .unwrap_or(b';')
 }
 
+/// A reader positioned after the header, the header and the delimiter.
+pub type TableReader<'a> = (csv::Reader<&'a [u8]>, Vec<String>, u8);
+
+/// Opens decoded CSV text as a flexible reader (rows of any width, so the caller can
+/// quarantine a row with the wrong number of fields), with the delimiter given or detected
+/// from the header line. Returns the reader after the header, the header and the delimiter.
+pub fn table_reader(text: &str, delimiter: Option<u8>) -> Result<TableReader<'_>, csv::Error> {
+    let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(text));
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = rdr.headers()?.iter().map(str::to_owned).collect();
+    Ok((rdr, header, delimiter))
+}
+
 /// Parses a number written with a decimal comma or point (`14,8`, `14.8`, `1 234,5`).
 pub fn parse_decimal(s: &str) -> Option<f64> {
     let t: String = s
