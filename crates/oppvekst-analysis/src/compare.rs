@@ -145,27 +145,25 @@ pub fn compare(
             .map(|(&(ind, _), &year)| (ind, year))
             .collect();
         for (ind, year) in pairs {
-            {
-                for (group, grades) in GRADE_GROUPS {
-                    let mut counts = BTreeMap::new();
-                    let mut total = 0.0;
-                    for g in grades {
-                        for s in STRATA_GENDERS {
-                            let n: u32 = standard_units
-                                .iter()
-                                .filter_map(|u| by_key.get(&(ind, u.as_str(), year, g, s)))
-                                .map(|r| r.denominator)
-                                .sum();
-                            counts.insert((g.to_owned(), s.to_owned()), f64::from(n));
-                            total += f64::from(n);
-                        }
+            for (group, grades) in GRADE_GROUPS {
+                let mut counts = BTreeMap::new();
+                let mut total = 0.0;
+                for g in grades {
+                    for s in STRATA_GENDERS {
+                        let n: u32 = standard_units
+                            .iter()
+                            .filter_map(|u| by_key.get(&(ind, u.as_str(), year, g, s)))
+                            .map(|r| r.denominator)
+                            .sum();
+                        counts.insert((g.to_owned(), s.to_owned()), f64::from(n));
+                        total += f64::from(n);
                     }
-                    if total > 0.0 {
-                        for v in counts.values_mut() {
-                            *v /= total;
-                        }
-                        standard.insert((ind, year, group), counts);
+                }
+                if total > 0.0 {
+                    for v in counts.values_mut() {
+                        *v /= total;
                     }
+                    standard.insert((ind, year, group), counts);
                 }
             }
         }

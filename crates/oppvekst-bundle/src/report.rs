@@ -667,7 +667,7 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
     });
     let rates = police_views(input, &charts.rates, &input.municipalities, |r| {
         match (r.rate_per_1000, r.rolling_4q) {
-            (Some(x), _) => format!("{x:.1}").replace('.', ","),
+            (Some(x), _) => format_percent(x),
             (None, None) => ":".into(),
             (None, Some(_)) => ".".into(),
         }

@@ -109,14 +109,9 @@ pub fn police_trend(
     age: (&str, &str),
     municipalities: &[MunicipalityStyle],
 ) -> LineChart {
-    let sel: Vec<&PoliceRow> = rows
-        .iter()
-        .filter(|r| r.offence_group == group && r.age_band == age.0)
-        .collect();
-    let mut quarters: Vec<&str> = sel.iter().map(|r| r.quarter.as_str()).collect();
-    quarters.sort_unstable();
-    quarters.dedup();
-    let xi: BTreeMap<&str, usize> = quarters.iter().enumerate().map(|(i, q)| (*q, i)).collect();
+    let sel = select(rows, group, age.0);
+    let quarters = quarters_of(&sel, |_| true);
+    let xi = x_index(&quarters);
     let mut series = Vec::new();
     let mut totals = Vec::new();
     for m in municipalities {
@@ -191,13 +186,7 @@ pub fn police_rate(
     municipalities: &[MunicipalityStyle],
     population_note: &str,
 ) -> LineChart {
-    let sel: Vec<&PoliceRow> = rows
-        .iter()
-        .filter(|r| r.offence_group == group && r.age_band == age.0)
-        .collect();
-    let mut quarters: Vec<&str> = sel.iter().map(|r| r.quarter.as_str()).collect();
-    quarters.sort_unstable();
-    quarters.dedup();
+    let sel = select(rows, group, age.0);
     // Start where the first four-quarter sum exists.
     let first = sel
         .iter()
@@ -205,8 +194,8 @@ pub fn police_rate(
         .map(|r| r.quarter.as_str())
         .min()
         .unwrap_or("");
-    quarters.retain(|q| *q >= first);
-    let xi: BTreeMap<&str, usize> = quarters.iter().enumerate().map(|(i, q)| (*q, i)).collect();
+    let quarters = quarters_of(&sel, |q| q >= first);
+    let xi = x_index(&quarters);
     let mut latest = Vec::new();
     let series = municipalities
         .iter()
@@ -259,6 +248,30 @@ pub fn police_rate(
         y_max: None,
         reference: None,
     }
+}
+
+/// The rows of one offence group and age band.
+fn select<'a>(rows: &'a [PoliceRow], group: &str, age: &str) -> Vec<&'a PoliceRow> {
+    rows.iter()
+        .filter(|r| r.offence_group == group && r.age_band == age)
+        .collect()
+}
+
+/// The distinct quarters of `sel` that `keep` accepts, in order.
+fn quarters_of<'a>(sel: &[&'a PoliceRow], keep: impl Fn(&str) -> bool) -> Vec<&'a str> {
+    let mut quarters: Vec<&str> = sel
+        .iter()
+        .map(|r| r.quarter.as_str())
+        .filter(|q| keep(q))
+        .collect();
+    quarters.sort_unstable();
+    quarters.dedup();
+    quarters
+}
+
+/// Quarter → x position.
+fn x_index<'a>(quarters: &[&'a str]) -> BTreeMap<&'a str, usize> {
+    quarters.iter().enumerate().map(|(i, q)| (*q, i)).collect()
 }
 
 /// X labels for quarters: the year under each first quarter, nothing under the others.

@@ -127,6 +127,12 @@ fn read_public(
             report.rows_accepted,
             report.rows_quarantined,
         );
+        if !report.unknown_columns.is_empty() {
+            println!(
+                "  {name}: columns not in the reference format (not imported): {}",
+                report.unknown_columns.join(", ")
+            );
+        }
         quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
         reference.extend(rows);
         inputs.push(InputFile::from_bytes(&name, &bytes));
@@ -424,20 +430,20 @@ fn municipality_dimension(muns: &BTreeSet<&str>, region: Option<&RegionPlan>) ->
 fn with_coverage(
     rules: Rules,
     region: Option<&RegionPlan>,
-    share: Option<Option<f64>>,
+    share: fn(&RegionPlan) -> Option<f64>,
     min: f64,
 ) -> Rules {
-    match (region, share) {
-        (Some(r), Some(share)) => Rules {
+    match region {
+        Some(r) => Rules {
             coverage: Some(CoverageRule {
                 dimension: "municipality".into(),
                 min_share: min,
                 // Unknown coverage is not proven coverage: the region stays hidden.
-                shares: [(r.code.clone(), share.unwrap_or(0.0))].into(),
+                shares: [(r.code.clone(), share(r).unwrap_or(0.0))].into(),
             }),
             ..rules
         },
-        _ => rules,
+        None => rules,
     }
 }
 
@@ -646,13 +652,13 @@ fn finish(
     let survey_rules = with_coverage(
         cfg.survey_rules(),
         region.as_ref(),
-        region.as_ref().map(|r| r.survey_coverage),
+        |r| r.survey_coverage,
         min,
     );
     let police_rules = with_coverage(
         cfg.police_rules(),
         region.as_ref(),
-        region.as_ref().map(|r| r.police_coverage),
+        |r| r.police_coverage,
         min,
     );
     let survey = protect_release(

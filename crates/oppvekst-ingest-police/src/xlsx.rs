@@ -37,11 +37,12 @@ pub fn read_extract_xlsx(
         message,
     };
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| unusable(format!("not a readable Excel workbook ({e})")))?;
+        // Reader messages can quote cell text, so only the kind of failure is reported.
+        .map_err(|_| unusable("not a readable Excel workbook".into()))?;
     let range = book
         .worksheet_range_at(0)
         .ok_or_else(|| unusable("the workbook has no sheets".into()))?
-        .map_err(|e| unusable(format!("the first sheet cannot be read ({e})")))?;
+        .map_err(|_| unusable("the first sheet cannot be read".into()))?;
     if range.start().is_some_and(|(row, _)| row > 0) {
         return Err(unusable(
             "the table must start in row 1 of the first sheet (the header row)".into(),
@@ -55,11 +56,11 @@ pub fn read_extract_xlsx(
         // calamine's range is rectangular, so every row has the header's width.
         let cells: Vec<String> = row.iter().map(cell_text).collect();
         w.write_record(&cells)
-            .map_err(|e| unusable(format!("cannot lay out the sheet ({e})")))?;
+            .map_err(|_| unusable("cannot lay out the sheet".into()))?;
     }
     let text = w
         .into_inner()
-        .map_err(|e| unusable(format!("cannot lay out the sheet ({e})")))?;
+        .map_err(|_| unusable("cannot lay out the sheet".into()))?;
     let (counts, mut report, q) = read_extract(
         file,
         &text,

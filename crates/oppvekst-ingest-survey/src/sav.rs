@@ -41,6 +41,20 @@ fn number_text(v: f64) -> String {
     }
 }
 
+/// The kind of a reader error, never its text: some messages quote bytes of the file (a
+/// CSV passed as `.sav` would put answers into the "magic number").
+fn sav_error_kind(e: &ambers::error::SpssError) -> &'static str {
+    use ambers::error::SpssError as E;
+    match e {
+        E::Io(_) | E::TruncatedFile { .. } => "truncated or unreadable",
+        E::InvalidMagic { .. } => "no SPSS signature",
+        E::UnsupportedCompression(_) | E::Unsupported(_) => "unsupported SPSS feature",
+        E::Zlib(_) => "damaged compressed data",
+        E::Encoding(_) => "undecodable text",
+        _ => "damaged file structure",
+    }
+}
+
 fn is_user_missing(v: f64, specs: &[MissingSpec]) -> bool {
     specs.iter().any(|s| match s {
         MissingSpec::Value(m) => *m == v,
@@ -64,9 +78,11 @@ pub fn read_sav(
         message,
     };
     let (batch, meta) = ambers::read_sav_from_reader(Cursor::new(bytes))
-        .map_err(|e| unusable(format!("not a readable SPSS file ({e})")))?;
-    if let Some(w) = meta.warnings.first() {
-        return Err(unusable(format!("damaged SPSS file: {w}")));
+        .map_err(|e| unusable(format!("not a readable SPSS file ({})", sav_error_kind(&e))))?;
+    if !meta.warnings.is_empty() {
+        return Err(unusable(
+            "damaged SPSS file (its header disagrees with its contents)".into(),
+        ));
     }
     if let Some(n) = meta.number_rows
         && n >= 0
@@ -86,7 +102,7 @@ pub fn read_sav(
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(Vec::new());
-    let csv_err = |e: csv::Error| unusable(format!("cannot lay out the cases ({e})"));
+    let csv_err = |_: csv::Error| unusable("cannot lay out the cases".into());
     w.write_record(&names).map_err(csv_err)?;
     let no_specs = Vec::new();
     let mut row = vec![String::new(); names.len()];
@@ -121,7 +137,7 @@ pub fn read_sav(
     }
     let table = w
         .into_inner()
-        .map_err(|e| unusable(format!("cannot lay out the cases ({e})")))?;
+        .map_err(|_| unusable("cannot lay out the cases".into()))?;
     let utf8 = ReadOptions {
         encoding: Some(oppvekst_schema::text::Encoding::Utf8),
         delimiter: Some(b';'),

@@ -46,8 +46,7 @@ pub fn population(rng: &mut ChaCha8Rng) -> SynthFile {
         .collect();
     let mut values: Vec<Value> = Vec::new();
     let mut status = Map::new();
-    for (m, mcodes, per_age) in POPULATION {
-        let _ = m;
+    for (_, mcodes, per_age) in POPULATION {
         for code in mcodes {
             for sex in 0..2 {
                 for (a, _) in ages.iter().enumerate() {
