@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use oppvekst_analysis::{changes, compare, police_series, survey_indicators};
 use oppvekst_bundle::{BundleInput, InputFile, Reconciliation, write_bundle};
 use oppvekst_charts::{MunicipalityStyle, PALETTE};
@@ -18,7 +19,8 @@ use oppvekst_disclosure::{
 use oppvekst_ingest_police::population::read_population;
 use oppvekst_ingest_police::{PoliceCounts, read_extract, read_extract_xlsx};
 use oppvekst_ingest_survey::{
-    GRADES, ReadOptions, Respondents, SurveyCells, aggregate, read_csv, read_reference, read_sav,
+    GRADES, Progress, ReadOptions, Respondents, SurveyCells, aggregate, read_csv, read_parquet,
+    read_reference, read_sav,
 };
 use oppvekst_schema::codes::{
     AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, OFFENCE_GROUPS, OFFENCE_TOTAL,
@@ -79,8 +81,8 @@ fn list_files(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-/// Survey exports: CSV, SPSS `.sav` and `.zsav`.
-const SURVEY_EXTENSIONS: &[&str] = &["csv", "sav", "zsav"];
+/// Survey exports: CSV, SPSS `.sav` and `.zsav`, Parquet.
+const SURVEY_EXTENSIONS: &[&str] = &["csv", "sav", "zsav", "parquet"];
 
 /// Police extracts: CSV or an Excel workbook.
 const POLICE_EXTENSIONS: &[&str] = &["csv", "xlsx"];
@@ -148,6 +150,22 @@ fn read_public(
         reconciliation: (recon.files > 0).then_some(recon),
         inputs,
     })
+}
+
+/// Files at least this large (bytes) get a progress bar of their own.
+const LARGE_FILE: usize = 8 << 20;
+
+/// A bar through one large file, by bytes read.
+fn byte_progress(name: &str) -> ProgressBar {
+    let pb = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg:>10} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+    ) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    let short = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    pb.set_message(short.to_owned());
+    pb
 }
 
 fn progress(n: usize, what: &str) -> ProgressBar {
@@ -219,12 +237,29 @@ pub fn ingest_survey(
     let mut quarantine = Vec::new();
     let mut inputs = Vec::new();
     let mut recon = Reconciliation::new("Ungdata");
-    let pb = progress(files.len(), "survey");
+    let multi = MultiProgress::new();
+    let pb = multi.add(progress(files.len(), "survey"));
     let mut unknown = BTreeSet::new();
     for (name, path) in files {
         let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
         inputs.push(InputFile::from_bytes(name, &bytes));
         let lower = name.to_lowercase();
+        // A bar through the file itself when it is large enough to take a while.
+        let file_bar = if bytes.len() >= LARGE_FILE {
+            multi.add(byte_progress(name))
+        } else {
+            ProgressBar::hidden()
+        };
+        let opts = ReadOptions {
+            progress: Some(Progress(Arc::new({
+                let bar = file_bar.clone();
+                move |done, all| {
+                    bar.set_length(all);
+                    bar.set_position(done);
+                }
+            }))),
+            ..opts.clone()
+        };
         let (r, report, q) = if lower.ends_with(".sav") || lower.ends_with(".zsav") {
             let (r, report, q, labels) = read_sav(name, &bytes, cat, harmoniser, &opts, &mut seen)?;
             // Variable and value labels (never answers) kept beside the stage files.
@@ -234,9 +269,12 @@ pub fn ingest_survey(
                 serde_json::to_string_pretty(&labels)?.as_bytes(),
             )?;
             (r, report, q)
+        } else if lower.ends_with(".parquet") {
+            read_parquet(name, &bytes, cat, harmoniser, &opts, &mut seen)?
         } else {
             read_csv(name, &bytes, cat, harmoniser, &opts, &mut seen)?
         };
+        file_bar.finish_and_clear();
         pb.inc(1);
         pb.suspend(|| {
             println!(

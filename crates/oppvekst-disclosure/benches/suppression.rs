@@ -1,8 +1,13 @@
-//! Benchmark: protect and audit the shared tables t1 and t2 (../shared/bench, see its
-//! README) and audit Statistics Norway's GaussSuppression pattern on the same tables.
-//! Prints cells hidden, information lost (sum of hidden values) and wall times.
-//! Skips with a message when the folder is absent. Run:
-//! `cargo bench -p oppvekst-disclosure --bench suppression`
+//! Benchmark: choose the suppression pattern and audit it (every hidden cell's both bounds,
+//! solved exactly) on the shared tables t1 and t2 (../shared/bench, see its README), audit
+//! Statistics Norway's GaussSuppression pattern on the same tables, and do the same on a
+//! generated national-size police table (356 municipalities × 40 quarters × 9 offence groups
+//! × 4 age bands, with every total). Prints cells hidden, information lost (sum of hidden
+//! values) and wall times. The shared tables are skipped with a message when the folder is
+//! absent. Run: `cargo bench -p oppvekst-disclosure --bench suppression` (the shared tables);
+//! `OPPVEKST_BENCH=national` for the national table alone, `=all` for both. The national
+//! table does not yet finish in useful time: eliminating its large totals fills the
+//! null-space basis (see the issue notes), so it is not run by default.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,7 +15,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use oppvekst_disclosure::csvtable::{CsvSpec, inner_table, published_pattern};
-use oppvekst_disclosure::{AuditOptions, PublishedTable, Rules, Table, audit, protect};
+use oppvekst_disclosure::{
+    AuditOptions, Cell, Dimension, Ledger, PublishedCell, PublishedTable, Rule, Rules, Status,
+    Table, audit, suppression_pattern,
+};
 
 fn bench_dir() -> PathBuf {
     std::env::var_os("OPPVEKST_BENCH_DIR")
@@ -43,11 +51,201 @@ fn gauss_pattern(table: &Table, path: &Path) -> PublishedTable {
         &std::fs::read_to_string(path).unwrap(),
         &spec(),
         "suppressed",
+        Some("primary"),
+    )
+    .unwrap()
+}
+
+/// One row of the results table for our method: pattern, then the full exact audit.
+fn run_ours(name: &str, label: &str, table: &Table, rules: &Rules) {
+    let start = Instant::now();
+    let pattern = suppression_pattern(table, rules, &Ledger::default()).unwrap();
+    let pattern_s = start.elapsed().as_secs_f64();
+    let view = PublishedTable {
+        name: name.into(),
+        dimensions: table.dimensions.clone(),
+        cells: table
+            .cells
+            .iter()
+            .zip(&pattern.status)
+            .map(|(c, s)| PublishedCell {
+                key: c.key.clone(),
+                value: (*s == Status::Published).then_some(c.value),
+                upper: c.denominator,
+                secondary: *s == Status::Hidden(Rule::Secondary),
+            })
+            .collect(),
+    };
+    let start = Instant::now();
+    let a = audit(
+        &view,
+        &AuditOptions {
+            min_width: rules.protection_width,
+        },
+    )
+    .unwrap();
+    let audit_s = start.elapsed().as_secs_f64();
+    let hidden = |primary: bool| {
+        pattern
+            .status
+            .iter()
+            .filter(|s| s.rule().is_some_and(|r| r.is_primary() == primary))
+            .count()
+    };
+    let lost: u64 = table
+        .cells
+        .iter()
+        .zip(&pattern.status)
+        .filter(|(_, s)| **s != Status::Published)
+        .map(|(c, _)| c.value)
+        .sum();
+    println!(
+        "{name} | {label} | {} | {} | {} | {} | {lost} | {pattern_s:.2} | {audit_s:.2} | {:?} | {} | {} | {} ({})",
+        table.cells.len(),
+        hidden(true),
+        hidden(false),
+        hidden(true) + hidden(false),
+        a.narrowest,
+        a.failures.len(),
+        pattern.rounds,
+        a.components,
+        a.largest_component
+    );
+}
+
+/// A seeded generator (splitmix64): the national table must be the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.next().max(1e-12), self.next());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+    fn poisson(&mut self, mean: f64) -> u64 {
+        if mean > 50.0 {
+            return (mean + mean.sqrt() * self.normal()).round().max(0.0) as u64;
+        }
+        let (limit, mut k, mut p) = ((-mean).exp(), 0, 1.0);
+        loop {
+            p *= self.next();
+            if p <= limit {
+                return k;
+            }
+            k += 1;
+        }
+    }
+}
+
+/// A national-size police table: 356 municipalities ⊂ 15 counties ⊂ Norway × 40 quarters ⊂
+/// 10 years ⊂ all × 9 offence groups ⊂ all × 4 age bands ⊂ all, with log-normal
+/// municipality sizes (many small ones, as in Norway), seasonality and Poisson counts.
+fn national() -> Table {
+    let mut rng = Rng(2025);
+    let muns: Vec<(String, String, f64)> = (0..356)
+        .map(|i| {
+            let size = (8.3 + 1.25 * rng.normal()).exp(); // median ≈ 4,000 inhabitants
+            (
+                format!("K{i:04}"),
+                format!("F{:02}", i * 15 / 356 + 1),
+                size,
+            )
+        })
+        .collect();
+    let quarters: Vec<(String, String)> = (2016..2026)
+        .flat_map(|y| (1..=4).map(move |q| (format!("{y}K{q}"), y.to_string())))
+        .collect();
+    let group_rate = [2.0, 6.0, 3.0, 1.5, 8.0, 1.0, 0.5, 4.0, 2.5]; // per 1,000 per quarter
+    let age_share = [0.15, 0.25, 0.3, 0.3];
+    let mut inner = Vec::with_capacity(356 * 40 * 36);
+    for (m, _, size) in &muns {
+        for (qi, (q, _)) in quarters.iter().enumerate() {
+            let season = 1.0 + 0.15 * (qi as f64 * std::f64::consts::FRAC_PI_2).sin();
+            for (g, rate) in group_rate.iter().enumerate() {
+                for (a, share) in age_share.iter().enumerate() {
+                    let mean = size / 1000.0 * rate * season * share;
+                    inner.push(Cell {
+                        key: vec![
+                            m.clone(),
+                            q.clone(),
+                            format!("G{}", g + 1),
+                            format!("A{}", a + 1),
+                        ],
+                        value: rng.poisson(mean),
+                        denominator: None,
+                    });
+                }
+            }
+        }
+    }
+    let edges = |pairs: Vec<(String, String)>| pairs;
+    let mut mun_edges = edges(
+        muns.iter()
+            .map(|(m, f, _)| (m.clone(), f.clone()))
+            .collect(),
+    );
+    mun_edges.extend((1..=15).map(|f| (format!("F{f:02}"), "Norge".to_owned())));
+    let mut q_edges = quarters.clone();
+    q_edges.extend((2016..2026).map(|y| (y.to_string(), "alle".to_owned())));
+    let g_edges: Vec<(String, String)> = (1..=9)
+        .map(|g| (format!("G{g}"), "alle".to_owned()))
+        .collect();
+    let a_edges: Vec<(String, String)> = (1..=4)
+        .map(|a| (format!("A{a}"), "alle".to_owned()))
+        .collect();
+    let dim = |name: &str, e: &[(String, String)]| {
+        let refs: Vec<(&str, &str)> = e.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        Dimension::hierarchy(name, &refs)
+    };
+    Table::from_inner(
+        "national",
+        vec![
+            dim("municipality", &mun_edges),
+            dim("quarter", &q_edges),
+            dim("offence", &g_edges),
+            dim("age", &a_edges),
+        ],
+        inner,
     )
     .unwrap()
 }
 
 fn main() {
+    let which = std::env::var("OPPVEKST_BENCH").unwrap_or_else(|_| "shared".into());
+    println!(
+        "table | method | cells | primary | secondary | hidden | info lost | pattern s | audit s | narrowest | audit failures | rounds | components (largest)"
+    );
+    if which == "all" || which == "shared" {
+        shared();
+    }
+    if which == "all" || which == "national" {
+        let start = Instant::now();
+        let table = national();
+        eprintln!(
+            "national table built in {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+        run_ours(
+            "national",
+            "oppvekst, police defaults (T = 4, width ≥ 4)",
+            &table,
+            &Rules::police_default(),
+        );
+        let width1 = Rules {
+            protection_width: 1,
+            ..Rules::police_default()
+        };
+        run_ours("national", "oppvekst, T = 4, width ≥ 1", &table, &width1);
+    }
+}
+
+fn shared() {
     let dir = bench_dir();
     if !dir.join("t2.csv").exists() {
         println!(
@@ -56,48 +254,16 @@ fn main() {
         );
         return;
     }
-    println!(
-        "table | method | cells | primary | secondary | hidden | info lost | protect s | audit s | narrowest | audit failures | rounds | components (largest)"
-    );
     for t in ["t1", "t2"] {
         let table = load(&dir.join(format!("{t}.csv")));
         for width in [1u64, 3] {
             let rules = Rules {
                 max_small_count: 3,
-                max_small_complement: None,
-                max_small_denominator: None,
                 protect_zeros: false,
-                gender: None,
-                series: None,
-                coverage: None,
                 protection_width: width,
+                ..Rules::police_default()
             };
-            let start = Instant::now();
-            let p = protect(&table, &rules).unwrap();
-            let protect_s = start.elapsed().as_secs_f64();
-            let start = Instant::now();
-            let a = audit(&p.published_view(), &AuditOptions { min_width: width }).unwrap();
-            let audit_s = start.elapsed().as_secs_f64();
-            let lost: u64 = table
-                .cells
-                .iter()
-                .zip(p.cells())
-                .filter(|(_, c)| c.value().is_none())
-                .map(|(c, _)| c.value)
-                .sum();
-            let s = p.summary();
-            println!(
-                "{t} | oppvekst, width ≥ {width} | {} | {} | {} | {} | {lost} | {protect_s:.2} | {audit_s:.2} | {:?} | {} | {} | {} ({})",
-                s.cells,
-                s.primary,
-                s.secondary,
-                s.primary + s.secondary,
-                a.narrowest,
-                a.failures.len(),
-                s.audit_rounds,
-                a.components,
-                a.largest_component
-            );
+            run_ours(t, &format!("oppvekst, width ≥ {width}"), &table, &rules);
         }
         let g = gauss_pattern(&table, &dir.join(format!("g_{t}_nz.csv")));
         let hidden = g.cells.iter().filter(|c| c.value.is_none()).count();

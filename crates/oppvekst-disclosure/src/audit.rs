@@ -30,6 +30,10 @@ pub struct PublishedCell {
     pub value: Option<u64>,
     /// A published upper bound (the denominator n of a survey cell).
     pub upper: Option<u64>,
+    /// Hidden only as a complement, as the suppression log tells the reader. Its value passed
+    /// every primary rule, so its interval is reported but need not reach the width; false
+    /// (every hidden cell protected) when the pattern does not say.
+    pub secondary: bool,
 }
 
 /// The reader's view of a table: hierarchies, published values and the hidden pattern.
@@ -76,9 +80,10 @@ pub struct AuditReport {
     pub largest_component: usize,
     /// Bound problems solved (two per hidden cell audited afresh).
     pub bounds_solved: usize,
-    /// Hidden cells whose interval is too narrow.
+    /// Protected hidden cells whose interval is too narrow.
     pub failures: Vec<CellBounds>,
-    /// Smallest interval width seen (None if every interval is unbounded or nothing is hidden).
+    /// Smallest interval width of a protected hidden cell (None if every such interval is
+    /// unbounded or no such cell is hidden).
     pub narrowest: Option<u64>,
     /// Interval of every hidden cell, by cell index.
     pub bounds: Vec<CellBounds>,
@@ -113,17 +118,22 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 pub fn audit(table: &PublishedTable, opts: &AuditOptions) -> Result<AuditReport, DisclosureError> {
     let keys: Vec<&[String]> = table.cells.iter().map(|c| c.key.as_slice()).collect();
     let relations = relations_of(&table.name, &table.dimensions, &keys)?;
-    audit_with(table, &relations, opts, None)
+    audit_with(table, &relations, opts, None, false)
 }
 
 /// The audit with precomputed relations. With `previous` (an earlier audit of the same table
 /// and the cells hidden since), only components holding a newly hidden cell are solved again:
 /// any other component is exactly as before, and so are its bounds.
+///
+/// With `screen`, only pass or fail is wanted (while a pattern is being chosen): a cell whose
+/// interval is already known to be wide enough from feasible points found so far is not
+/// solved for, and its reported bounds are those points' range (inside the true interval).
 pub(crate) fn audit_with(
     table: &PublishedTable,
     relations: &[Relation],
     opts: &AuditOptions,
     previous: Option<(&AuditReport, &HashSet<usize>)>,
+    screen: bool,
 ) -> Result<AuditReport, DisclosureError> {
     let hidden: Vec<bool> = table.cells.iter().map(|c| c.value.is_none()).collect();
     let n = table.cells.len();
@@ -197,13 +207,20 @@ pub(crate) fn audit_with(
         }
         None => false,
     };
-    let results: Vec<Result<(Vec<CellBounds>, bool), DisclosureError>> = comps
+    type Solved = (Vec<CellBounds>, usize);
+    let results: Vec<Result<(Solved, bool), DisclosureError>> = comps
         .par_iter()
         .map(|c| {
             if reuse(c) {
-                Ok((c.cells.iter().map(|i| old[i].clone()).collect(), false))
+                Ok(((c.cells.iter().map(|i| old[i].clone()).collect(), 0), false))
             } else {
-                solve_component(&table.name, c, &upper).map(|b| (b, true))
+                let need: Option<Vec<u64>> = screen.then(|| {
+                    c.cells
+                        .iter()
+                        .map(|&g| required(&table.cells[g], opts))
+                        .collect()
+                });
+                solve_component(&table.name, c, &upper, need.as_deref()).map(|b| (b, true))
             }
         })
         .collect();
@@ -217,14 +234,17 @@ pub(crate) fn audit_with(
     for r in results {
         let (bounds, solved) = r?;
         if solved {
-            report.bounds_solved += 2 * bounds.len();
+            report.bounds_solved += bounds.1;
         }
-        report.bounds.extend(bounds);
+        report.bounds.extend(bounds.0);
     }
     report.bounds.sort_by_key(|b| b.cell);
-    for b in &report.bounds {
-        let cap = table.cells[b.cell].upper.unwrap_or(u64::MAX);
-        let need = opts.min_width.min(cap).max(1);
+    for b in report
+        .bounds
+        .iter()
+        .filter(|b| !table.cells[b.cell].secondary)
+    {
+        let need = required(&table.cells[b.cell], opts);
         let width = b.upper.map(|u| u.saturating_sub(b.lower));
         if let Some(w) = width {
             report.narrowest = Some(report.narrowest.map_or(w, |m| m.min(w)));
@@ -234,6 +254,17 @@ pub(crate) fn audit_with(
         }
     }
     Ok(report)
+}
+
+/// The width a hidden cell's interval must reach: the required width, or the whole range
+/// [0, upper] when its published upper bound is smaller; never less than 1. A secondary
+/// cell needs nothing.
+fn required(cell: &PublishedCell, opts: &AuditOptions) -> u64 {
+    if cell.secondary {
+        return 0;
+    }
+    let cap = cell.upper.unwrap_or(u64::MAX);
+    opts.min_width.min(cap).max(1)
 }
 
 /// Solver errors by kind only: some solver messages quote the numbers of the problem.
@@ -249,12 +280,17 @@ fn lp_error(table: &str, e: microlp::Error) -> DisclosureError {
     }
 }
 
-/// Min and max of every hidden cell of one component.
+/// Min and max of every hidden cell of one component, and how many bound problems were
+/// solved. Every solution found is a feasible point; the range of values seen across them
+/// lies inside each cell's interval. A cell seen at 0 has its minimum (counts are ≥ 0) and a
+/// cell seen at its upper bound its maximum, without solving. With `need` (screening), a
+/// cell whose seen range is already wide enough is not solved at all.
 fn solve_component(
     table: &str,
     c: &Component,
     upper: &[f64],
-) -> Result<Vec<CellBounds>, DisclosureError> {
+    need: Option<&[u64]>,
+) -> Result<(Vec<CellBounds>, usize), DisclosureError> {
     let mut p = Problem::new(OptimizationDirection::Maximize);
     let vars: Vec<_> = c
         .cells
@@ -269,40 +305,71 @@ fn solve_component(
         }
         p.add_constraint(e, ComparisonOp::Eq, *rhs);
     }
+    let interrupted = || DisclosureError::Solver {
+        table: table.to_owned(),
+        message: "solver interrupted".into(),
+    };
     let base = match p.solve().map_err(|e| lp_error(table, e))? {
         SolveOutcome::Solution(s) => s,
-        SolveOutcome::Interrupted(_) => {
-            return Err(DisclosureError::Solver {
-                table: table.to_owned(),
-                message: "solver interrupted".into(),
-            });
-        }
+        SolveOutcome::Interrupted(_) => return Err(interrupted()),
     };
+    let mut lo_seen: Vec<f64> = vars.iter().map(|&v| base.var_value(v)).collect();
+    let mut hi_seen = lo_seen.clone();
+    let mut solved = 0;
     let mut out = Vec::with_capacity(c.cells.len());
     for (li, &g) in c.cells.iter().enumerate() {
-        let bound = |sign: f64| -> Result<f64, DisclosureError> {
-            let mut e = LinearExpr::empty();
-            e.add(t, 1.0);
-            e.add(vars[li], -sign);
-            match base
-                .clone()
-                .add_constraint(e, ComparisonOp::Eq, 0.0)
-                .map_err(|e| lp_error(table, e))?
-            {
-                SolveOutcome::Solution(s) => Ok(sign * s.objective()),
-                SolveOutcome::Interrupted(_) => Err(DisclosureError::Solver {
-                    table: table.to_owned(),
-                    message: "solver interrupted".into(),
-                }),
-            }
+        let wide_enough = |lo: f64, hi: f64| {
+            need.is_some_and(|n| {
+                let (l, h) = ((lo - EPS).ceil().max(0.0), (hi + EPS).floor());
+                h >= BIG * 0.5 || h - l >= n[li] as f64
+            })
         };
-        let hi = bound(1.0)?;
-        let lo = bound(-1.0)?;
-        out.push(CellBounds {
-            cell: g,
-            lower: (lo - EPS).ceil().max(0.0) as u64,
-            upper: (hi < BIG * 0.5).then(|| (hi + EPS).floor().max(0.0) as u64),
-        });
+        let mut bound =
+            |sign: f64, lo_seen: &mut [f64], hi_seen: &mut [f64]| -> Result<f64, DisclosureError> {
+                let mut e = LinearExpr::empty();
+                e.add(t, 1.0);
+                e.add(vars[li], -sign);
+                solved += 1;
+                match base
+                    .clone()
+                    .add_constraint(e, ComparisonOp::Eq, 0.0)
+                    .map_err(|e| lp_error(table, e))?
+                {
+                    SolveOutcome::Solution(s) => {
+                        for (k, &v) in vars.iter().enumerate() {
+                            let x = s.var_value(v);
+                            lo_seen[k] = lo_seen[k].min(x);
+                            hi_seen[k] = hi_seen[k].max(x);
+                        }
+                        Ok(sign * s.objective())
+                    }
+                    SolveOutcome::Interrupted(_) => Err(interrupted()),
+                }
+            };
+        if wide_enough(lo_seen[li], hi_seen[li]) {
+            out.push(bounds_of(g, lo_seen[li], hi_seen[li]));
+            continue;
+        }
+        let hi = if hi_seen[li] >= upper[g] - EPS {
+            upper[g]
+        } else {
+            bound(1.0, &mut lo_seen, &mut hi_seen)?
+        };
+        let lo = if lo_seen[li] <= EPS || wide_enough(lo_seen[li], hi) {
+            lo_seen[li]
+        } else {
+            bound(-1.0, &mut lo_seen, &mut hi_seen)?
+        };
+        out.push(bounds_of(g, lo, hi));
     }
-    Ok(out)
+    Ok((out, solved))
+}
+
+/// Integer bounds of a cell from real ones (`BIG` and above: unbounded).
+fn bounds_of(cell: usize, lo: f64, hi: f64) -> CellBounds {
+    CellBounds {
+        cell,
+        lower: (lo - EPS).ceil().max(0.0) as u64,
+        upper: (hi < BIG * 0.5).then(|| (hi + EPS).floor().max(0.0) as u64),
+    }
 }

@@ -115,13 +115,16 @@ pub fn inner_table(name: &str, text: &str, spec: &CsvSpec) -> Result<Table, Disc
 
 /// Reads a published pattern: one row per publishable cell, keyed by the finest column of
 /// each dimension (holding a code of any level), with the value and a hidden flag
-/// (`TRUE`/`true`/`1`/`:` = hidden). Hidden rows' values are ignored.
+/// (`TRUE`/`true`/`1`/`:` = hidden). Hidden rows' values are ignored. With
+/// `primary_column`, a hidden cell not flagged there is secondary (its interval need not
+/// reach the width); without it every hidden cell is protected.
 pub fn published_pattern(
     name: &str,
     structure: &Table,
     text: &str,
     spec: &CsvSpec,
     hidden_column: &str,
+    primary_column: Option<&str>,
 ) -> Result<PublishedTable, DisclosureError> {
     let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let header = rdr
@@ -135,7 +138,10 @@ pub fn published_pattern(
         .collect::<Result<_, _>>()?;
     let value = header_index(name, &header, &spec.value)?;
     let hidden = header_index(name, &header, hidden_column)?;
-    let mut pattern: HashMap<Vec<String>, Option<u64>> = HashMap::new();
+    let primary = primary_column
+        .map(|c| header_index(name, &header, c))
+        .transpose()?;
+    let mut pattern: HashMap<Vec<String>, (Option<u64>, bool)> = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
         let row = i as u64 + 2;
         let rec = rec.map_err(|e| csv_err(name, row, e.to_string()))?;
@@ -144,7 +150,9 @@ pub fn published_pattern(
             .map(|&c| rec.get(c).unwrap_or("").trim().to_owned())
             .collect();
         let flag = rec.get(hidden).unwrap_or("").trim();
-        let is_hidden = matches!(flag, "TRUE" | "true" | "1" | ":" | "hidden");
+        let is_hidden = is_flag(flag);
+        let secondary =
+            is_hidden && primary.is_some_and(|p| !is_flag(rec.get(p).unwrap_or("").trim()));
         let v = if is_hidden {
             None
         } else {
@@ -162,7 +170,7 @@ pub fn published_pattern(
                     })?,
             )
         };
-        pattern.insert(key, v);
+        pattern.insert(key, (v, secondary));
     }
     let cells = structure
         .cells
@@ -177,8 +185,9 @@ pub fn published_pattern(
             })?;
             Ok(PublishedCell {
                 key: c.key.clone(),
-                value: *v,
+                value: v.0,
                 upper: c.denominator,
+                secondary: v.1,
             })
         })
         .collect::<Result<_, DisclosureError>>()?;
@@ -187,6 +196,11 @@ pub fn published_pattern(
         dimensions: structure.dimensions.clone(),
         cells,
     })
+}
+
+/// A true flag in a pattern file.
+fn is_flag(s: &str) -> bool {
+    matches!(s, "TRUE" | "true" | "1" | ":" | "hidden")
 }
 
 /// A protected table as CSV: dimension codes, value (`:` when hidden), denominator when the

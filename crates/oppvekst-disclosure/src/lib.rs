@@ -15,6 +15,7 @@
 
 mod audit;
 pub mod csvtable;
+mod gauss;
 mod ledger;
 mod primary;
 mod secondary;
@@ -22,8 +23,10 @@ mod table;
 
 pub use audit::{AuditOptions, AuditReport, CellBounds, PublishedCell, PublishedTable, audit};
 pub use ledger::{Ledger, LedgerEntry};
-pub use primary::{CoverageRule, GenderRule, Rules, SeriesRule};
+pub use primary::{CoverageRule, GenderRule, Rules, SecondaryCost, SeriesRule};
 pub use table::{Cell, Dimension, Relation, Table};
+
+use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
 
@@ -195,6 +198,7 @@ impl ProtectedTable {
                     key: c.key.clone(),
                     value: c.value,
                     upper: c.denominator,
+                    secondary: c.status == Status::Hidden(Rule::Secondary),
                 })
                 .collect(),
         }
@@ -380,13 +384,164 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
     bad
 }
 
-/// Protects a table: primary rules, then secondary suppression, then the audit; while the
-/// audit finds a hidden cell an attacker can narrow below `rules.protection_width`, one more
-/// complementary cell next to it is hidden and the audit runs again. Hidden values are
-/// dropped from the result. The result carries the final audit; a release must not be
-/// published unless [`AuditReport::passed`].
+/// Rounds that protect sums of hidden cells before falling back to widening cell by cell.
+const SUM_ROUNDS: usize = 12;
+
+/// Protects a table: primary rules, then secondary suppression and the audit (see
+/// [`suppression_pattern`]). Hidden values are dropped from the result. The result carries
+/// the final audit, solved exactly; a release must not be published unless
+/// [`AuditReport::passed`].
 pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>, DisclosureError> {
     protect_release(table, rules, &Ledger::default())
+}
+
+/// A suppression pattern: every cell's status, and how many audit rounds chose it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    /// Status per cell, in the table's cell order.
+    pub status: Vec<Status>,
+    /// Audit rounds (screen the pattern, strengthen it, screen again) until it passed.
+    pub rounds: usize,
+}
+
+/// Chooses which cells to hide, without the final audit: primary rules; cells hidden in an
+/// earlier release of `ledger` stay hidden; secondary suppression by elimination (no hidden
+/// cell a linear function of published cells); then, while a screening audit finds a
+/// protected cell an attacker can narrow below `rules.protection_width`, the sums of the
+/// hidden members of its relations are protected too and the secondary cells chosen again,
+/// and as a last resort one more cell next to it is hidden.
+pub fn suppression_pattern(
+    table: &Table,
+    rules: &Rules,
+    ledger: &Ledger,
+) -> Result<Pattern, DisclosureError> {
+    let relations = table.relations()?;
+    let prior = prior_entries(table, ledger);
+    pattern(table, rules, &relations, &prior)
+}
+
+/// What earlier releases say about each cell.
+fn prior_entries(table: &Table, ledger: &Ledger) -> Vec<LedgerEntry> {
+    table
+        .cells
+        .iter()
+        .map(|c| ledger.entry(&table.name, &c.key))
+        .collect()
+}
+
+fn pattern(
+    table: &Table,
+    rules: &Rules,
+    relations: &[Relation],
+    prior: &[LedgerEntry],
+) -> Result<Pattern, DisclosureError> {
+    let mut status = primary::apply(table, rules)?;
+    for (p, s) in prior.iter().zip(status.iter_mut()) {
+        if *s == Status::Published && p.hidden {
+            *s = Status::Hidden(Rule::EarlierRelease);
+        }
+    }
+    let known: Vec<bool> = table
+        .cells
+        .iter()
+        .zip(prior)
+        .map(|(c, p)| p.published == Some(c.value))
+        .collect();
+    let opts = AuditOptions {
+        min_width: rules.protection_width,
+    };
+    let first = status.clone();
+    gauss::apply(table, relations, &mut status, &known, rules.cost, &[]);
+    let screen = |status: &[Status], previous: Option<(&AuditReport, &HashSet<usize>)>| {
+        audit::audit_with(
+            &view(table, status, prior),
+            relations,
+            &opts,
+            previous,
+            true,
+        )
+    };
+    let mut report = screen(&status, None)?;
+    let mut rounds = 1;
+    let mut by_cell: Vec<Vec<usize>> = vec![Vec::new(); table.cells.len()];
+    for (ri, r) in relations.iter().enumerate() {
+        for i in std::iter::once(r.total).chain(r.parts.iter().copied()) {
+            by_cell[i].push(ri);
+        }
+    }
+    // Cells whose status changed, with every cell sharing a relation with one: components
+    // clear of them are as before, and their screening is reused.
+    let near = |a: &[Status], b: &[Status]| -> HashSet<usize> {
+        let mut out = HashSet::new();
+        for i in (0..a.len()).filter(|&i| a[i] != b[i]) {
+            out.insert(i);
+            for &ri in &by_cell[i] {
+                let r = &relations[ri];
+                out.extend(std::iter::once(r.total).chain(r.parts.iter().copied()));
+            }
+        }
+        out
+    };
+    // A protected cell pinned to a narrow interval (not a linear function of published cells,
+    // but bounded by small non-negative partners): protect the sum of the hidden members of
+    // each of its relations too, and choose the secondary cells again. Stop when that stops
+    // helping.
+    let mut sums: BTreeSet<Vec<usize>> = BTreeSet::new();
+    let mut best = report.failures.len();
+    let mut stale = 0;
+    while !report.passed() && rounds <= SUM_ROUNDS && stale < 2 {
+        let mut added = false;
+        for f in &report.failures {
+            for &ri in &by_cell[f.cell] {
+                let r = &relations[ri];
+                let mut hidden: Vec<usize> = std::iter::once(r.total)
+                    .chain(r.parts.iter().copied())
+                    .filter(|&i| status[i] != Status::Published)
+                    .collect();
+                if hidden.len() >= 2 {
+                    hidden.sort_unstable();
+                    added |= sums.insert(hidden);
+                }
+            }
+        }
+        if !added {
+            break;
+        }
+        let before = std::mem::replace(&mut status, first.clone());
+        let extra: Vec<Vec<usize>> = sums.iter().cloned().collect();
+        gauss::apply(table, relations, &mut status, &known, rules.cost, &extra);
+        report = screen(&status, Some((&report, &near(&before, &status))))?;
+        rounds += 1;
+        if report.failures.len() < best {
+            best = report.failures.len();
+            stale = 0;
+        } else {
+            stale += 1;
+        }
+    }
+    // Whatever is left: hide one more cell next to each failing cell, until the audit passes.
+    while !report.passed() && rounds <= 1000 {
+        let before = status.clone();
+        let failing: Vec<(usize, u64, u64)> = report
+            .failures
+            .iter()
+            .map(|f| {
+                let need = rules
+                    .protection_width
+                    .min(table.cells[f.cell].denominator.unwrap_or(u64::MAX))
+                    .max(1);
+                let width = f.upper.map_or(u64::MAX, |u| u.saturating_sub(f.lower));
+                (f.cell, need.saturating_sub(width), need)
+            })
+            .collect();
+        if !secondary::widen(table, relations, &failing, &mut status) {
+            break;
+        }
+        secondary::apply(table, relations, &mut status);
+        report = screen(&status, Some((&report, &near(&before, &status))))?;
+        rounds += 1;
+    }
+    Ok(Pattern { status, rounds })
 }
 
 /// As [`protect`], for a release that follows earlier ones recorded in `ledger`: a cell hidden
@@ -399,45 +554,18 @@ pub fn protect_release(
     ledger: &Ledger,
 ) -> Result<Protected<ProtectedTable>, DisclosureError> {
     let relations = table.relations()?;
-    let mut status = primary::apply(table, rules)?;
-    // What earlier releases say about each cell, looked up once for all audit rounds.
-    let prior: Vec<LedgerEntry> = table
-        .cells
-        .iter()
-        .map(|c| ledger.entry(&table.name, &c.key))
-        .collect();
-    for (p, s) in prior.iter().zip(status.iter_mut()) {
-        if *s == Status::Published && p.hidden {
-            *s = Status::Hidden(Rule::EarlierRelease);
-        }
-    }
-    secondary::apply(table, &relations, &mut status);
+    let prior = prior_entries(table, ledger);
+    let Pattern { status, rounds } = pattern(table, rules, &relations, &prior)?;
     let opts = AuditOptions {
         min_width: rules.protection_width,
     };
-    let mut report = audit::audit_with(&view(table, &status, &prior), &relations, &opts, None)?;
-    let mut rounds = 1;
-    let mut solved = report.bounds_solved;
-    while !report.passed() && rounds <= 1000 {
-        let before = status.clone();
-        let failing: Vec<usize> = report.failures.iter().map(|f| f.cell).collect();
-        if !secondary::widen(table, &relations, &failing, &mut status) {
-            break;
-        }
-        secondary::apply(table, &relations, &mut status);
-        let changed: std::collections::HashSet<usize> = (0..status.len())
-            .filter(|&i| status[i] != before[i])
-            .collect();
-        report = audit::audit_with(
-            &view(table, &status, &prior),
-            &relations,
-            &opts,
-            Some((&report, &changed)),
-        )?;
-        solved += report.bounds_solved;
-        rounds += 1;
-    }
-    report.bounds_solved = solved;
+    let report = audit::audit_with(
+        &view(table, &status, &prior),
+        &relations,
+        &opts,
+        None,
+        false,
+    )?;
     let mut summary = Summary {
         cells: table.cells.len(),
         relations: relations.len(),
@@ -487,6 +615,7 @@ fn view(table: &Table, status: &[Status], prior: &[LedgerEntry]) -> PublishedTab
                 key: c.key.clone(),
                 value: (*s == Status::Published || p.published == Some(c.value)).then_some(c.value),
                 upper: c.denominator,
+                secondary: *s == Status::Hidden(Rule::Secondary),
             })
             .collect(),
     }

@@ -63,6 +63,18 @@ pub struct Rules {
     /// Required width of every hidden cell's audit interval (never below 1: a hidden cell
     /// must never be pinned to a single value). Defaults to the small-count threshold.
     pub protection_width: u64,
+    /// What secondary suppression minimises.
+    pub cost: SecondaryCost,
+}
+
+/// What secondary suppression tries to lose least of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecondaryCost {
+    /// Hide the smallest values (least information lost), then the fewest cells.
+    #[default]
+    Value,
+    /// Hide the fewest and finest cells, whatever their values.
+    Cells,
 }
 
 impl Rules {
@@ -86,6 +98,7 @@ impl Rules {
             }),
             coverage: None,
             protection_width: 6,
+            cost: SecondaryCost::Value,
         }
     }
 
@@ -101,6 +114,7 @@ impl Rules {
             series: None,
             coverage: None,
             protection_width: 4,
+            cost: SecondaryCost::Value,
         }
     }
 }

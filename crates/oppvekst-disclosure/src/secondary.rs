@@ -35,15 +35,16 @@ pub(crate) fn apply(table: &Table, relations: &[Relation], status: &mut [Status]
     }
 }
 
-/// For each failing hidden cell, hides the cheapest published cell that shares a relation
-/// with it (same preference order as [`apply`]); when every cell of its relations is hidden
-/// already, searches outwards through relations of hidden cells (breadth first) and takes
-/// the cheapest published cell at the nearest distance. Returns false when nothing could be
-/// added.
+/// For each failing hidden cell (index and how much its interval falls short of the required
+/// width, and the width it needs), hides the cheapest published cell that shares a relation
+/// with it and is at least as large as the width needed (else the largest); when every cell of its relations is
+/// hidden already, searches outwards through relations of hidden cells (breadth first) and
+/// takes the cheapest published cell at the nearest distance. Returns false when nothing
+/// could be added.
 pub(crate) fn widen(
     table: &Table,
     relations: &[Relation],
-    failing: &[usize],
+    failing: &[(usize, u64, u64)],
     status: &mut [Status],
 ) -> bool {
     let mut by_cell: Vec<Vec<usize>> = vec![Vec::new(); table.cells.len()];
@@ -53,7 +54,7 @@ pub(crate) fn widen(
         }
     }
     let mut changed = false;
-    for &f in failing {
+    for &(f, short, need) in failing {
         let mut frontier = vec![f];
         let mut seen = std::collections::HashSet::from([f]);
         let mut choice = None;
@@ -65,7 +66,10 @@ pub(crate) fn widen(
                     for i in std::iter::once(r.total).chain(r.parts.iter().copied()) {
                         if status[i] == Status::Published {
                             let v = table.cells[i].value;
-                            let cost = (i == r.total, v == 0, v, i);
+                            // Smaller than the width needed: the larger the better.
+                            let small = v < need.max(short);
+                            let size = if small { u64::MAX - v } else { v };
+                            let cost = (small, i == r.total, v == 0, size, i);
                             if choice.is_none_or(|(best, _)| cost < best) {
                                 choice = Some((cost, i));
                             }

@@ -29,6 +29,7 @@ fn two_by_two(
                 key: vec![(*r).into(), (*c).into()],
                 value: (!h).then_some(v),
                 upper,
+                secondary: false,
             });
         }
     }

@@ -69,8 +69,9 @@ fn a_revision_leaks_without_the_ledger_and_not_with_it() {
     assert_eq!(status(&r1, ["B", "Q1"]), Status::Hidden(Rule::Secondary));
     assert_eq!(status(&r1, ["C", "Q1"]), Status::Published);
 
-    // Next quarter: B's Q1 count is revised from 10 to 12, which makes C the cheaper complement.
-    let r2_table = release(&[("Q1", [2, 12, 11]), ("Q2", [20, 25, 30])]);
+    // Next quarter: B's Q1 count is revised from 10 to 12, and C has fewer offences than B in
+    // Q2, which makes C's row the cheaper complement.
+    let r2_table = release(&[("Q1", [2, 12, 11]), ("Q2", [20, 30, 25])]);
     let opts = AuditOptions { min_width: 3 };
 
     let alone = protect(&r2_table, &rules).unwrap();

@@ -7,7 +7,7 @@
 //!   quarantine with file, row, column and reason. Every file reconciles:
 //!   rows read = rows accepted + rows quarantined.
 //! - [`read_sav`] reads SPSS `.sav`/`.zsav` exports (labels kept as metadata) through the
-//!   same validation as CSV.
+//!   same validation as CSV; [`read_parquet`] does the same for Parquet exports.
 //! - [`aggregate`] turns respondents into numerator/denominator cells per
 //!   indicator × municipality × survey year × grade × gender, totals included.
 //! - [`read_reference`] reads published reference levels (national figures) to compare with.
@@ -16,13 +16,15 @@
 //! and must never put an answer value in an error, a log line or the quarantine file.
 
 mod aggregate;
+mod parquet_in;
 mod read;
 mod reference;
 mod sav;
 mod table;
 
 pub use aggregate::{GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
-pub use read::{ReadOptions, read_csv};
+pub use parquet_in::read_parquet;
+pub use read::{Progress, ReadOptions, read_csv};
 pub use reference::read_reference;
 pub use sav::{SavLabels, read_sav};
 pub use table::Respondents;

@@ -1,11 +1,23 @@
 //! Reading one CSV export into canonical respondents with validation and quarantine.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use oppvekst_schema::text::{Encoding, decode, table_reader};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
+
+/// Reports how far a read has come: `(bytes done, bytes in all)` of the decoded text, every
+/// few thousand rows and once at the end (for a progress bar on large files).
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
 
 /// How to read a file; `None` means detect.
 #[derive(Debug, Clone)]
@@ -16,6 +28,8 @@ pub struct ReadOptions {
     pub delimiter: Option<u8>,
     /// A file with more than this share of bad rows fails as a whole.
     pub max_bad_share: f64,
+    /// Progress callback, if any.
+    pub progress: Option<Progress>,
 }
 
 impl Default for ReadOptions {
@@ -24,9 +38,13 @@ impl Default for ReadOptions {
             encoding: None,
             delimiter: None,
             max_bad_share: 0.5,
+            progress: None,
         }
     }
 }
+
+/// Rows between two progress reports.
+const PROGRESS_EVERY: u64 = 16 * 1024;
 
 /// Respondent ids already accepted in this run: (survey year, id) → (file, row).
 pub type SeenIds = BTreeMap<(i32, String), (String, u64)>;
@@ -167,6 +185,16 @@ pub fn read_csv(
             break;
         }
         rows_read += 1;
+        if let Some(p) = opts
+            .progress
+            .as_ref()
+            .filter(|_| rows_read % PROGRESS_EVERY == 0)
+        {
+            (p.0)(
+                record.position().map_or(0, |p| p.byte()),
+                decoded.text.len() as u64,
+            );
+        }
         let line = record.position().map(|p| p.line()).unwrap_or(last_line + 1);
         last_line = line;
         let q = |column: Option<&str>, reason: String| QuarantinedRow {
@@ -227,6 +255,9 @@ pub fn read_csv(
                 }
             }
         }
+    }
+    if let Some(p) = &opts.progress {
+        (p.0)(decoded.text.len() as u64, decoded.text.len() as u64);
     }
     let bad = quarantine.len() as u64;
     if rows_read > 0 && bad as f64 > opts.max_bad_share * rows_read as f64 {

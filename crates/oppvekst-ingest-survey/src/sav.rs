@@ -33,7 +33,7 @@ pub struct SavLabels {
     pub missing_codes: BTreeMap<String, Vec<String>>,
 }
 
-fn number_text(v: f64) -> String {
+pub(crate) fn number_text(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {

@@ -26,7 +26,11 @@ pub struct Args {
     /// Column of the pattern that marks hidden cells (TRUE, true, 1, `:` or hidden).
     #[arg(long, default_value = "suppressed")]
     hidden_column: String,
-    /// Required width of every hidden cell's interval.
+    /// Column of the pattern that marks primary cells (same flags). When given, the other
+    /// hidden cells are complements whose intervals need not reach the width.
+    #[arg(long)]
+    primary_column: Option<String>,
+    /// Required width of every protected hidden cell's interval.
     #[arg(long, default_value_t = 1)]
     width: u64,
 }
@@ -46,7 +50,14 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(v) = &args.pattern_value {
         pspec.value.clone_from(v);
     }
-    let published = published_pattern(&pname, &structure, &ptext, &pspec, &args.hidden_column)?;
+    let published = published_pattern(
+        &pname,
+        &structure,
+        &ptext,
+        &pspec,
+        &args.hidden_column,
+        args.primary_column.as_deref(),
+    )?;
     let report = audit(
         &published,
         &AuditOptions {

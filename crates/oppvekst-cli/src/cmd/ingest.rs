@@ -13,7 +13,8 @@ use crate::pipeline::{ingest_police, ingest_survey, write_stage};
 /// Which source.
 #[derive(clap::Subcommand, Debug)]
 pub enum Source {
-    /// Ungdata-style survey exports: CSV (`;` or `,`, UTF-8 or Windows-1252) or SPSS .sav/.zsav.
+    /// Ungdata-style survey exports: CSV (`;` or `,`, UTF-8 or Windows-1252), SPSS .sav/.zsav
+    /// or Parquet.
     Survey(Files),
     /// Quarterly police extracts, CSV or .xlsx (data-schema/police_extract.md).
     Police(Files),
