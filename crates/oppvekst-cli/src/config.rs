@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use oppvekst_disclosure::{GenderRule, Rules, SeriesRule};
+use oppvekst_disclosure::{GenderRule, Rules, SecondaryCost, SeriesRule};
 use serde::Deserialize;
 
 /// The commented default written by `oppvekst init`. A test checks it parses to [`Config::default`].
@@ -63,6 +63,9 @@ series_max_hidden_share = 0.2
 # The audit proves that an attacker who knows every published figure and every total can
 # narrow a hidden count no further than an interval this wide (never to a single value).
 protection_width = 6
+# Secondary suppression hides the cells that lose least: "value" (the smallest counts) or
+# "cells" (the fewest and finest cells, whatever their counts).
+secondary_cost = "value"
 
 # Primary suppression of police counts: published only when greater than max_small_count
 # (SSB publishes 08487 cells only when > 4).
@@ -73,6 +76,7 @@ protect_zeros = false
 # groups would disappear.
 series_max_hidden_share = 0.0
 protection_width = 4
+secondary_cost = "value"
 
 [report]
 title = "Oppvekst i Fredrikstad og Sarpsborg"
@@ -164,6 +168,8 @@ pub struct SurveySuppression {
     pub series_max_hidden_share: f64,
     /// Required audit interval width.
     pub protection_width: u64,
+    /// What secondary suppression loses least of: `value` (smallest values) or `cells`.
+    pub secondary_cost: Cost,
 }
 
 /// Police section.
@@ -186,6 +192,8 @@ pub struct PoliceSuppression {
     pub series_max_hidden_share: f64,
     /// Required audit interval width.
     pub protection_width: u64,
+    /// What secondary suppression loses least of: `value` (smallest values) or `cells`.
+    pub secondary_cost: Cost,
 }
 
 /// Report settings.
@@ -238,6 +246,26 @@ impl Default for Paths {
     }
 }
 
+/// What secondary suppression minimises (config spelling of [`SecondaryCost`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Cost {
+    /// Hide the smallest values.
+    #[default]
+    Value,
+    /// Hide the fewest and finest cells.
+    Cells,
+}
+
+impl From<Cost> for SecondaryCost {
+    fn from(c: Cost) -> Self {
+        match c {
+            Cost::Value => SecondaryCost::Value,
+            Cost::Cells => SecondaryCost::Cells,
+        }
+    }
+}
+
 impl Default for Input {
     fn default() -> Self {
         Input {
@@ -264,6 +292,7 @@ impl Default for SurveySuppression {
             gender_min_each: g.min_each,
             series_max_hidden_share: r.series.as_ref().map_or(0.0, |s| s.max_hidden_share),
             protection_width: r.protection_width,
+            secondary_cost: Cost::Value,
         }
     }
 }
@@ -276,6 +305,7 @@ impl Default for PoliceSuppression {
             protect_zeros: r.protect_zeros,
             series_max_hidden_share: r.series.as_ref().map_or(0.0, |s| s.max_hidden_share),
             protection_width: r.protection_width,
+            secondary_cost: Cost::Value,
         }
     }
 }
@@ -413,6 +443,7 @@ impl Config {
             }),
             coverage: None,
             protection_width: s.protection_width,
+            cost: s.secondary_cost.into(),
         }
     }
 
@@ -427,6 +458,7 @@ impl Config {
                 max_hidden_share: p.series_max_hidden_share,
             }),
             protection_width: p.protection_width,
+            cost: p.secondary_cost.into(),
             ..Rules::police_default()
         }
     }

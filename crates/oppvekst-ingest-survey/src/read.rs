@@ -188,7 +188,7 @@ pub fn read_csv(
         if let Some(p) = opts
             .progress
             .as_ref()
-            .filter(|_| rows_read % PROGRESS_EVERY == 0)
+            .filter(|_| rows_read.is_multiple_of(PROGRESS_EVERY))
         {
             (p.0)(
                 record.position().map_or(0, |p| p.byte()),

@@ -62,6 +62,9 @@ pub struct Args {
     /// Required width of every hidden cell's audit interval (default: the threshold).
     #[arg(long)]
     width: Option<u64>,
+    /// What secondary suppression loses least of.
+    #[arg(long, value_enum, default_value = "value")]
+    cost: crate::config::Cost,
 }
 
 /// Runs `protect`.
@@ -79,6 +82,7 @@ pub fn run(args: Args) -> Result<()> {
         series: None,
         coverage: None,
         protection_width: args.width.unwrap_or(args.threshold),
+        cost: args.cost.into(),
     };
     let p = protect(&table, &rules)?;
     let s = p.summary();
