@@ -449,8 +449,9 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
     );
     v.push(format!(
         "Skjulingen er kontrollert: for hvert skjult tall er det regnet ut (med lineær programmering) hvor lavt og hvor høyt tallet \
-         kan være for en som kjenner alle publiserte tall og summer. Intervallet må være minst {} bredt for Ungdata og {} for politiets tall, \
-         og et skjult tall kan aldri bestemmes eksakt. Kontrollen gikk gjennom uten funn.",
+         kan være for en som kjenner alle publiserte tall og summer. For tall som er skjult fordi de er små, må intervallet være minst {} bredt \
+         for Ungdata og {} for politiets tall, så de aldri kan bestemmes eksakt. Tall som bare er skjult som komplement, kunne vært publisert \
+         alene og har ikke noe slikt krav. Kontrollen gikk gjennom uten funn.",
         s.protection_width, p.protection_width
     ));
     if let Some(c) = &s.coverage {
