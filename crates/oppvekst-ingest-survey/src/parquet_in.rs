@@ -7,7 +7,7 @@ use arrow::datatypes::{DataType, Float32Type, Float64Type};
 use oppvekst_schema::{Catalogue, Harmoniser};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::read::{ReadOptions, SeenIds, read_csv};
+use crate::read::{ReadOptions, SeenIds, read_laid_out};
 use crate::sav::number_text;
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
@@ -99,13 +99,5 @@ pub fn read_parquet(
     let table = w
         .into_inner()
         .map_err(|_| unusable("cannot lay out the rows".into()))?;
-    let utf8 = ReadOptions {
-        encoding: Some(oppvekst_schema::text::Encoding::Utf8),
-        delimiter: Some(b';'),
-        ..opts.clone()
-    };
-    let (respondents, mut report, quarantine) =
-        read_csv(file, &table, cat, harmoniser, &utf8, seen)?;
-    report.encoding = "Parquet";
-    Ok((respondents, report, quarantine))
+    read_laid_out(file, &table, cat, harmoniser, opts, seen, "Parquet")
 }

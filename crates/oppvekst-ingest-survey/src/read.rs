@@ -428,3 +428,25 @@ fn validate_row(
         answers,
     })
 }
+
+/// Reads cases that a binary reader (SPSS, Parquet) has laid out as UTF-8 `;`-separated text,
+/// through exactly the validation of a CSV export; the report names the source `format`.
+pub(crate) fn read_laid_out(
+    file: &str,
+    table: &[u8],
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    opts: &ReadOptions,
+    seen: &mut SeenIds,
+    format: &'static str,
+) -> Result<(Respondents, FileReport, Vec<QuarantinedRow>), IngestError> {
+    let utf8 = ReadOptions {
+        encoding: Some(Encoding::Utf8),
+        delimiter: Some(b';'),
+        ..opts.clone()
+    };
+    let (respondents, mut report, quarantine) =
+        read_csv(file, table, cat, harmoniser, &utf8, seen)?;
+    report.encoding = format;
+    Ok((respondents, report, quarantine))
+}

@@ -17,8 +17,8 @@ use arrow57::array::{Array, AsArray};
 use arrow57::datatypes::{DataType, Float64Type};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
-use crate::read::{ReadOptions, SeenIds};
-use crate::{FileReport, IngestError, QuarantinedRow, Respondents, read_csv};
+use crate::read::{ReadOptions, SeenIds, read_laid_out};
+use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
 /// Labels a `.sav` file carries, kept for the run's metadata (never answers).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -138,14 +138,8 @@ pub fn read_sav(
     let table = w
         .into_inner()
         .map_err(|_| unusable("cannot lay out the cases".into()))?;
-    let utf8 = ReadOptions {
-        encoding: Some(oppvekst_schema::text::Encoding::Utf8),
-        delimiter: Some(b';'),
-        ..opts.clone()
-    };
-    let (respondents, mut report, quarantine) =
-        read_csv(file, &table, cat, harmoniser, &utf8, seen)?;
-    report.encoding = "SPSS";
+    let (respondents, report, quarantine) =
+        read_laid_out(file, &table, cat, harmoniser, opts, seen, "SPSS")?;
     let labels = SavLabels {
         file_label: meta.file_label.clone(),
         variable_labels: meta
