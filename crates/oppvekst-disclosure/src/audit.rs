@@ -78,7 +78,8 @@ pub struct AuditReport {
     pub components: usize,
     /// Largest component (cells).
     pub largest_component: usize,
-    /// Bound problems solved (two per hidden cell audited afresh).
+    /// Bound problems solved (at most two per hidden cell audited afresh: a bound already
+    /// reached by a feasible point is not solved for).
     pub bounds_solved: usize,
     /// Protected hidden cells whose interval is too narrow.
     pub failures: Vec<CellBounds>,
@@ -263,8 +264,12 @@ fn required(cell: &PublishedCell, opts: &AuditOptions) -> u64 {
     if cell.secondary {
         return 0;
     }
-    let cap = cell.upper.unwrap_or(u64::MAX);
-    opts.min_width.min(cap).max(1)
+    required_width(opts.min_width, cell.upper)
+}
+
+/// The width a protected cell with this upper bound needs (see [`required`]).
+pub(crate) fn required_width(min_width: u64, upper: Option<u64>) -> u64 {
+    min_width.min(upper.unwrap_or(u64::MAX)).max(1)
 }
 
 /// Solver errors by kind only: some solver messages quote the numbers of the problem.

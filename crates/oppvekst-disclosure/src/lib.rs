@@ -526,10 +526,8 @@ fn pattern(
             .failures
             .iter()
             .map(|f| {
-                let need = rules
-                    .protection_width
-                    .min(table.cells[f.cell].denominator.unwrap_or(u64::MAX))
-                    .max(1);
+                let need =
+                    audit::required_width(rules.protection_width, table.cells[f.cell].denominator);
                 let width = f.upper.map_or(u64::MAX, |u| u.saturating_sub(f.lower));
                 (f.cell, need.saturating_sub(width), need)
             })
