@@ -184,10 +184,10 @@ fn national() -> Table {
             }
         }
     }
-    let mut mun_edges: Vec<(String, String)> = (muns
+    let mut mun_edges: Vec<(String, String)> = muns
         .iter()
         .map(|(m, f, _)| (m.clone(), f.clone()))
-        .collect(),);
+        .collect();
     mun_edges.extend((1..=15).map(|f| (format!("F{f:02}"), "Norge".to_owned())));
     let mut q_edges = quarters.clone();
     q_edges.extend((2016..2026).map(|y| (y.to_string(), "alle".to_owned())));
