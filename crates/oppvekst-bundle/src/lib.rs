@@ -46,6 +46,34 @@ impl InputFile {
             bytes: bytes.len() as u64,
         }
     }
+
+    /// Describes a file on disk, hashing it as a stream (large exports never in memory).
+    pub fn from_path(name: &str, path: &Path) -> std::io::Result<Self> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut bytes = 0u64;
+        loop {
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            hasher.update(&buf[..n]);
+            bytes += n as u64;
+        }
+        Ok(InputFile {
+            name: name.to_owned(),
+            sha256: hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            bytes,
+        })
+    }
 }
 
 /// Reconciliation of one input source (survey or police).

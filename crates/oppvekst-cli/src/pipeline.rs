@@ -19,8 +19,8 @@ use oppvekst_disclosure::{
 use oppvekst_ingest_police::population::read_population;
 use oppvekst_ingest_police::{PoliceCounts, read_extract, read_extract_xlsx};
 use oppvekst_ingest_survey::{
-    GRADES, Progress, ReadOptions, Respondents, SurveyCells, aggregate, read_csv, read_parquet,
-    read_reference, read_sav,
+    Aggregator, GRADES, IngestError, Progress, ReadOptions, Respondents, RespondentsWriter,
+    SeenIds, SurveyCells, read_reference, stream_csv, stream_parquet, stream_sav,
 };
 use oppvekst_schema::codes::{
     AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, OFFENCE_GROUPS, OFFENCE_TOTAL,
@@ -153,14 +153,17 @@ fn read_public(
 }
 
 /// Files at least this large (bytes) get a progress bar of their own.
-const LARGE_FILE: usize = 8 << 20;
+const LARGE_FILE: u64 = 8 << 20;
 
-/// A bar through one large file, by bytes read.
-fn byte_progress(name: &str) -> ProgressBar {
+/// A bar through one large file: by bytes read for CSV, by cases for SPSS and Parquet.
+fn file_progress(name: &str, bytes: bool) -> ProgressBar {
     let pb = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{msg:>10} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
-    ) {
+    let template = if bytes {
+        "{msg:>10} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)"
+    } else {
+        "{msg:>10} [{bar:30}] {human_pos}/{human_len} rows ({per_sec}, {eta} left)"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
         pb.set_style(style.progress_chars("=> "));
     }
     let short = name.rsplit(['/', '\\']).next().unwrap_or(name);
@@ -199,7 +202,7 @@ fn quarantine_csv(rows: &[(String, u64, Option<String>, String)]) -> Vec<u8> {
 }
 
 pub(crate) struct Ingested {
-    respondents: Respondents,
+    survey: SurveyIngest,
     police: PoliceCounts,
     public: PublicInputs,
     inputs: Vec<InputFile>,
@@ -219,21 +222,35 @@ fn check(r: &Reconciliation) -> Result<()> {
     Ok(())
 }
 
-/// Reads survey exports (`(name, path)` pairs), prints a line per file, writes the
-/// quarantine to `work/quarantine/survey.csv`, and reconciles.
+/// What survey ingest leaves for the rest of the run: the aggregated cells and the survey
+/// years seen (the respondents themselves went to `work/stages/respondents.parquet`).
+pub struct SurveyIngest {
+    /// Cells with every total.
+    pub cells: SurveyCells,
+    /// Survey years of the accepted respondents.
+    pub years: BTreeSet<i32>,
+}
+
+/// Reads survey exports (`(name, path)` pairs) as streams, prints a line per file, writes
+/// the respondents to `work/stages/respondents.parquet` and the quarantine to
+/// `work/quarantine/survey.csv`, aggregates, and reconciles. Memory stays flat however large
+/// the exports: rows pass through in chunks.
 pub fn ingest_survey(
     cfg: &Config,
     cat: &Catalogue,
     harmoniser: &Harmoniser,
     files: &[(String, PathBuf)],
     work: &Path,
-) -> Result<(Respondents, Reconciliation, Vec<InputFile>)> {
+) -> Result<(SurveyIngest, Reconciliation, Vec<InputFile>)> {
     let opts = ReadOptions {
         encoding: cfg.encoding()?,
         ..ReadOptions::default()
     };
-    let mut respondents = Respondents::new(&cat.codebook.items);
-    let mut seen = Default::default();
+    let stage = work.join("stages").join("respondents.parquet");
+    let mut writer = RespondentsWriter::create(&stage, &cat.codebook.items)?;
+    let mut aggregator = Aggregator::new(cat);
+    let mut years = BTreeSet::new();
+    let mut seen = SeenIds::default();
     let mut quarantine = Vec::new();
     let mut inputs = Vec::new();
     let mut recon = Reconciliation::new("Ungdata");
@@ -241,12 +258,18 @@ pub fn ingest_survey(
     let pb = multi.add(progress(files.len(), "survey"));
     let mut unknown = BTreeSet::new();
     for (name, path) in files {
-        let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        inputs.push(InputFile::from_bytes(name, &bytes));
+        let input = InputFile::from_path(name, path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let size = input.bytes;
+        inputs.push(input);
+        let open =
+            || fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()));
         let lower = name.to_lowercase();
+        let csv =
+            !(lower.ends_with(".sav") || lower.ends_with(".zsav") || lower.ends_with(".parquet"));
         // A bar through the file itself when it is large enough to take a while.
-        let file_bar = if bytes.len() >= LARGE_FILE {
-            multi.add(byte_progress(name))
+        let file_bar = if size >= LARGE_FILE {
+            multi.add(file_progress(name, csv))
         } else {
             ProgressBar::hidden()
         };
@@ -260,19 +283,30 @@ pub fn ingest_survey(
             }))),
             ..opts.clone()
         };
-        let (r, report, q) = if lower.ends_with(".sav") || lower.ends_with(".zsav") {
-            let (r, report, q, labels) = read_sav(name, &bytes, cat, harmoniser, &opts, &mut seen)?;
+        let mut sink = |chunk: Respondents| -> std::result::Result<(), IngestError> {
+            writer.write(&chunk).map_err(|e| IngestError::Unusable {
+                file: name.clone(),
+                message: format!("cannot write the respondents stage file: {e}"),
+            })?;
+            years.extend(chunk.survey_year.iter().copied());
+            aggregator.add(&chunk);
+            Ok(())
+        };
+        let (report, q) = if lower.ends_with(".sav") || lower.ends_with(".zsav") {
+            let src = std::io::BufReader::with_capacity(1 << 20, open()?);
+            let (report, q, labels) =
+                stream_sav(name, src, cat, harmoniser, &opts, &mut seen, &mut sink)?;
             // Variable and value labels (never answers) kept beside the stage files.
             let stem = name.replace(['/', '\\'], "_");
             oppvekst_schema::io::write_atomic(
                 &work.join("metadata").join(format!("{stem}.labels.json")),
                 serde_json::to_string_pretty(&labels)?.as_bytes(),
             )?;
-            (r, report, q)
+            (report, q)
         } else if lower.ends_with(".parquet") {
-            read_parquet(name, &bytes, cat, harmoniser, &opts, &mut seen)?
+            stream_parquet(name, open()?, cat, harmoniser, &opts, &mut seen, &mut sink)?
         } else {
-            read_csv(name, &bytes, cat, harmoniser, &opts, &mut seen)?
+            stream_csv(name, open()?, cat, harmoniser, &opts, &mut seen, &mut sink)?
         };
         file_bar.finish_and_clear();
         pb.inc(1);
@@ -293,7 +327,6 @@ pub fn ingest_survey(
             report.rows_quarantined,
         );
         quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
-        respondents.append(r);
     }
     pb.finish_and_clear();
     if !unknown.is_empty() {
@@ -307,7 +340,9 @@ pub fn ingest_survey(
         &quarantine_csv(&quarantine),
     )?;
     check(&recon)?;
-    Ok((respondents, recon, inputs))
+    writer.commit()?;
+    let cells = aggregator.finish();
+    Ok((SurveyIngest { cells, years }, recon, inputs))
 }
 
 /// Reads police extracts one file at a time, writes the quarantine to
@@ -387,7 +422,7 @@ fn ingest(
             inbox.display()
         );
     }
-    let (respondents, r1, mut inputs) = ingest_survey(cfg, cat, harmoniser, &survey_files, work)?;
+    let (survey, r1, mut inputs) = ingest_survey(cfg, cat, harmoniser, &survey_files, work)?;
     let (police, r2, more) = ingest_police(cfg, harmoniser, &police_files, work)?;
     inputs.extend(more);
     let public = read_public(cfg, cat, harmoniser, inbox, work)?;
@@ -395,7 +430,7 @@ fn ingest(
     let mut reconciliation = vec![r1, r2];
     reconciliation.extend(public.reconciliation.clone());
     Ok(Ingested {
-        respondents,
+        survey,
         police,
         public,
         inputs,
@@ -657,11 +692,7 @@ fn finish(
     release: Option<Release<'_>>,
 ) -> Result<RunSummary> {
     let stages = work.join("stages");
-    write_stage(
-        &stages.join("respondents.parquet"),
-        ing.respondents.to_record_batch(&cat.codebook.items),
-    )?;
-    let cells = aggregate(&ing.respondents, cat);
+    let cells = &ing.survey.cells;
     write_stage(
         &stages.join("survey_cells.parquet"),
         cells.to_record_batch(),
@@ -700,7 +731,7 @@ fn finish(
         min,
     );
     let survey = protect_release(
-        &survey_table(&cells, cat, region.as_ref())?,
+        &survey_table(cells, cat, region.as_ref())?,
         &survey_rules,
         &earlier,
     )?;
@@ -731,7 +762,7 @@ fn finish(
         .map(|r| r.quarter.as_str())
         .max()
         .unwrap_or("");
-    let years: BTreeSet<i32> = ing.respondents.survey_year.iter().copied().collect();
+    let years = &ing.survey.years;
     let period_label = format!(
         "Ungdata {}–{}, politiets tall til og med {}",
         years.first().copied().unwrap_or_default(),
@@ -870,8 +901,7 @@ pub fn run_quarter(cfg: &Config, quarter: &str, when: &str) -> Result<QuarterRun
     if survey_files.is_empty() {
         bail!("{}: no survey exports (survey/*.csv)", inbox.display());
     }
-    let (respondents, survey_recon, more) =
-        ingest_survey(cfg, &cat, &harmoniser, &survey_files, work)?;
+    let (survey, survey_recon, more) = ingest_survey(cfg, &cat, &harmoniser, &survey_files, work)?;
     inputs.extend(more);
     let mut police = store.latest()?;
     police
@@ -897,7 +927,7 @@ pub fn run_quarter(cfg: &Config, quarter: &str, when: &str) -> Result<QuarterRun
     let mut reconciliation = vec![survey_recon, police_recon];
     reconciliation.extend(public.reconciliation.clone());
     let ing = Ingested {
-        respondents,
+        survey,
         police,
         public,
         inputs,

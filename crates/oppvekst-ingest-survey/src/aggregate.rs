@@ -100,80 +100,119 @@ type Block = [[(u32, u32); 2]; 6];
 /// Aggregates respondents into cells for every catalogue indicator, with totals over gender
 /// (alle) and over grades (ungdomstrinn = 8+9+10, videregaende = VG1+VG2+VG3).
 pub fn aggregate(resp: &Respondents, cat: &Catalogue) -> SurveyCells {
-    // Column index of every item each indicator reads.
-    let plans: Vec<Vec<Option<usize>>> = cat
-        .indicators
-        .iter()
-        .map(|ind| {
-            ind.rule
-                .items()
-                .iter()
-                .map(|it| resp.items.iter().position(|x| x == it))
-                .collect()
-        })
-        .collect();
-    let mut blocks: BTreeMap<(usize, String, i32), Block> = BTreeMap::new();
-    let mut answers: Vec<Option<i64>> = Vec::new();
-    for r in 0..resp.len() {
-        let gi = (resp.grade[r] - 8) as usize;
-        let si = usize::from(resp.gender[r] == "jente");
-        if gi >= 6 {
-            continue; // unreachable for validated rows: grades are 8..=13
-        }
-        for (ii, ind) in cat.indicators.iter().enumerate() {
-            answers.clear();
-            answers.extend(
-                plans[ii]
+    let mut a = Aggregator::new(cat);
+    a.add(resp);
+    a.finish()
+}
+
+/// Aggregation chunk by chunk (counts add up, so the order of chunks does not matter):
+/// [`Aggregator::add`] each chunk of respondents, then [`Aggregator::finish`].
+pub struct Aggregator<'c> {
+    cat: &'c Catalogue,
+    /// Column index of every item each indicator reads.
+    plans: Vec<Vec<Option<usize>>>,
+    /// (municipality, year) → one block per indicator.
+    blocks: BTreeMap<(String, i32), Vec<Block>>,
+    answers: Vec<Option<i64>>,
+}
+
+impl<'c> Aggregator<'c> {
+    /// An empty aggregation for respondents with the catalogue's codebook items.
+    pub fn new(cat: &'c Catalogue) -> Self {
+        let plans = cat
+            .indicators
+            .iter()
+            .map(|ind| {
+                ind.rule
+                    .items()
                     .iter()
-                    .map(|c| c.and_then(|c| resp.answers[c][r]).map(i64::from)),
-            );
-            let block = blocks
-                .entry((ii, resp.municipality[r].clone(), resp.survey_year[r]))
-                .or_insert([[(0, 0); 2]; 6]);
-            if let Some(yes) = ind.rule.evaluate(&answers) {
-                let cell = &mut block[gi][si];
-                cell.1 += 1;
-                cell.0 += u32::from(yes);
+                    .map(|it| cat.codebook.items.iter().position(|x| &x.id == it))
+                    .collect()
+            })
+            .collect();
+        Aggregator {
+            cat,
+            plans,
+            blocks: BTreeMap::new(),
+            answers: Vec::new(),
+        }
+    }
+
+    /// Adds the respondents of one chunk.
+    pub fn add(&mut self, resp: &Respondents) {
+        let (cat, plans, blocks, answers) =
+            (self.cat, &self.plans, &mut self.blocks, &mut self.answers);
+        for r in 0..resp.len() {
+            let gi = (resp.grade[r] - 8) as usize;
+            let si = usize::from(resp.gender[r] == "jente");
+            if gi >= 6 {
+                continue; // unreachable for validated rows: grades are 8..=13
+            }
+            let key = (resp.municipality[r].clone(), resp.survey_year[r]);
+            let per_indicator = blocks
+                .entry(key)
+                .or_insert_with(|| vec![[[(0, 0); 2]; 6]; cat.indicators.len()]);
+            for (ii, ind) in cat.indicators.iter().enumerate() {
+                answers.clear();
+                answers.extend(
+                    plans[ii]
+                        .iter()
+                        .map(|c| c.and_then(|c| resp.answers[c][r]).map(i64::from)),
+                );
+                if let Some(yes) = ind.rule.evaluate(answers) {
+                    let cell = &mut per_indicator[ii][gi][si];
+                    cell.1 += 1;
+                    cell.0 += u32::from(yes);
+                }
             }
         }
     }
-    let mut cells = Vec::with_capacity(blocks.len() * GRADES.len() * GENDERS.len());
-    for ((ii, mun, year), block) in &blocks {
-        for grade in GRADES {
-            let members: &[usize] = match grade {
-                "8" => &[0],
-                "9" => &[1],
-                "10" => &[2],
-                "ungdomstrinn" => &[0, 1, 2],
-                "VG1" => &[3],
-                "VG2" => &[4],
-                "VG3" => &[5],
-                _ => &[3, 4, 5],
-            };
-            for (gs, gender) in GENDERS.iter().enumerate() {
-                let sexes: &[usize] = if gs == 2 {
-                    &[0, 1]
-                } else {
-                    std::slice::from_ref(&gs)
-                };
-                let (mut num, mut den) = (0, 0);
-                for &g in members {
-                    for &s in sexes {
-                        num += block[g][s].0;
-                        den += block[g][s].1;
+
+    /// The cells with every total, sorted.
+    pub fn finish(self) -> SurveyCells {
+        let (cat, blocks) = (self.cat, self.blocks);
+        let mut cells =
+            Vec::with_capacity(blocks.len() * cat.indicators.len() * GRADES.len() * GENDERS.len());
+        for (ii, indicator) in cat.indicators.iter().enumerate() {
+            for ((mun, year), per_indicator) in &blocks {
+                let block = &per_indicator[ii];
+                for grade in GRADES {
+                    let members: &[usize] = match grade {
+                        "8" => &[0],
+                        "9" => &[1],
+                        "10" => &[2],
+                        "ungdomstrinn" => &[0, 1, 2],
+                        "VG1" => &[3],
+                        "VG2" => &[4],
+                        "VG3" => &[5],
+                        _ => &[3, 4, 5],
+                    };
+                    for (gs, gender) in GENDERS.iter().enumerate() {
+                        let sexes: &[usize] = if gs == 2 {
+                            &[0, 1]
+                        } else {
+                            std::slice::from_ref(&gs)
+                        };
+                        let (mut num, mut den) = (0, 0);
+                        for &g in members {
+                            for &s in sexes {
+                                num += block[g][s].0;
+                                den += block[g][s].1;
+                            }
+                        }
+                        cells.push(SurveyCell {
+                            indicator: indicator.id.clone(),
+                            municipality: mun.clone(),
+                            survey_year: *year,
+                            grade: grade.to_owned(),
+                            gender: (*gender).to_owned(),
+                            numerator: num,
+                            denominator: den,
+                        });
                     }
                 }
-                cells.push(SurveyCell {
-                    indicator: cat.indicators[*ii].id.clone(),
-                    municipality: mun.clone(),
-                    survey_year: *year,
-                    grade: grade.to_owned(),
-                    gender: (*gender).to_owned(),
-                    numerator: num,
-                    denominator: den,
-                });
             }
         }
+        SurveyCells { cells }
     }
-    SurveyCells { cells }
 }

@@ -8,6 +8,10 @@
 //!   rows read = rows accepted + rows quarantined.
 //! - [`read_sav`] reads SPSS `.sav`/`.zsav` exports (labels kept as metadata) through the
 //!   same validation as CSV; [`read_parquet`] does the same for Parquet exports.
+//! - The `stream_*` forms of the readers take a file (any `Read + Seek` source) and hand
+//!   accepted rows to a [`Sink`] in chunks of [`CHUNK_ROWS`], so a national-size export is
+//!   never held in memory: the CLI writes each chunk to the respondents Parquet file
+//!   ([`RespondentsWriter`]) and adds it to an [`Aggregator`].
 //! - [`aggregate`] turns respondents into numerator/denominator cells per
 //!   indicator × municipality × survey year × grade × gender, totals included.
 //! - [`read_reference`] reads published reference levels (national figures) to compare with.
@@ -22,12 +26,12 @@ mod reference;
 mod sav;
 mod table;
 
-pub use aggregate::{GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
-pub use parquet_in::read_parquet;
-pub use read::{Progress, ReadOptions, read_csv};
+pub use aggregate::{Aggregator, GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
+pub use parquet_in::{read_parquet, stream_parquet};
+pub use read::{CHUNK_ROWS, Progress, ReadOptions, SeenIds, Sink, read_csv, stream_csv};
 pub use reference::read_reference;
-pub use sav::{SavLabels, read_sav};
-pub use table::Respondents;
+pub use sav::{SavLabels, read_sav, stream_sav};
+pub use table::{Respondents, RespondentsWriter};
 
 pub use oppvekst_schema::quarantine::QuarantinedRow;
 

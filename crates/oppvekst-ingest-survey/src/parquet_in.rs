@@ -1,61 +1,54 @@
 //! Parquet exports (one row per pupil, one column per variable, as a notebook or another
-//! tool writes them), validated exactly as a CSV export is.
+//! tool writes them), validated exactly as a CSV export is, batch by batch.
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, RecordBatchReader};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float32Type, Float64Type};
+use csv::ByteRecord;
+use oppvekst_schema::text::Encoding;
 use oppvekst_schema::{Catalogue, Harmoniser};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::ChunkReader;
 
-use crate::read::{ReadOptions, SeenIds, read_laid_out};
+use crate::read::{ReadOptions, SeenIds, Sink, Validator, collect};
 use crate::sav::number_text;
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
-/// One column's values as text: numbers without a trailing `.0`, strings as they are, any
-/// other type through Arrow's own cast to text; a null is blank (missing).
-fn column_text(col: &ArrayRef) -> Option<Vec<String>> {
-    let floats = |get: &dyn Fn(usize) -> f64| -> Vec<String> {
-        (0..col.len())
-            .map(|i| {
-                if col.is_null(i) {
-                    String::new()
-                } else {
-                    number_text(get(i))
-                }
-            })
-            .collect()
-    };
-    match col.data_type() {
-        DataType::Float64 => {
-            let a = col.as_primitive::<Float64Type>();
-            Some(floats(&|i| a.value(i)))
+/// One column of a batch, ready to be written as text value by value.
+enum TextColumn {
+    /// Numbers, written without a trailing `.0`.
+    Float(ArrayRef),
+    /// Anything else, through Arrow's own cast to text.
+    Text(ArrayRef),
+}
+
+impl TextColumn {
+    fn new(col: &ArrayRef) -> Option<Self> {
+        match col.data_type() {
+            DataType::Float64 | DataType::Float32 => Some(TextColumn::Float(col.clone())),
+            _ => cast(col, &DataType::Utf8).ok().map(TextColumn::Text),
         }
-        DataType::Float32 => {
-            let a = col.as_primitive::<Float32Type>();
-            Some(floats(&|i| f64::from(a.value(i))))
-        }
-        _ => {
-            let text = cast(col, &DataType::Utf8).ok()?;
-            let s = text.as_string::<i32>();
-            Some(
-                (0..s.len())
-                    .map(|i| {
-                        if s.is_null(i) {
-                            String::new()
-                        } else {
-                            s.value(i).trim_end().to_owned()
-                        }
-                    })
-                    .collect(),
-            )
+    }
+
+    /// Appends value `i` to `out`; a null is blank (missing).
+    fn write(&self, i: usize, out: &mut String) {
+        match self {
+            TextColumn::Float(a) if a.is_valid(i) => {
+                let v = match a.data_type() {
+                    DataType::Float32 => f64::from(a.as_primitive::<Float32Type>().value(i)),
+                    _ => a.as_primitive::<Float64Type>().value(i),
+                };
+                number_text(out, v);
+            }
+            TextColumn::Text(a) if a.is_valid(i) => {
+                out.push_str(a.as_string::<i32>().value(i).trim_end());
+            }
+            _ => {}
         }
     }
 }
 
-/// Reads one Parquet export. A file that is not Parquet, or is truncated, or holds a column
-/// that cannot be read as text, fails as a whole with one error naming the file (and the
-/// column); nothing of it is imported. Rows are numbered from 2 as in the CSV layout
-/// (row 1 = the header), so a quarantined row's number is its 1-based case number + 1.
+/// Reads one Parquet export held in memory; see [`stream_parquet`].
 pub fn read_parquet(
     file: &str,
     bytes: &[u8],
@@ -64,40 +57,68 @@ pub fn read_parquet(
     opts: &ReadOptions,
     seen: &mut SeenIds,
 ) -> Result<(Respondents, FileReport, Vec<QuarantinedRow>), IngestError> {
+    let data = bytes::Bytes::copy_from_slice(bytes);
+    let (r, (report, q)) = collect(cat, |sink| {
+        stream_parquet(file, data, cat, harmoniser, opts, seen, sink)
+    })?;
+    Ok((r, report, q))
+}
+
+/// Reads one Parquet export batch by batch. A file that is not Parquet, or is truncated, or
+/// holds a column that cannot be read as text, fails as a whole with one error naming the
+/// file (and the column). Rows are numbered from 2 as in the CSV layout (row 1 = the
+/// header), so a quarantined row's number is its 1-based case number + 1.
+pub fn stream_parquet<T: ChunkReader + 'static>(
+    file: &str,
+    src: T,
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    opts: &ReadOptions,
+    seen: &mut SeenIds,
+    sink: &mut Sink<'_>,
+) -> Result<(FileReport, Vec<QuarantinedRow>), IngestError> {
     let unusable = |message: String| IngestError::Unusable {
         file: file.to_owned(),
         message,
     };
-    let data = bytes::Bytes::copy_from_slice(bytes);
-    let reader = ParquetRecordBatchReaderBuilder::try_new(data)
-        .and_then(|b| b.with_batch_size(64 * 1024).build())
+    let builder = ParquetRecordBatchReaderBuilder::try_new(src)
+        .map_err(|_| unusable("not a readable Parquet file (truncated or damaged)".into()))?;
+    let total = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let reader = builder
+        .with_batch_size(16 * 1024)
+        .build()
         .map_err(|_| unusable("not a readable Parquet file (truncated or damaged)".into()))?;
     let schema = reader.schema();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::with_capacity(bytes.len() * 4));
-    let csv_err = |_: csv::Error| unusable("cannot lay out the rows".into());
-    w.write_record(&names).map_err(csv_err)?;
+    let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
+    let mut rec = ByteRecord::new();
+    let mut text = String::new();
+    let mut case = 0u64;
     for batch in reader {
         let batch: RecordBatch = batch.map_err(|_| unusable("damaged Parquet data page".into()))?;
-        let columns: Vec<Vec<String>> = batch
+        let columns: Vec<TextColumn> = batch
             .columns()
             .iter()
             .zip(&names)
             .map(|(c, name)| {
-                column_text(c).ok_or_else(|| {
+                TextColumn::new(c).ok_or_else(|| {
                     unusable(format!("column `{name}` has a type that cannot be read"))
                 })
             })
             .collect::<Result<_, _>>()?;
         for i in 0..batch.num_rows() {
-            w.write_record(columns.iter().map(|c| c[i].as_str()))
-                .map_err(csv_err)?;
+            rec.clear();
+            for c in &columns {
+                text.clear();
+                c.write(i, &mut text);
+                rec.push_field(text.as_bytes());
+            }
+            case += 1;
+            v.row(case + 1, &rec, sink)?;
+        }
+        if let Some(p) = &opts.progress {
+            (p.0)(case, total.max(case));
         }
     }
-    let table = w
-        .into_inner()
-        .map_err(|_| unusable("cannot lay out the rows".into()))?;
-    read_laid_out(file, &table, cat, harmoniser, opts, seen, "Parquet")
+    v.finish(false, "Parquet", ';', opts, sink)
 }

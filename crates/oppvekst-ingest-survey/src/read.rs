@@ -1,15 +1,24 @@
-//! Reading one CSV export into canonical respondents with validation and quarantine.
+//! Reading one export into canonical respondents with validation and quarantine.
+//!
+//! The reader streams: a CSV export is parsed record by record from any `Read + Seek`
+//! source (a file on disk is never held in memory as a whole), and accepted rows leave in
+//! chunks of [`CHUNK_ROWS`] through a sink, so memory stays flat however large the export.
+//! SPSS and Parquet readers feed their cases through the same [`Validator`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
-use oppvekst_schema::text::{Encoding, decode, table_reader};
+use csv::ByteRecord;
+use encoding_rs::WINDOWS_1252;
+use oppvekst_schema::text::{Encoding, detect_delimiter, looks_utf8_multibyte};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
-/// Reports how far a read has come: `(bytes done, bytes in all)` of the decoded text, every
-/// few thousand rows and once at the end (for a progress bar on large files).
+/// Reports how far a read has come: `(bytes done, bytes in all)` of the source, every few
+/// thousand rows and once at the end (for a progress bar on large files).
 #[derive(Clone)]
 pub struct Progress(pub Arc<dyn Fn(u64, u64) + Send + Sync>);
 
@@ -46,8 +55,16 @@ impl Default for ReadOptions {
 /// Rows between two progress reports.
 const PROGRESS_EVERY: u64 = 16 * 1024;
 
-/// Respondent ids already accepted in this run: (survey year, id) → (file, row).
-pub type SeenIds = BTreeMap<(i32, String), (String, u64)>;
+/// Accepted rows are handed to the sink in chunks of at most this many rows.
+pub const CHUNK_ROWS: usize = 64 * 1024;
+
+/// Where accepted rows go, chunk by chunk (for example a Parquet writer and an aggregator).
+/// An error from the sink stops the read and is returned as it is.
+pub type Sink<'a> = dyn FnMut(Respondents) -> Result<(), IngestError> + 'a;
+
+/// Respondent ids already accepted in this run: (survey year, id) → (file, row). Lookup
+/// only (never iterated), so a hash map keeps the output deterministic.
+pub type SeenIds = HashMap<(i32, Box<str>), (Arc<str>, u64)>;
 
 struct Columns {
     id: usize,
@@ -131,8 +148,289 @@ fn map_columns(file: &str, header: &[String], cat: &Catalogue) -> Result<Columns
     })
 }
 
-/// Reads one export. `seen` holds ids accepted earlier in the run; it is updated only when
-/// the file is accepted.
+/// Decodes header text or a field in the file's encoding (invalid bytes become U+FFFD).
+fn decode_bytes(b: &[u8], encoding: Encoding) -> Cow<'_, str> {
+    match encoding {
+        Encoding::Utf8 => String::from_utf8_lossy(b),
+        Encoding::Windows1252 => WINDOWS_1252.decode_without_bom_handling(b).0,
+    }
+}
+
+/// Detects the encoding of a file without a BOM in one streaming pass: UTF-8 when every line
+/// is valid UTF-8, otherwise the encoding of most non-ASCII lines (Windows-1252 on a tie).
+/// Stretches of pure ASCII are skipped without looking at their lines.
+fn detect_encoding<R: Read>(mut src: R) -> std::io::Result<Encoding> {
+    let (mut utf8, mut other) = (0usize, 0usize);
+    let mut count = |line: &[u8]| {
+        if !line.is_ascii() {
+            if std::str::from_utf8(line).is_ok() {
+                utf8 += 1;
+            } else {
+                other += 1;
+            }
+        }
+    };
+    let mut buf = vec![0u8; 1 << 20];
+    // A line that began in an earlier chunk and holds non-ASCII bytes.
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let n = match src.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let mut rest = &buf[..n];
+        if !carry.is_empty() {
+            match rest.iter().position(|b| *b == b'\n') {
+                Some(p) => {
+                    carry.extend_from_slice(&rest[..p]);
+                    count(&carry);
+                    carry.clear();
+                    rest = &rest[p + 1..];
+                }
+                None => {
+                    carry.extend_from_slice(rest);
+                    continue;
+                }
+            }
+        }
+        // An ASCII head of a line never changes whether the rest of it is valid UTF-8.
+        if rest.is_ascii() {
+            continue;
+        }
+        let mut lines = rest.split(|b| *b == b'\n').peekable();
+        while let Some(line) = lines.next() {
+            if lines.peek().is_some() {
+                count(line);
+            } else if !line.is_ascii() {
+                carry.extend_from_slice(line);
+            }
+        }
+    }
+    count(&carry);
+    Ok(if other == 0 || utf8 > other {
+        Encoding::Utf8
+    } else {
+        Encoding::Windows1252
+    })
+}
+
+/// The fields of one record, decoded on access. Records whose bytes do not fit the file's
+/// encoding are quarantined before any field is read.
+struct Fields<'r> {
+    rec: &'r ByteRecord,
+    encoding: Encoding,
+}
+
+impl<'r> Fields<'r> {
+    fn get(&self, col: usize) -> Cow<'r, str> {
+        let b = self.rec.get(col).unwrap_or(b"");
+        match self.encoding {
+            Encoding::Utf8 => Cow::Borrowed(std::str::from_utf8(b).unwrap_or("")),
+            Encoding::Windows1252 => WINDOWS_1252.decode_without_bom_handling(b).0,
+        }
+    }
+}
+
+/// Validates the rows of one file, hands accepted rows to a sink in chunks and keeps the
+/// quarantine and the counts for the file's report.
+pub(crate) struct Validator<'a> {
+    file: Arc<str>,
+    cat: &'a Catalogue,
+    harmoniser: &'a Harmoniser,
+    /// Source municipality number → today's number (None: split, cannot harmonise).
+    municipalities: HashMap<String, Option<String>>,
+    header: Vec<String>,
+    cols: Columns,
+    encoding: Encoding,
+    chunk: Respondents,
+    quarantine: Vec<QuarantinedRow>,
+    rows_read: u64,
+    accepted: u64,
+    /// Quarantine index of the last row when it had the wrong number of fields.
+    last_short: Option<usize>,
+    seen: &'a mut SeenIds,
+    answers: Vec<Option<i8>>,
+}
+
+impl<'a> Validator<'a> {
+    /// Maps the header through the codebook; fails when a required column is missing.
+    pub(crate) fn new(
+        file: &str,
+        header: Vec<String>,
+        encoding: Encoding,
+        cat: &'a Catalogue,
+        harmoniser: &'a Harmoniser,
+        seen: &'a mut SeenIds,
+    ) -> Result<Self, IngestError> {
+        let cols = map_columns(file, &header, cat)?;
+        Ok(Validator {
+            file: Arc::from(file),
+            cat,
+            harmoniser,
+            municipalities: HashMap::new(),
+            header,
+            cols,
+            encoding,
+            chunk: Respondents::new(&cat.codebook.items),
+            quarantine: Vec::new(),
+            rows_read: 0,
+            accepted: 0,
+            last_short: None,
+            seen,
+            answers: Vec::with_capacity(cat.codebook.items.len()),
+        })
+    }
+
+    fn reject(&mut self, line: u64, column: Option<usize>, reason: String) {
+        self.quarantine.push(QuarantinedRow {
+            file: self.file.to_string(),
+            row: line,
+            column: column.map(|c| self.header[c].clone()),
+            reason,
+        });
+    }
+
+    /// A row the reader could not split into fields.
+    pub(crate) fn unreadable(&mut self, line: u64, reason: &str) {
+        self.rows_read += 1;
+        self.last_short = None;
+        self.reject(line, None, reason.to_owned());
+    }
+
+    /// Validates one row (at 1-based `line`) and accepts or quarantines it.
+    pub(crate) fn row(
+        &mut self,
+        line: u64,
+        rec: &ByteRecord,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), IngestError> {
+        self.rows_read += 1;
+        self.last_short = None;
+        if !rec.as_slice().is_ascii() {
+            let odd = match self.encoding {
+                Encoding::Utf8 => rec.iter().any(|f| std::str::from_utf8(f).is_err()),
+                Encoding::Windows1252 => rec.iter().any(looks_utf8_multibyte),
+            };
+            if odd {
+                let reason = format!(
+                    "text is not {} like the rest of the file (mixed encodings)",
+                    self.encoding.name()
+                );
+                self.reject(line, None, reason);
+                return Ok(());
+            }
+        }
+        if rec.len() != self.header.len() {
+            let reason = format!("expected {} fields, found {}", self.header.len(), rec.len());
+            self.reject(line, None, reason);
+            self.last_short = Some(self.quarantine.len() - 1);
+            return Ok(());
+        }
+        let fields = Fields {
+            rec,
+            encoding: self.encoding,
+        };
+        let head = match validate_row(
+            &fields,
+            &self.cols,
+            self.cat,
+            self.harmoniser,
+            &mut self.municipalities,
+            &mut self.answers,
+        ) {
+            Ok(head) => head,
+            Err((col, reason)) => {
+                self.reject(line, col, reason);
+                return Ok(());
+            }
+        };
+        let key = (head.year, Box::<str>::from(head.id.as_str()));
+        if let Some((f, r)) = self.seen.get(&key) {
+            let reason = format!("duplicated respondent id (first seen in {f} line {r})");
+            self.reject(line, Some(self.cols.id), reason);
+            return Ok(());
+        }
+        self.seen.insert(key, (Arc::clone(&self.file), line));
+        let out = &mut self.chunk;
+        out.respondent_id.push(head.id);
+        out.source_file.push(self.file.to_string());
+        out.source_row.push(line);
+        out.survey_year.push(head.year);
+        out.municipality.push(head.municipality);
+        out.municipality_source.push(head.municipality_source);
+        out.grade.push(head.grade);
+        out.gender.push(head.gender);
+        for (dst, a) in out.answers.iter_mut().zip(&self.answers) {
+            dst.push(*a);
+        }
+        self.accepted += 1;
+        if self.chunk.len() >= CHUNK_ROWS {
+            let full =
+                std::mem::replace(&mut self.chunk, Respondents::new(&self.cat.codebook.items));
+            sink(full)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the file: a file with too many bad rows fails as a whole (and its ids are
+    /// forgotten again); otherwise the last chunk goes to the sink. `unfinished` says the
+    /// source does not end with a line break (a short last row then looks truncated).
+    pub(crate) fn finish(
+        mut self,
+        unfinished: bool,
+        encoding: &'static str,
+        delimiter: char,
+        opts: &ReadOptions,
+        sink: &mut Sink<'_>,
+    ) -> Result<(FileReport, Vec<QuarantinedRow>), IngestError> {
+        if let (true, Some(i)) = (unfinished, self.last_short) {
+            self.quarantine[i]
+                .reason
+                .push_str(" (file ends mid-row: truncated?)");
+        }
+        let bad = self.quarantine.len() as u64;
+        if self.rows_read > 0 && bad as f64 > opts.max_bad_share * self.rows_read as f64 {
+            let file = Arc::clone(&self.file);
+            self.seen.retain(|_, (f, _)| !Arc::ptr_eq(f, &file));
+            return Err(IngestError::MostlyInvalid {
+                file: file.to_string(),
+                bad,
+                read: self.rows_read,
+            });
+        }
+        if !self.chunk.is_empty() {
+            sink(std::mem::take(&mut self.chunk))?;
+        }
+        let report = FileReport {
+            file: self.file.to_string(),
+            encoding,
+            delimiter,
+            rows_read: self.rows_read,
+            rows_accepted: self.accepted,
+            rows_quarantined: bad,
+            unknown_columns: self.cols.unknown,
+        };
+        Ok((report, self.quarantine))
+    }
+}
+
+/// Collects everything a streaming reader accepts into one table.
+pub(crate) fn collect<T>(
+    cat: &Catalogue,
+    read: impl FnOnce(&mut Sink<'_>) -> Result<T, IngestError>,
+) -> Result<(Respondents, T), IngestError> {
+    let mut all = Respondents::new(&cat.codebook.items);
+    let t = read(&mut |chunk| {
+        all.append(chunk);
+        Ok(())
+    })?;
+    Ok((all, t))
+}
+
+/// Reads one CSV export held in memory; see [`stream_csv`]. `seen` holds ids accepted
+/// earlier in the run and gains this file's ids when the file is accepted.
 pub fn read_csv(
     file: &str,
     bytes: &[u8],
@@ -141,159 +439,145 @@ pub fn read_csv(
     opts: &ReadOptions,
     seen: &mut SeenIds,
 ) -> Result<(Respondents, FileReport, Vec<QuarantinedRow>), IngestError> {
-    let decoded = decode(bytes, opts.encoding);
-    if decoded.text.trim().is_empty() {
+    let (r, (report, q)) = collect(cat, |sink| {
+        stream_csv(
+            file,
+            std::io::Cursor::new(bytes),
+            cat,
+            harmoniser,
+            opts,
+            seen,
+            sink,
+        )
+    })?;
+    Ok((r, report, q))
+}
+
+/// Reads one CSV export from `src` record by record: detects the encoding (one streaming
+/// pass, unless declared or marked by a BOM) and the separator, maps the columns, validates
+/// every value and sends accepted rows to `sink` in chunks. A file that fails as a whole
+/// returns an error after some chunks may have reached the sink; the caller discards them
+/// (the pipeline writes its stage files atomically, so nothing of the file is imported).
+pub fn stream_csv<R: Read + Seek>(
+    file: &str,
+    mut src: R,
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    opts: &ReadOptions,
+    seen: &mut SeenIds,
+    sink: &mut Sink<'_>,
+) -> Result<(FileReport, Vec<QuarantinedRow>), IngestError> {
+    let io = |_: std::io::Error| IngestError::Unusable {
+        file: file.to_owned(),
+        message: "cannot read the file".into(),
+    };
+    let len = src.seek(SeekFrom::End(0)).map_err(io)?;
+    let mut last = [0u8; 1];
+    if len > 0 {
+        src.seek(SeekFrom::End(-1)).map_err(io)?;
+        src.read_exact(&mut last).map_err(io)?;
+    }
+    let unfinished = last[0] != b'\n';
+    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut bom = [0u8; 3];
+    let has_bom = len >= 3 && src.read_exact(&mut bom).is_ok() && bom == [0xEF, 0xBB, 0xBF];
+    let start = if has_bom { 3 } else { 0 };
+    let encoding = match (opts.encoding, has_bom) {
+        (Some(e), _) => e,
+        (None, true) => Encoding::Utf8,
+        (None, false) => {
+            src.seek(SeekFrom::Start(0)).map_err(io)?;
+            detect_encoding(&mut src).map_err(io)?
+        }
+    };
+    // The first non-blank line is the header; it decides the separator.
+    src.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut first = Vec::new();
+    {
+        let mut lines = BufReader::new(&mut src).take(16 << 20);
+        while first.iter().all(u8::is_ascii_whitespace) {
+            first.clear();
+            if lines.read_until(b'\n', &mut first).map_err(io)? == 0 {
+                break;
+            }
+        }
+    }
+    let first = decode_bytes(&first, encoding);
+    if first.trim().is_empty() {
         return Err(IngestError::Empty {
             file: file.to_owned(),
         });
     }
-    let (mut rdr, header, delimiter) =
-        table_reader(&decoded.text, opts.delimiter).map_err(|e| IngestError::Header {
+    let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(&first));
+    src.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(src);
+    let header: Vec<String> = rdr
+        .byte_headers()
+        .map_err(|e| IngestError::Header {
             file: file.to_owned(),
             message: e.to_string(),
-        })?;
-    let cols = map_columns(file, &header, cat)?;
-    let cb = &cat.codebook;
-    let bad_lines: BTreeSet<u64> = decoded.bad_lines.iter().copied().collect();
-    // The line a truncated file stops in (None when the file ends with a newline).
-    let unfinished_line = (!decoded.text.ends_with('\n'))
-        .then(|| decoded.text.bytes().filter(|b| *b == b'\n').count() as u64 + 1);
-
-    let mut out = Respondents::new(&cb.items);
-    let mut quarantine = Vec::new();
-    let mut new_ids: SeenIds = BTreeMap::new();
-    let mut rows_read = 0u64;
-    let mut record = csv::StringRecord::new();
+        })?
+        .iter()
+        .map(|h| decode_bytes(h, encoding).into_owned())
+        .collect();
+    let mut v = Validator::new(file, header, encoding, cat, harmoniser, seen)?;
+    let mut rec = ByteRecord::new();
     let mut last_line = 1u64;
+    let mut rows = 0u64;
     loop {
-        let more = match rdr.read_record(&mut record) {
-            Ok(m) => m,
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                return Err(IngestError::Unusable {
+                    file: file.to_owned(),
+                    message: "cannot read the file".into(),
+                });
+            }
             Err(e) => {
-                rows_read += 1;
                 let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
                 last_line = line;
-                quarantine.push(QuarantinedRow {
-                    file: file.to_owned(),
-                    row: line,
-                    column: None,
-                    reason: "unparseable CSV row (quoting)".into(),
-                });
+                v.unreadable(line, "unparseable CSV row (quoting)");
                 continue;
             }
-        };
-        if !more {
-            break;
         }
-        rows_read += 1;
+        let line = rec.position().map(|p| p.line()).unwrap_or(last_line + 1);
+        last_line = line;
+        v.row(line, &rec, sink)?;
+        rows += 1;
         if let Some(p) = opts
             .progress
             .as_ref()
-            .filter(|_| rows_read.is_multiple_of(PROGRESS_EVERY))
+            .filter(|_| rows.is_multiple_of(PROGRESS_EVERY))
         {
-            (p.0)(
-                record.position().map_or(0, |p| p.byte()),
-                decoded.text.len() as u64,
-            );
-        }
-        let line = record.position().map(|p| p.line()).unwrap_or(last_line + 1);
-        last_line = line;
-        let q = |column: Option<&str>, reason: String| QuarantinedRow {
-            file: file.to_owned(),
-            row: line,
-            column: column.map(str::to_owned),
-            reason,
-        };
-        if bad_lines.contains(&line) {
-            quarantine.push(q(
-                None,
-                format!(
-                    "text is not {} like the rest of the file (mixed encodings)",
-                    decoded.encoding.name()
-                ),
-            ));
-            continue;
-        }
-        if record.len() != header.len() {
-            let truncated = unfinished_line == Some(line);
-            quarantine.push(q(
-                None,
-                format!(
-                    "expected {} fields, found {}{}",
-                    header.len(),
-                    record.len(),
-                    if truncated {
-                        " (file ends mid-row: truncated?)"
-                    } else {
-                        ""
-                    }
-                ),
-            ));
-            continue;
-        }
-        match validate_row(&record, &cols, cat, harmoniser) {
-            Err((col, reason)) => quarantine.push(q(col.map(|c| header[c].as_str()), reason)),
-            Ok(row) => {
-                let key = (row.year, row.id.clone());
-                if let Some((f, r)) = seen.get(&key).or_else(|| new_ids.get(&key)) {
-                    quarantine.push(q(
-                        Some(header[cols.id].as_str()),
-                        format!("duplicated respondent id (first seen in {f} line {r})"),
-                    ));
-                    continue;
-                }
-                new_ids.insert(key, (file.to_owned(), line));
-                out.respondent_id.push(row.id);
-                out.source_file.push(file.to_owned());
-                out.source_row.push(line);
-                out.survey_year.push(row.year);
-                out.municipality.push(row.municipality);
-                out.municipality_source.push(row.municipality_source);
-                out.grade.push(row.grade);
-                out.gender.push(row.gender);
-                for (dst, a) in out.answers.iter_mut().zip(row.answers) {
-                    dst.push(a);
-                }
-            }
+            (p.0)(start + rec.position().map_or(0, |p| p.byte()), len);
         }
     }
     if let Some(p) = &opts.progress {
-        (p.0)(decoded.text.len() as u64, decoded.text.len() as u64);
+        (p.0)(len, len);
     }
-    let bad = quarantine.len() as u64;
-    if rows_read > 0 && bad as f64 > opts.max_bad_share * rows_read as f64 {
-        return Err(IngestError::MostlyInvalid {
-            file: file.to_owned(),
-            bad,
-            read: rows_read,
-        });
-    }
-    seen.extend(new_ids);
-    let report = FileReport {
-        file: file.to_owned(),
-        encoding: decoded.encoding.name(),
-        delimiter: delimiter as char,
-        rows_read,
-        rows_accepted: out.len() as u64,
-        rows_quarantined: bad,
-        unknown_columns: cols.unknown,
-    };
-    Ok((out, report, quarantine))
+    v.finish(unfinished, encoding.name(), delimiter as char, opts, sink)
 }
 
-struct Row {
+/// The identifying part of a valid row; its answers are left in the validator's buffer.
+struct Head {
     id: String,
     year: i32,
     municipality: String,
     municipality_source: String,
     grade: i8,
     gender: String,
-    answers: Vec<Option<i8>>,
 }
 
 type RowError = (Option<usize>, String);
 
-fn int_field(record: &csv::StringRecord, col: usize) -> Result<Option<i64>, RowError> {
-    let v = record.get(col).unwrap_or("").trim();
+fn int_field(fields: &Fields<'_>, col: usize) -> Result<Option<i64>, RowError> {
+    let v = fields.get(col);
+    let v = v.trim();
     if v.is_empty() {
         return Ok(None);
     }
@@ -312,20 +596,22 @@ fn required(v: Option<i64>, col: usize, what: &str) -> Result<i64, RowError> {
 }
 
 fn validate_row(
-    record: &csv::StringRecord,
+    fields: &Fields<'_>,
     cols: &Columns,
     cat: &Catalogue,
     harmoniser: &Harmoniser,
-) -> Result<Row, RowError> {
+    municipalities: &mut HashMap<String, Option<String>>,
+    answers: &mut Vec<Option<i8>>,
+) -> Result<Head, RowError> {
     let cb = &cat.codebook;
-    let id = record.get(cols.id).unwrap_or("").trim().to_owned();
+    let id = fields.get(cols.id).trim().to_owned();
     if id.is_empty() {
         return Err((
             Some(cols.id),
             "required value missing (respondent id)".into(),
         ));
     }
-    let year = required(int_field(record, cols.year)?, cols.year, "survey year")?;
+    let year = required(int_field(fields, cols.year)?, cols.year, "survey year")?;
     let (lo, hi) = (
         cb.survey_year.min.unwrap_or(1990),
         cb.survey_year.max.unwrap_or(2100),
@@ -333,7 +619,8 @@ fn validate_row(
     if !(lo..=hi).contains(&year) {
         return Err((Some(cols.year), format!("survey year outside {lo}–{hi}")));
     }
-    let m_src = record.get(cols.municipality).unwrap_or("").trim();
+    let m_field = fields.get(cols.municipality);
+    let m_src = m_field.trim();
     if m_src.is_empty() {
         return Err((
             Some(cols.municipality),
@@ -346,13 +633,21 @@ fn validate_row(
             "municipality number is not four digits".into(),
         ));
     }
-    let municipality = harmoniser.current(m_src).ok_or_else(|| {
+    let municipality = match municipalities.get(m_src) {
+        Some(known) => known.clone(),
+        None => {
+            let now = harmoniser.current(m_src);
+            municipalities.insert(m_src.to_owned(), now.clone());
+            now
+        }
+    }
+    .ok_or_else(|| {
         (
             Some(cols.municipality),
             "municipality number was split; cannot harmonise".to_owned(),
         )
     })?;
-    let grade_code = required(int_field(record, cols.grade)?, cols.grade, "grade")?;
+    let grade_code = required(int_field(fields, cols.grade)?, cols.grade, "grade")?;
     let grade = *cb.grade.codes.get(&grade_code.to_string()).ok_or_else(|| {
         (
             Some(cols.grade),
@@ -360,7 +655,7 @@ fn validate_row(
         )
     })?;
     let level = match cols.school_level {
-        Some(sc) => int_field(record, sc)?.map(|l| (sc, l)),
+        Some(sc) => int_field(fields, sc)?.map(|l| (sc, l)),
         None => None,
     };
     if let Some((sc, level)) = level {
@@ -381,7 +676,7 @@ fn validate_row(
             ));
         }
     }
-    let gender_code = required(int_field(record, cols.gender)?, cols.gender, "gender")?;
+    let gender_code = required(int_field(fields, cols.gender)?, cols.gender, "gender")?;
     if cb.missing_codes.contains(&gender_code) {
         return Err((Some(cols.gender), "required value missing (gender)".into()));
     }
@@ -396,15 +691,16 @@ fn validate_row(
                 "gender code not in the codebook".to_owned(),
             )
         })?;
-    let mut answers = Vec::with_capacity(cols.items.len());
+    answers.clear();
     for (item, col) in cb.items.iter().zip(&cols.items) {
         let Some(col) = *col else {
             answers.push(None);
             continue;
         };
-        let a = match int_field(record, col)? {
+        let a = match int_field(fields, col)? {
             None => None,
             Some(v) if cb.missing_codes.contains(&v) => None,
+            // Valid ranges fit in i8: the catalogue refuses wider ones when it loads.
             Some(v) if (item.valid[0]..=item.valid[1]).contains(&v) => Some(v as i8),
             Some(_) => {
                 return Err((
@@ -418,35 +714,12 @@ fn validate_row(
         };
         answers.push(a);
     }
-    Ok(Row {
+    Ok(Head {
         id,
         year: year as i32,
         municipality,
         municipality_source: m_src.to_owned(),
         grade: grade as i8,
         gender,
-        answers,
     })
-}
-
-/// Reads cases that a binary reader (SPSS, Parquet) has laid out as UTF-8 `;`-separated text,
-/// through exactly the validation of a CSV export; the report names the source `format`.
-pub(crate) fn read_laid_out(
-    file: &str,
-    table: &[u8],
-    cat: &Catalogue,
-    harmoniser: &Harmoniser,
-    opts: &ReadOptions,
-    seen: &mut SeenIds,
-    format: &'static str,
-) -> Result<(Respondents, FileReport, Vec<QuarantinedRow>), IngestError> {
-    let utf8 = ReadOptions {
-        encoding: Some(Encoding::Utf8),
-        delimiter: Some(b';'),
-        ..opts.clone()
-    };
-    let (respondents, mut report, quarantine) =
-        read_csv(file, table, cat, harmoniser, &utf8, seen)?;
-    report.encoding = format;
-    Ok((respondents, report, quarantine))
 }

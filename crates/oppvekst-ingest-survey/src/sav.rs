@@ -2,22 +2,25 @@
 //! uncompressed, bytecode-compressed and zlib-compressed files, with variable and value
 //! labels kept as metadata.
 //!
-//! The cases are laid out as a UTF-8 table in memory and validated by exactly the same code
-//! as a CSV export ([`crate::read_csv`]), so a `.sav` and the CSV of the same data give the
+//! The cases are read in batches and each is validated by exactly the same code as a CSV
+//! export's row ([`crate::read_csv`]), so a `.sav` and the CSV of the same data give the
 //! same respondents, the same quarantine and the same reconciliation. Values declared
 //! user-missing in the file (for example 98/99 "Vet ikke"/"Ikke svart") and system-missing
 //! values become blanks (missing). Rows in the quarantine are counted like the CSV's lines:
 //! case k is row k + 1.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 
 use ambers::MissingSpec;
 use arrow57::array::{Array, AsArray};
 use arrow57::datatypes::{DataType, Float64Type};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
-use crate::read::{ReadOptions, SeenIds, read_laid_out};
+use csv::ByteRecord;
+use oppvekst_schema::text::Encoding;
+
+use crate::read::{ReadOptions, SeenIds, Sink, Validator, collect};
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
 /// Labels a `.sav` file carries, kept for the run's metadata (never answers).
@@ -33,12 +36,21 @@ pub struct SavLabels {
     pub missing_codes: BTreeMap<String, Vec<String>>,
 }
 
-pub(crate) fn number_text(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
+/// Writes a number as an export would: whole numbers without a trailing `.0`.
+pub(crate) fn number_text(out: &mut String, v: f64) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = if v.fract() == 0.0 && v.abs() < 1e15 {
+        write!(out, "{}", v as i64)
     } else {
-        format!("{v}")
-    }
+        write!(out, "{v}")
+    };
+}
+
+fn number_string(v: f64) -> String {
+    let mut s = String::new();
+    number_text(&mut s, v);
+    s
 }
 
 /// The kind of a reader error, never its text: some messages quote bytes of the file (a
@@ -63,8 +75,7 @@ fn is_user_missing(v: f64, specs: &[MissingSpec]) -> bool {
     })
 }
 
-/// Reads one `.sav` or `.zsav` export. A file that is not SPSS, or is truncated or damaged,
-/// fails as a whole with one error naming the file (nothing of it is imported).
+/// Reads one `.sav` or `.zsav` export held in memory; see [`stream_sav`].
 pub fn read_sav(
     file: &str,
     bytes: &[u8],
@@ -73,73 +84,104 @@ pub fn read_sav(
     opts: &ReadOptions,
     seen: &mut SeenIds,
 ) -> Result<(Respondents, FileReport, Vec<QuarantinedRow>, SavLabels), IngestError> {
+    let (r, (report, q, labels)) = collect(cat, |sink| {
+        stream_sav(file, Cursor::new(bytes), cat, harmoniser, opts, seen, sink)
+    })?;
+    Ok((r, report, q, labels))
+}
+
+/// Cases per batch read from a `.sav` file.
+const SAV_BATCH: usize = 16 * 1024;
+
+/// Reads one `.sav` or `.zsav` export batch by batch and validates its cases like a CSV
+/// export's rows, sending accepted rows to `sink`. A file that is not SPSS, or is truncated
+/// or damaged, fails as a whole with one error naming the file (the caller discards what
+/// reached the sink, as for [`crate::stream_csv`]).
+pub fn stream_sav<R: Read + Seek>(
+    file: &str,
+    src: R,
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    opts: &ReadOptions,
+    seen: &mut SeenIds,
+    sink: &mut Sink<'_>,
+) -> Result<(FileReport, Vec<QuarantinedRow>, SavLabels), IngestError> {
     let unusable = |message: String| IngestError::Unusable {
         file: file.to_owned(),
         message,
     };
-    let (batch, meta) = ambers::read_sav_from_reader(Cursor::new(bytes))
-        .map_err(|e| unusable(format!("not a readable SPSS file ({})", sav_error_kind(&e))))?;
-    if !meta.warnings.is_empty() {
+    let unreadable = |e: ambers::error::SpssError| {
+        unusable(format!("not a readable SPSS file ({})", sav_error_kind(&e)))
+    };
+    let mut scanner = ambers::scan_sav_from_reader(src, SAV_BATCH).map_err(unreadable)?;
+    let names: Vec<String> = scanner
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let meta = scanner.metadata().clone();
+    let no_specs = Vec::new();
+    let specs: Vec<&Vec<MissingSpec>> = names
+        .iter()
+        .map(|n| meta.variable_missing_values.get(n).unwrap_or(&no_specs))
+        .collect();
+    let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
+    let mut rec = ByteRecord::new();
+    let mut text = String::new();
+    let mut case = 0u64;
+    while let Some(batch) = scanner.next_batch().map_err(unreadable)? {
+        for i in 0..batch.num_rows() {
+            rec.clear();
+            for (c, col) in batch.columns().iter().enumerate() {
+                text.clear();
+                if !col.is_null(i) {
+                    match col.data_type() {
+                        DataType::Float64 => {
+                            let x = col.as_primitive::<Float64Type>().value(i);
+                            if !is_user_missing(x, specs[c]) {
+                                number_text(&mut text, x);
+                            }
+                        }
+                        DataType::Utf8View => {
+                            text.push_str(col.as_string_view().value(i).trim_end())
+                        }
+                        DataType::Utf8 => text.push_str(col.as_string::<i32>().value(i).trim_end()),
+                        DataType::LargeUtf8 => {
+                            text.push_str(col.as_string::<i64>().value(i).trim_end())
+                        }
+                        // Dates and durations are not survey answers; an unknown column with
+                        // them is reported by name like any other and never imported.
+                        _ => {}
+                    }
+                }
+                rec.push_field(text.as_bytes());
+            }
+            case += 1;
+            v.row(case + 1, &rec, sink)?;
+        }
+        if let Some(p) = &opts.progress {
+            (p.0)(
+                case,
+                meta.number_rows
+                    .map_or(case, |n| (n.max(0) as u64).max(case)),
+            );
+        }
+    }
+    if !scanner.metadata().warnings.is_empty() {
         return Err(unusable(
             "damaged SPSS file (its header disagrees with its contents)".into(),
         ));
     }
     if let Some(n) = meta.number_rows
         && n >= 0
-        && n as usize != batch.num_rows()
+        && n as u64 != case
     {
         return Err(unusable(format!(
-            "truncated SPSS file: the header promises {n} cases, {} were found",
-            batch.num_rows()
+            "truncated SPSS file: the header promises {n} cases, {case} were found"
         )));
     }
-    let names: Vec<String> = batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    let csv_err = |_: csv::Error| unusable("cannot lay out the cases".into());
-    w.write_record(&names).map_err(csv_err)?;
-    let no_specs = Vec::new();
-    let mut row = vec![String::new(); names.len()];
-    for i in 0..batch.num_rows() {
-        for (c, col) in batch.columns().iter().enumerate() {
-            let specs = meta
-                .variable_missing_values
-                .get(&names[c])
-                .unwrap_or(&no_specs);
-            row[c] = if col.is_null(i) {
-                String::new()
-            } else {
-                match col.data_type() {
-                    DataType::Float64 => {
-                        let v = col.as_primitive::<Float64Type>().value(i);
-                        if is_user_missing(v, specs) {
-                            String::new()
-                        } else {
-                            number_text(v)
-                        }
-                    }
-                    DataType::Utf8View => col.as_string_view().value(i).trim_end().to_owned(),
-                    DataType::Utf8 => col.as_string::<i32>().value(i).trim_end().to_owned(),
-                    DataType::LargeUtf8 => col.as_string::<i64>().value(i).trim_end().to_owned(),
-                    // Dates and durations are not survey answers; an unknown column with
-                    // them is reported by name like any other and never imported.
-                    _ => String::new(),
-                }
-            };
-        }
-        w.write_record(&row).map_err(csv_err)?;
-    }
-    let table = w
-        .into_inner()
-        .map_err(|_| unusable("cannot lay out the cases".into()))?;
-    let (respondents, report, quarantine) =
-        read_laid_out(file, &table, cat, harmoniser, opts, seen, "SPSS")?;
+    let (report, quarantine) = v.finish(false, "SPSS", ';', opts, sink)?;
     let labels = SavLabels {
         file_label: meta.file_label.clone(),
         variable_labels: meta
@@ -155,7 +197,7 @@ pub fn read_sav(
                     .iter()
                     .map(|(code, label)| {
                         let code = match code {
-                            ambers::Value::Numeric(v) => number_text(*v),
+                            ambers::Value::Numeric(v) => number_string(*v),
                             ambers::Value::String(s) => s.trim_end().to_owned(),
                         };
                         (code, label.clone())
@@ -171,9 +213,9 @@ pub fn read_sav(
                 let codes = specs
                     .iter()
                     .map(|s| match s {
-                        MissingSpec::Value(v) => number_text(*v),
+                        MissingSpec::Value(v) => number_string(*v),
                         MissingSpec::Range { lo, hi } => {
-                            format!("{}–{}", number_text(*lo), number_text(*hi))
+                            format!("{}–{}", number_string(*lo), number_string(*hi))
                         }
                         MissingSpec::StringValue(s) => s.trim_end().to_owned(),
                     })
@@ -182,5 +224,5 @@ pub fn read_sav(
             })
             .collect(),
     };
-    Ok((respondents, report, quarantine, labels))
+    Ok((report, quarantine, labels))
 }

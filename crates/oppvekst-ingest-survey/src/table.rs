@@ -8,6 +8,7 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use oppvekst_schema::Item;
 use oppvekst_schema::contracts::respondents_schema;
+use oppvekst_schema::io::{IoError, ParquetStream};
 
 /// Canonical respondents, one entry per accepted row (columnar).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,6 +57,10 @@ impl Respondents {
 
     /// Appends all rows of `other` (same items).
     pub fn append(&mut self, other: Respondents) {
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
         self.respondent_id.extend(other.respondent_id);
         self.source_file.extend(other.source_file);
         self.source_row.extend(other.source_row);
@@ -90,5 +95,39 @@ impl Respondents {
         }
         let batch = RecordBatch::try_new(schema.clone(), cols)?;
         Ok((schema, batch))
+    }
+}
+
+/// Writes respondents to the stage Parquet file chunk by chunk (atomically: the file appears
+/// under its name only on [`RespondentsWriter::commit`]).
+pub struct RespondentsWriter {
+    items: Vec<Item>,
+    out: ParquetStream,
+}
+
+impl RespondentsWriter {
+    /// Starts `path` for respondents with these codebook items.
+    pub fn create(path: &std::path::Path, items: &[Item]) -> Result<Self, IoError> {
+        let out = ParquetStream::create(path, Arc::new(respondents_schema(items)))?;
+        Ok(RespondentsWriter {
+            items: items.to_vec(),
+            out,
+        })
+    }
+
+    /// Appends one chunk.
+    pub fn write(&mut self, chunk: &Respondents) -> Result<(), IoError> {
+        let (_, batch) = chunk
+            .to_record_batch(&self.items)
+            .map_err(|e| IoError::Format {
+                path: "respondents".into(),
+                message: e.to_string(),
+            })?;
+        self.out.write(&batch)
+    }
+
+    /// Finishes the file and puts it in place.
+    pub fn commit(self) -> Result<(), IoError> {
+        self.out.commit()
     }
 }

@@ -162,3 +162,72 @@ fn aggregation_totals_add_up() {
     // 15 indicators × 8 grades × 3 genders for one municipality and year
     assert_eq!(cells.cells.len(), 15 * 8 * 3);
 }
+
+/// A large generated export with a Windows-1252 column whose first non-ASCII byte comes
+/// after the first megabyte.
+fn big_export(rows: usize) -> Vec<u8> {
+    let mut text = format!("{HEADER};skole\n");
+    for i in 0..rows {
+        let school = if i > rows / 2 { "Kråkerøy" } else { "Borge" };
+        text.push_str(&format!(
+            "r{i};2025;3107;1;{};{};{};{};{}\n",
+            i % 3,
+            1 + i % 2,
+            1 + i % 5,
+            1 + i % 4,
+            school
+        ));
+    }
+    encoding_rs::WINDOWS_1252.encode(&text).0.into_owned()
+}
+
+#[test]
+fn streaming_reads_in_chunks_and_aggregates_the_same() {
+    use oppvekst_ingest_survey::{Aggregator, CHUNK_ROWS, Respondents, stream_csv};
+    let cat = Catalogue::builtin().unwrap();
+    let h = Harmoniser::builtin().unwrap();
+    let rows = CHUNK_ROWS + CHUNK_ROWS / 2;
+    let bytes = big_export(rows);
+    assert!(bytes.len() > 1 << 21, "the non-ASCII rows start past 1 MB");
+    let mut sizes = Vec::new();
+    let mut agg = Aggregator::new(&cat);
+    let mut all = Respondents::new(&cat.codebook.items);
+    let (rep, q) = stream_csv(
+        "big.csv",
+        std::io::Cursor::new(&bytes),
+        &cat,
+        &h,
+        &ReadOptions::default(),
+        &mut Default::default(),
+        &mut |chunk: Respondents| {
+            sizes.push(chunk.len());
+            agg.add(&chunk);
+            all.append(chunk);
+            Ok(())
+        },
+    )
+    .unwrap();
+    // Detected as Windows-1252 from the whole file, not from its ASCII first megabyte.
+    assert_eq!(rep.encoding, "Windows-1252");
+    assert!(q.is_empty(), "{q:?}");
+    assert_eq!(sizes, vec![CHUNK_ROWS, rows - CHUNK_ROWS]);
+    assert_eq!(all.len(), rows);
+    assert_eq!(all.source_row[rows - 1], rows as u64 + 1);
+    assert_eq!(agg.finish(), aggregate(&all, &cat));
+}
+
+#[test]
+fn a_file_that_fails_as_a_whole_leaves_no_ids_behind() {
+    let cat = Catalogue::builtin().unwrap();
+    let h = Harmoniser::builtin().unwrap();
+    let mut seen = Default::default();
+    let bad = format!(
+        "{HEADER}\nr1;2025;3107;1;0;1;1;1\nr2;2025;3107;1;x;1;1;1\nr3;2025;3107;1;x;1;1;1\n"
+    );
+    let opts = ReadOptions::default();
+    assert!(read_csv("bad.csv", bad.as_bytes(), &cat, &h, &opts, &mut seen).is_err());
+    // r1 was accepted inside the failed file; it is not a duplicate in the next one.
+    let good = format!("{HEADER}\nr1;2025;3107;1;0;1;1;1\n");
+    let (r, rep, q) = read_csv("good.csv", good.as_bytes(), &cat, &h, &opts, &mut seen).unwrap();
+    assert_eq!((r.len(), rep.rows_quarantined), (1, 0), "{q:?}");
+}

@@ -268,6 +268,13 @@ impl Catalogue {
                     problem: "duplicate item id".into(),
                 });
             }
+            if it.valid.iter().any(|v| !(-127..=127).contains(v)) {
+                return Err(CatalogueError::Invalid {
+                    file: codebook.0.to_owned(),
+                    entry: it.id.clone(),
+                    problem: "answer codes must lie within -127..=127".into(),
+                });
+            }
             let n = (it.valid[1] - it.valid[0] + 1).max(0) as usize;
             if it.valid[0] > it.valid[1] || it.value_labels.len() != n {
                 return Err(CatalogueError::Invalid {

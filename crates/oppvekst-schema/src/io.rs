@@ -76,10 +76,7 @@ pub fn parquet_bytes(
         path: path_for_errors.to_owned(),
         message: e.to_string(),
     };
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_created_by("oppvekst".to_owned())
-        .build();
+    let props = writer_properties();
     let mut buf = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut buf, schema, Some(props)).map_err(fmt)?;
     for b in batches {
@@ -87,6 +84,72 @@ pub fn parquet_bytes(
     }
     writer.close().map_err(fmt)?;
     Ok(buf)
+}
+
+/// The properties of every Parquet file oppvekst writes (zstd, deterministic bytes).
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_created_by("oppvekst".to_owned())
+        .set_max_row_group_row_count(Some(128 * 1024))
+        .build()
+}
+
+/// A Parquet file written batch by batch to a temporary sibling and renamed into place by
+/// [`ParquetStream::commit`]; dropped without a commit, it leaves only the `.partial` file
+/// (which the next attempt overwrites), never a half-written file under the final name.
+pub struct ParquetStream {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: ArrowWriter<std::io::BufWriter<fs::File>>,
+}
+
+impl ParquetStream {
+    /// Starts a file at `path` with this schema.
+    pub fn create(path: &Path, schema: Arc<Schema>) -> Result<Self, IoError> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(os(dir))?;
+        }
+        let tmp = tmp_sibling(path);
+        let file = fs::File::create(&tmp).map_err(os(&tmp))?;
+        let writer = ArrowWriter::try_new(
+            std::io::BufWriter::new(file),
+            schema,
+            Some(writer_properties()),
+        )
+        .map_err(|e| IoError::Format {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        Ok(ParquetStream {
+            path: path.to_owned(),
+            tmp,
+            writer,
+        })
+    }
+
+    /// Appends one batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), IoError> {
+        self.writer.write(batch).map_err(|e| IoError::Format {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Finishes the file, syncs it and renames it into place.
+    pub fn commit(self) -> Result<(), IoError> {
+        let fmt = |e: parquet::errors::ParquetError| IoError::Format {
+            path: self.path.clone(),
+            message: e.to_string(),
+        };
+        let buffered = self.writer.into_inner().map_err(fmt)?;
+        let file = buffered.into_inner().map_err(|e| IoError::Os {
+            path: self.tmp.clone(),
+            source: e.into_error(),
+        })?;
+        file.sync_all().map_err(os(&self.tmp))?;
+        fs::rename(&self.tmp, &self.path).map_err(os(&self.path))
+    }
 }
 
 /// Writes record batches to a Parquet file atomically.

@@ -126,7 +126,7 @@ fn majority(body: &[u8]) -> Encoding {
 
 /// True when a line is valid UTF-8 and contains multi-byte sequences: in a Windows-1252 file
 /// such a line would decode to mojibake like `Ã¸`.
-fn looks_utf8_multibyte(line: &[u8]) -> bool {
+pub fn looks_utf8_multibyte(line: &[u8]) -> bool {
     !line.is_ascii() && std::str::from_utf8(line).is_ok()
 }
 

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use oppvekst_ingest_survey::aggregate;
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::config::Config;
@@ -45,14 +44,10 @@ pub fn run(config: Option<&std::path::Path>, source: Source) -> Result<()> {
     match source {
         Source::Survey(f) => {
             let cat = Catalogue::builtin()?;
-            let (resp, recon, _) =
+            let (survey, recon, _) =
                 ingest_survey(&cfg, &cat, &harmoniser, &named(&f.files), &f.work)?;
             let stages = f.work.join("stages");
-            write_stage(
-                &stages.join("respondents.parquet"),
-                resp.to_record_batch(&cat.codebook.items),
-            )?;
-            let cells = aggregate(&resp, &cat);
+            let cells = survey.cells;
             write_stage(
                 &stages.join("survey_cells.parquet"),
                 cells.to_record_batch(),

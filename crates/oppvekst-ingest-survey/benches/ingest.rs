@@ -1,0 +1,340 @@
+//! Ingest benchmark (not a timed test): a generated national-size Ungdata export —
+//! 1,500,000 respondents × 150 items by default — read as CSV and as SPSS `.sav`, every value
+//! validated, respondents written to Parquet and aggregated, exactly as `oppvekst ingest`
+//! does; side by side with Python polars reading the same CSV and writing Parquet.
+//!
+//! `cargo bench -p oppvekst-ingest-survey --bench ingest`
+//!
+//! Settings (environment): `OPPVEKST_BENCH_ROWS` (respondents, default 1,500,000),
+//! `OPPVEKST_BENCH_DIR` (where the generated exports live, default `target/bench-ingest`),
+//! `OPPVEKST_BENCH_PYTHON` (a Python with polars; otherwise a virtual environment with
+//! `benches/requirements.txt` is made in the bench folder; `none` skips the baseline).
+//! Each reader runs in a child process so that its peak memory (VmHWM) is its own.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow57::array::{ArrayRef, Float64Array, StringArray};
+use arrow57::datatypes::{DataType, Field, Schema};
+use arrow57::record_batch::RecordBatch;
+use oppvekst_ingest_survey::{
+    Aggregator, ReadOptions, RespondentsWriter, SeenIds, stream_csv, stream_sav,
+};
+use oppvekst_schema::{Catalogue, Harmoniser, Item};
+
+const ITEMS: usize = 150;
+
+/// The built-in catalogue with extra five-point items up to `ITEMS`, so every one of the 150
+/// columns is a known item whose every value is validated.
+fn catalogue() -> Catalogue {
+    let mut cat = Catalogue::builtin().unwrap();
+    let have = cat.codebook.items.len();
+    for k in have..ITEMS {
+        cat.codebook.items.push(Item {
+            id: format!("q{:03}", k + 1),
+            aliases: vec![],
+            label: format!("Spørsmål {}", k + 1),
+            valid: [1, 5],
+            value_labels: (1..=5).map(|v| v.to_string()).collect(),
+        });
+    }
+    cat
+}
+
+/// splitmix64: a fixed, seeded stream.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Municipalities of the generated country: a spread of real numbers (old and new).
+const MUNICIPALITIES: [&str; 12] = [
+    "0301", "4601", "5001", "1103", "3107", "3105", "3004", "0106", "1804", "3201", "4204", "5501",
+];
+
+/// One generated respondent: (id, year, municipality, level, grade code, gender, answers).
+type Row = (String, i32, &'static str, i64, i64, i64, Vec<Option<i64>>);
+
+fn row(rng: &mut Rng, i: usize, items: &[Item]) -> Row {
+    let year = [2016, 2019, 2022, 2025][rng.below(4) as usize];
+    let mun = MUNICIPALITIES[rng.below(MUNICIPALITIES.len() as u64) as usize];
+    let grade = rng.below(6) as i64; // source codes 0..5: 8.–10. trinn, VG1–VG3
+    let level = if grade < 3 { 1 } else { 2 };
+    let gender = 1 + rng.below(2) as i64;
+    let answers = items
+        .iter()
+        .map(|it| match rng.below(100) {
+            0..=1 => None,
+            2..=3 => Some(98 + rng.below(2) as i64),
+            _ => Some(it.valid[0] + rng.below((it.valid[1] - it.valid[0] + 1) as u64) as i64),
+        })
+        .collect();
+    (format!("N{i:07}"), year, mun, level, grade, gender, answers)
+}
+
+fn header(items: &[Item]) -> Vec<String> {
+    let mut h: Vec<String> = ["ID", "år", "kommune", "skolenivå", "Klasse", "kjønn"]
+        .map(str::to_owned)
+        .to_vec();
+    h.extend(items.iter().map(|i| i.id.clone()));
+    h
+}
+
+/// Writes the CSV and `.sav` exports of the same generated respondents.
+fn generate(rows: usize, csv: &Path, sav: &Path, cat: &Catalogue) {
+    let items = &cat.codebook.items;
+    let names = header(items);
+    let mut rng = Rng(2025);
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(csv).unwrap());
+    writeln!(w, "{}", names.join(";")).unwrap();
+    let mut ids = Vec::with_capacity(rows);
+    let mut numeric: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(rows); names.len() - 1];
+    for i in 0..rows {
+        let (id, year, mun, level, grade, gender, answers) = row(&mut rng, i, items);
+        let mut line = format!("{id};{year};{mun};{level};{grade};{gender}");
+        for a in &answers {
+            line.push(';');
+            if let Some(a) = a {
+                line.push_str(&a.to_string());
+            }
+        }
+        writeln!(w, "{line}").unwrap();
+        ids.push(id);
+        let fixed = [
+            Some(year as f64),
+            Some(mun.parse::<f64>().unwrap()),
+            Some(level as f64),
+        ];
+        let head = fixed
+            .into_iter()
+            .chain([Some(grade as f64), Some(gender as f64)]);
+        for (c, v) in head
+            .chain(answers.iter().map(|a| a.map(|a| a as f64)))
+            .enumerate()
+        {
+            numeric[c].push(v);
+        }
+    }
+    w.flush().unwrap();
+    let mut fields = vec![Field::new("ID", DataType::Utf8, true)];
+    let mut cols: Vec<ArrayRef> = vec![Arc::new(StringArray::from(ids))];
+    for (name, col) in names[1..].iter().zip(numeric) {
+        fields.push(Field::new(name, DataType::Float64, true));
+        cols.push(Arc::new(Float64Array::from(col)));
+    }
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap();
+    ambers::write_sav(
+        sav,
+        &batch,
+        &ambers::SpssMetadata::default(),
+        ambers::Compression::Bytecode,
+        None,
+    )
+    .unwrap();
+}
+
+fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The child: one ingest as the CLI does it, then a JSON line with the figures.
+fn child(format: &str, path: &Path, out: &Path) {
+    let cat = catalogue();
+    let h = Harmoniser::builtin().unwrap();
+    let start = Instant::now();
+    let mut writer = RespondentsWriter::create(out, &cat.codebook.items).unwrap();
+    let mut agg = Aggregator::new(&cat);
+    let mut seen = SeenIds::default();
+    let opts = ReadOptions::default();
+    let mut sink = |chunk: oppvekst_ingest_survey::Respondents| {
+        writer.write(&chunk).unwrap();
+        agg.add(&chunk);
+        Ok(())
+    };
+    let file = std::fs::File::open(path).unwrap();
+    let report = if format == "csv" {
+        stream_csv("national.csv", file, &cat, &h, &opts, &mut seen, &mut sink)
+            .unwrap()
+            .0
+    } else {
+        let src = std::io::BufReader::with_capacity(1 << 20, file);
+        stream_sav("national.sav", src, &cat, &h, &opts, &mut seen, &mut sink)
+            .unwrap()
+            .0
+    };
+    writer.commit().unwrap();
+    let cells = agg.finish().cells.len();
+    let secs = start.elapsed().as_secs_f64();
+    assert!(report.reconciles());
+    println!(
+        "{{\"rows\": {}, \"accepted\": {}, \"quarantined\": {}, \"cells\": {cells}, \"secs\": {secs}, \"peak_rss\": {}}}",
+        report.rows_read,
+        report.rows_accepted,
+        report.rows_quarantined,
+        peak_rss()
+    );
+}
+
+#[derive(Debug)]
+struct Figures {
+    rows: f64,
+    secs: f64,
+    peak: f64,
+}
+
+fn json_number(line: &str, key: &str) -> f64 {
+    let at = line.find(&format!("\"{key}\"")).unwrap() + key.len() + 3;
+    line[at..]
+        .trim_start_matches([':', ' '])
+        .split([',', '}'])
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn figures(out: std::process::Output, what: &str) -> Figures {
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().rev().find(|l| l.starts_with('{')).unwrap();
+    Figures {
+        rows: json_number(line, "rows"),
+        secs: json_number(line, "secs"),
+        peak: json_number(line, "peak_rss"),
+    }
+}
+
+/// A Python with polars: the one given, or a venv made once in the bench folder.
+fn python(dir: &Path) -> Option<PathBuf> {
+    match std::env::var("OPPVEKST_BENCH_PYTHON") {
+        Ok(p) if p == "none" => return None,
+        Ok(p) => return Some(PathBuf::from(p)),
+        Err(_) => {}
+    }
+    let venv = dir.join("venv");
+    let py = venv.join("bin/python");
+    let req = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/requirements.txt");
+    if !py.exists() {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .is_ok_and(|s| s.success())
+            && Command::new(&py)
+                .args(["-m", "pip", "install", "-q", "-r"])
+                .arg(&req)
+                .status()
+                .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("no Python polars (venv or pip failed); baseline skipped");
+            return None;
+        }
+    }
+    Some(py)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        child(
+            &args[i + 1],
+            Path::new(&args[i + 2]),
+            Path::new(&args[i + 3]),
+        );
+        return;
+    }
+    let rows: usize = std::env::var("OPPVEKST_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(1_500_000);
+    let dir = std::env::var("OPPVEKST_BENCH_DIR").map_or_else(
+        |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-ingest"),
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join(format!("national_{rows}.csv"));
+    let sav = dir.join(format!("national_{rows}.sav"));
+    if !csv.exists() || !sav.exists() {
+        eprintln!("generating {rows} respondents × {ITEMS} items …");
+        let t = Instant::now();
+        generate(rows, &csv, &sav, &catalogue());
+        eprintln!("generated in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len() as f64;
+    let exe = std::env::current_exe().unwrap();
+    let mut results: Vec<(&str, f64, Figures)> = Vec::new();
+    for (format, path) in [("csv", &csv), ("sav", &sav)] {
+        let out = Command::new(&exe)
+            .args(["--child", format])
+            .arg(path)
+            .arg(dir.join(format!("oppvekst_{format}.parquet")))
+            .output()
+            .unwrap();
+        let f = figures(out, format);
+        results.push((
+            if format == "csv" {
+                "oppvekst, CSV"
+            } else {
+                "oppvekst, .sav"
+            },
+            size(path),
+            f,
+        ));
+    }
+    if let Some(py) = python(&dir) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/polars_ingest.py");
+        let out = Command::new(py)
+            .arg(script)
+            .arg(&csv)
+            .arg(dir.join("polars.parquet"))
+            .output()
+            .unwrap();
+        results.push(("Python polars, CSV", size(&csv), figures(out, "polars")));
+    }
+    let polars = results
+        .iter()
+        .find(|r| r.0.starts_with("Python"))
+        .map(|r| r.2.rows / r.2.secs);
+    println!("\ningest of {rows} respondents × {ITEMS} items (every value validated by oppvekst)");
+    println!("| reader | file MB | seconds | rows/s | peak MB | peak / file | speed vs polars |");
+    println!("|---|---|---|---|---|---|---|");
+    for (name, size, f) in &results {
+        let rate = f.rows / f.secs;
+        println!(
+            "| {name} | {:.0} | {:.2} | {:.0} | {:.0} | {:.2} | {} |",
+            size / 1e6,
+            f.secs,
+            rate,
+            f.peak / 1e6,
+            f.peak / size,
+            polars.map_or("–".to_owned(), |p| format!("{:.2}×", rate / p))
+        );
+    }
+}

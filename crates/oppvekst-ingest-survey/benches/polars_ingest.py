@@ -1,0 +1,26 @@
+"""Python polars baseline for the ingest benchmark (benches/ingest.rs): read the generated
+national export (CSV, `;`) and write it as Parquet, reporting rows, seconds and peak RSS.
+
+Usage: python polars_ingest.py EXPORT.csv OUT.parquet
+"""
+
+import json
+import resource
+import sys
+import time
+
+import polars as pl
+
+
+def main() -> None:
+    src, out = sys.argv[1], sys.argv[2]
+    start = time.perf_counter()
+    df = pl.read_csv(src, separator=";", infer_schema_length=10_000)
+    df.write_parquet(out)
+    secs = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"rows": df.height, "secs": secs, "peak_rss": peak}))
+
+
+if __name__ == "__main__":
+    main()
