@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::UInt32Type;
 
-use crate::{PoliceCount, PoliceCounts};
+use crate::{FlagCount, PoliceCount, PoliceCounts};
 
 /// Store errors name the path.
 #[derive(Debug, thiserror::Error)]
@@ -151,45 +151,71 @@ impl Store {
         m
     }
 
-    fn read_revision(&self, quarter: &str, revision: u32) -> Result<Vec<PoliceCount>, StoreError> {
+    fn flags_path(&self, quarter: &str, revision: u32) -> PathBuf {
+        self.revision_path(quarter, revision)
+            .with_extension("flags.parquet")
+    }
+
+    /// One revision: its counts and, when its extract had flag columns, its flagged counts.
+    fn read_revision(&self, quarter: &str, revision: u32) -> Result<PoliceCounts, StoreError> {
         let p = self.revision_path(quarter, revision);
-        let (_, batches) = oppvekst_schema::io::read_parquet(&p).map_err(|e| serr(&p, e))?;
-        let mut rows = Vec::new();
-        for b in batches {
-            let s = |i: usize| {
-                b.column(i).as_string_opt::<i32>().map(|a| {
-                    (0..a.len())
-                        .map(|k| a.value(k).to_owned())
-                        .collect::<Vec<_>>()
-                })
-            };
-            let (Some(m), Some(q), Some(g), Some(a)) = (s(0), s(1), s(2), s(3)) else {
-                return Err(serr(&p, "not a police_counts file"));
-            };
-            let c = b
-                .column(4)
-                .as_primitive_opt::<UInt32Type>()
-                .ok_or_else(|| serr(&p, "count column is not uint32"))?;
-            for k in 0..b.num_rows() {
-                rows.push(PoliceCount {
-                    municipality: m[k].clone(),
-                    quarter: q[k].clone(),
-                    offence_group: g[k].clone(),
-                    age_band: a[k].clone(),
-                    count: c.value(k),
-                });
+        let mut out = PoliceCounts::default();
+        for (k, p) in [p, self.flags_path(quarter, revision)].iter().enumerate() {
+            if k == 1 && !p.exists() {
+                break;
+            }
+            let (_, batches) = oppvekst_schema::io::read_parquet(p).map_err(|e| serr(p, e))?;
+            for b in batches {
+                let s = |i: usize| {
+                    b.column(i).as_string_opt::<i32>().map(|a| {
+                        (0..a.len())
+                            .map(|k| a.value(k).to_owned())
+                            .collect::<Vec<_>>()
+                    })
+                };
+                let (Some(m), Some(q), Some(g), Some(a)) = (s(0), s(1), s(2), s(3)) else {
+                    return Err(serr(p, "not a police_counts or police_flags file"));
+                };
+                let c = b
+                    .column(4)
+                    .as_primitive_opt::<UInt32Type>()
+                    .ok_or_else(|| serr(p, "count column is not uint32"))?;
+                for i in 0..b.num_rows() {
+                    let (municipality, quarter, offence_group) =
+                        (m[i].clone(), q[i].clone(), g[i].clone());
+                    if k == 0 {
+                        out.rows.push(PoliceCount {
+                            municipality,
+                            quarter,
+                            offence_group,
+                            age_band: a[i].clone(),
+                            count: c.value(i),
+                        });
+                    } else {
+                        out.flags.push(FlagCount {
+                            municipality,
+                            quarter,
+                            offence_group,
+                            flag: a[i].clone(),
+                            count: c.value(i),
+                        });
+                    }
+                }
             }
         }
-        Ok(rows)
+        Ok(out)
     }
 
     /// The newest revision of every quarter.
     pub fn latest(&self) -> Result<PoliceCounts, StoreError> {
         let mut out = PoliceCounts::default();
         for (q, r) in Self::newest(&self.log()?) {
-            out.rows.extend(self.read_revision(&q, r)?);
+            let rev = self.read_revision(&q, r)?;
+            out.rows.extend(rev.rows);
+            out.flags.extend(rev.flags);
         }
         out.rows.sort();
+        out.flags.sort();
         Ok(out)
     }
 
@@ -224,32 +250,51 @@ impl Store {
                 .collect());
         }
         let newest = Self::newest(&log);
-        let mut by_quarter: BTreeMap<&str, Vec<PoliceCount>> = BTreeMap::new();
+        let mut by_quarter: BTreeMap<&str, PoliceCounts> = BTreeMap::new();
         for r in &counts.rows {
             by_quarter
                 .entry(r.quarter.as_str())
                 .or_default()
+                .rows
                 .push(r.clone());
         }
+        for f in &counts.flags {
+            by_quarter
+                .entry(f.quarter.as_str())
+                .or_default()
+                .flags
+                .push(f.clone());
+        }
         let mut outcomes = Vec::new();
-        for (q, mut rows) in by_quarter {
-            rows.sort();
+        for (q, mut table) in by_quarter {
+            table.rows.sort();
+            table.flags.sort();
+            let rows = &table.rows;
             let (outcome, revision) = match newest.get(q) {
                 None => (Outcome::New, 1),
                 Some(&r) => {
-                    let old = self.read_revision(q, r)?;
-                    if old == rows {
+                    let old_table = self.read_revision(q, r)?;
+                    if old_table == table {
                         outcomes.push((q.to_owned(), Outcome::Unchanged));
                         continue;
                     }
-                    let old_map: BTreeMap<_, _> = old
-                        .iter()
-                        .map(|c| ((&c.municipality, &c.offence_group, &c.age_band), c.count))
-                        .collect();
-                    let new_map: BTreeMap<_, _> = rows
-                        .iter()
-                        .map(|c| ((&c.municipality, &c.offence_group, &c.age_band), c.count))
-                        .collect();
+                    // Cells keyed (municipality, group, age band or flag, is a flag).
+                    let cells =
+                        |t: &PoliceCounts| -> BTreeMap<(String, String, String, bool), u32> {
+                            t.rows
+                                .iter()
+                                .map(|c| {
+                                    let key = (c.municipality.clone(), c.offence_group.clone());
+                                    ((key.0, key.1, c.age_band.clone(), false), c.count)
+                                })
+                                .chain(t.flags.iter().map(|f| {
+                                    let key = (f.municipality.clone(), f.offence_group.clone());
+                                    ((key.0, key.1, f.flag.clone(), true), f.count)
+                                }))
+                                .collect()
+                        };
+                    let old_map = cells(&old_table);
+                    let new_map = cells(&table);
                     let changed = new_map
                         .iter()
                         .filter(|(k, v)| old_map.get(*k) != Some(*v))
@@ -258,9 +303,22 @@ impl Store {
                     (Outcome::Revised(changed), r + 1)
                 }
             };
-            let table = PoliceCounts { rows: rows.clone() };
-            let (schema, batch) = table.to_record_batch().map_err(|e| serr(&self.root, e))?;
+            // The flags file first, then the counts: the log (written last) is the commit.
             let path = self.revision_path(q, revision);
+            let flags_path = self.flags_path(q, revision);
+            if table.flags.is_empty() {
+                if flags_path.exists() {
+                    // Left by an import that crashed before its commit.
+                    fs::remove_file(&flags_path).map_err(|e| serr(&flags_path, e))?;
+                }
+            } else {
+                let (schema, batch) = table
+                    .flags_record_batch()
+                    .map_err(|e| serr(&self.root, e))?;
+                oppvekst_schema::io::write_parquet(&flags_path, schema, &[batch])
+                    .map_err(|e| serr(&flags_path, e))?;
+            }
+            let (schema, batch) = table.to_record_batch().map_err(|e| serr(&self.root, e))?;
             oppvekst_schema::io::write_parquet(&path, schema, &[batch])
                 .map_err(|e| serr(&path, e))?;
             log.push(LogEntry {
@@ -268,10 +326,10 @@ impl Store {
                 revision,
                 source: source.to_owned(),
                 source_sha256: sha256.to_owned(),
-                cells: rows.len(),
+                cells: rows.len() + table.flags.len(),
                 changed: match outcome {
                     Outcome::Revised(n) => n,
-                    _ => rows.len(),
+                    _ => rows.len() + table.flags.len(),
                 },
                 imported_at: when.to_owned(),
             });
@@ -304,7 +362,44 @@ mod tests {
                     count: *v,
                 })
                 .collect(),
+            flags: Vec::new(),
         }
+    }
+
+    fn flag(quarter: &str, flag: &str, count: u32) -> FlagCount {
+        FlagCount {
+            municipality: "3105".into(),
+            quarter: quarter.into(),
+            offence_group: "vold".into(),
+            flag: flag.into(),
+            count,
+        }
+    }
+
+    #[test]
+    fn flags_are_kept_with_their_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut q1 = counts("2025Q1", &[1, 2, 3, 4, 50]);
+        q1.flags = vec![
+            flag("2025Q1", "hatkriminalitet", 1),
+            flag("2025Q1", "naere_relasjoner", 12),
+        ];
+        store.import("a.csv", "aa", &q1, "t1").unwrap();
+        assert_eq!(store.latest().unwrap(), q1);
+        assert!(dir.path().join("police/2025Q1/r001.flags.parquet").exists());
+        // A correction of a flag alone is a revision with one changed cell.
+        let mut fixed = q1.clone();
+        fixed.flags[1].count = 13;
+        assert_eq!(
+            store.import("a-korr.csv", "bb", &fixed, "t2").unwrap(),
+            vec![("2025Q1".into(), Outcome::Revised(1))]
+        );
+        assert_eq!(store.latest().unwrap(), fixed);
+        // A later extract without flag columns: the quarter's newest revision has none.
+        let plain = counts("2025Q1", &[1, 2, 3, 4, 50]);
+        store.import("a-uten.csv", "cc", &plain, "t3").unwrap();
+        assert_eq!(store.latest().unwrap(), plain);
     }
 
     #[test]

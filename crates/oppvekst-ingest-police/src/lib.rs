@@ -8,6 +8,9 @@
 //! is the sum of its parts. Bad rows go to the quarantine with file, row, column and reason;
 //! every file reconciles: rows read = rows accepted + rows quarantined.
 //!
+//! Optional flag columns (vold i nære relasjoner, hatkriminalitet, uteliv) give, on each
+//! all-ages row, how many of its offences carry the flag; they become [`FlagCount`]s.
+//!
 //! [`read_extract_xlsx`] reads the same extract saved as an Excel workbook.
 //!
 //! [`ssb`] reads SSB's StatBank tables (JSON-stat 1.x/2.0, `.px`, PxWeb CSV) with SSB's
@@ -33,9 +36,9 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use oppvekst_schema::Harmoniser;
 use oppvekst_schema::codes::{
-    AGE_ALL, AGE_BANDS, AGE_OTHER, age_band, format_quarter, offence_group, parse_quarter,
+    AGE_ALL, AGE_BANDS, AGE_OTHER, FLAGS, age_band, format_quarter, offence_group, parse_quarter,
 };
-use oppvekst_schema::contracts::police_counts_schema;
+use oppvekst_schema::contracts::{police_counts_schema, police_flags_schema};
 use oppvekst_schema::text::{Encoding, decode, parse_decimal, table_reader};
 
 /// One inner police cell.
@@ -53,11 +56,29 @@ pub struct PoliceCount {
     pub count: u32,
 }
 
+/// How many of the offences of one municipality × quarter × offence group (all ages) carry
+/// a flag (see [`oppvekst_schema::codes::FLAGS`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlagCount {
+    /// Today's municipality number.
+    pub municipality: String,
+    /// Quarter, `YYYYQn`.
+    pub quarter: String,
+    /// Offence group code.
+    pub offence_group: String,
+    /// Flag code.
+    pub flag: String,
+    /// Flagged offences (never more than the offences of the group, all ages).
+    pub count: u32,
+}
+
 /// Canonical police counts, sorted.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PoliceCounts {
     /// Inner cells.
     pub rows: Vec<PoliceCount>,
+    /// Flagged counts, for the quarters whose extract has flag columns.
+    pub flags: Vec<FlagCount>,
 }
 
 impl PoliceCounts {
@@ -65,6 +86,26 @@ impl PoliceCounts {
     pub fn extend(&mut self, other: PoliceCounts) {
         self.rows.extend(other.rows);
         self.rows.sort();
+        self.flags.extend(other.flags);
+        self.flags.sort();
+    }
+
+    /// The flagged counts in Arrow form (contract `police_flags`).
+    pub fn flags_record_batch(&self) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
+        let schema = Arc::new(police_flags_schema());
+        let r = &self.flags;
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(
+                r.iter().map(|x| &x.municipality),
+            )),
+            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.quarter))),
+            Arc::new(StringArray::from_iter_values(
+                r.iter().map(|x| &x.offence_group),
+            )),
+            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.flag))),
+            Arc::new(UInt32Array::from_iter_values(r.iter().map(|x| x.count))),
+        ];
+        Ok((schema.clone(), RecordBatch::try_new(schema, cols)?))
     }
 
     /// Arrow form with the contract schema.
@@ -176,6 +217,8 @@ type Block = BTreeMap<String, (u32, Parsed)>;
 struct Parsed {
     line: u64,
     key: (String, String, String, String),
+    /// Flag values of an all-ages row, one per flag column of the file.
+    flags: Vec<u32>,
 }
 
 /// Reads one extract. `seen` holds keys accepted earlier in the run.
@@ -209,6 +252,16 @@ pub fn read_extract(
                 aliases: list,
             })?;
     }
+    // Optional flag columns: (flag code, column index).
+    let flag_cols: Vec<(&str, usize)> = FLAGS
+        .iter()
+        .filter_map(|(code, _, names)| {
+            header
+                .iter()
+                .position(|h| names.contains(&h.as_str()))
+                .map(|i| (*code, i))
+        })
+        .collect();
     let bad_lines: BTreeSet<u64> = decoded.bad_lines.iter().copied().collect();
     let mut quarantine = Vec::new();
     let mut rows_read = 0u64;
@@ -290,6 +343,29 @@ pub fn read_extract(
                 continue;
             }
         };
+        let mut flags = Vec::with_capacity(flag_cols.len());
+        let mut flag_error = None;
+        for &(_, c) in &flag_cols {
+            let v = rec.get(c).unwrap_or("").trim();
+            let problem = match (age == AGE_ALL, parse_decimal(v)) {
+                (false, None) => None,
+                (false, Some(_)) => Some("flags are counted on the all-ages row only"),
+                (true, None) => Some("flag value missing (the file has this flag column)"),
+                (true, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f <= f64::from(count) => {
+                    flags.push(f as u32);
+                    None
+                }
+                (true, Some(_)) => Some("flag is not a whole number between 0 and the row's count"),
+            };
+            if let Some(p) = problem {
+                flag_error = Some((c, p));
+                break;
+            }
+        }
+        if let Some((c, reason)) = flag_error {
+            q(Some(c), reason);
+            continue;
+        }
         let quarter = format_quarter(y, qn);
         let key = (
             mun.clone(),
@@ -310,7 +386,7 @@ pub fn read_extract(
             q(None, &reason);
             continue;
         }
-        slot.insert(age.to_owned(), (count, Parsed { line, key }));
+        slot.insert(age.to_owned(), (count, Parsed { line, key, flags }));
     }
     let mut out = PoliceCounts::default();
     let mut accepted = 0u64;
@@ -325,7 +401,7 @@ pub fn read_extract(
                 });
             }
         };
-        let Some((all, _)) = ages.get(AGE_ALL) else {
+        let Some((all, all_row)) = ages.get(AGE_ALL) else {
             reject(
                 &ages,
                 "no all-ages row for this municipality, quarter and offence group",
@@ -366,6 +442,15 @@ pub fn read_extract(
             age_band: AGE_OTHER.to_owned(),
             count: all - in_bands as u32,
         });
+        for ((flag, _), f) in flag_cols.iter().zip(&all_row.flags) {
+            out.flags.push(FlagCount {
+                municipality: mun.clone(),
+                quarter: quarter.clone(),
+                offence_group: group.clone(),
+                flag: (*flag).to_owned(),
+                count: *f,
+            });
+        }
         for (_, p) in ages.values() {
             seen.insert(p.key.clone(), file.to_owned());
         }
@@ -373,6 +458,7 @@ pub fn read_extract(
     }
     quarantine.sort_by_key(|q| q.row);
     out.rows.sort();
+    out.flags.sort();
     let report = FileReport {
         file: file.to_owned(),
         encoding: decoded.encoding.name(),

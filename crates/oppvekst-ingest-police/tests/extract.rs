@@ -73,3 +73,70 @@ fn bad_rows_and_inconsistent_blocks_are_quarantined() {
         5
     );
 }
+
+#[test]
+fn flag_columns_are_read_from_all_ages_rows_and_checked() {
+    let head = "kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall;vold i nære relasjoner;hatkriminalitet\n";
+    let rows = |mun: &str, q: &str, all: &str, flags: &str, band_flag: &str| {
+        let mut s = String::new();
+        for b in ["10-14", "15-17", "18-20", "21-25"] {
+            s.push_str(&format!("{mun};X;{q};vold;{b};1;{band_flag};\n"));
+        }
+        s.push_str(&format!("{mun};X;{q};vold;alle;{all};{flags}\n"));
+        s
+    };
+    let text = format!(
+        "{head}{}{}{}{}",
+        rows("3105", "2025K4", "20", "7;1", ""),
+        // A flag above the row's count.
+        rows("3105", "2025K3", "20", "21;0", ""),
+        // A flag on an age-band row.
+        rows("3107", "2025K4", "20", "2;0", "1"),
+        // A missing flag value in a file with the column.
+        rows("3107", "2025K3", "20", ";0", ""),
+    );
+    let h = Harmoniser::builtin().unwrap();
+    let (c, rep, q) =
+        read_extract("f.csv", text.as_bytes(), &h, None, &mut Default::default()).unwrap();
+    assert!(rep.reconciles());
+    assert_eq!(rep.rows_accepted, 5);
+    let flags: Vec<(&str, &str, &str, u32)> = c
+        .flags
+        .iter()
+        .map(|f| {
+            (
+                f.municipality.as_str(),
+                f.quarter.as_str(),
+                f.flag.as_str(),
+                f.count,
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        vec![
+            ("3105", "2025Q4", "hatkriminalitet", 1),
+            ("3105", "2025Q4", "naere_relasjoner", 7)
+        ]
+    );
+    let reasons: Vec<(u64, Option<&str>, &str)> = q
+        .iter()
+        .filter(|r| r.column.is_some())
+        .map(|r| (r.row, r.column.as_deref(), r.reason.as_str()))
+        .collect();
+    let col = Some("vold i nære relasjoner");
+    let mut expected = vec![(
+        11,
+        col,
+        "flag is not a whole number between 0 and the row's count",
+    )];
+    expected.extend((12..=15).map(|r| (r, col, "flags are counted on the all-ages row only")));
+    expected.push((
+        21,
+        col,
+        "flag value missing (the file has this flag column)",
+    ));
+    assert_eq!(reasons, expected);
+    // No quarantine reason carries a count.
+    assert!(q.iter().all(|r| !r.reason.contains("21")));
+}

@@ -25,6 +25,29 @@ pub const AGE_OTHER: &str = "andre";
 /// All ages.
 pub const AGE_ALL: &str = "alle";
 
+/// Optional flags of the police extract: (code, Norwegian label, column names accepted). A
+/// flag counts the offences of a row that have the trait; the flags overlap (one offence may
+/// carry several), so they are never added together.
+pub const FLAGS: [(&str, &str, &[&str]); 3] = [
+    (
+        "naere_relasjoner",
+        "Vold i nære relasjoner",
+        &[
+            "vold_i_nære_relasjoner",
+            "vold i nære relasjoner",
+            "nære_relasjoner",
+            "naere_relasjoner",
+            "vnr",
+        ],
+    ),
+    (
+        "hatkriminalitet",
+        "Hatkriminalitet",
+        &["hatkriminalitet", "hatkrim", "hat"],
+    ),
+    ("uteliv", "Utelivsrelatert", &["uteliv", "utelivsrelatert"]),
+];
+
 /// Looks up an offence group by its code or Norwegian label (case-insensitive).
 pub fn offence_group(text: &str) -> Option<&'static str> {
     let t = text.trim();

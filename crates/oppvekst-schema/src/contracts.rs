@@ -14,6 +14,8 @@ pub mod files {
     pub const SURVEY_CELLS: &str = "survey_cells";
     /// Police counts (police ingest output, disclosure input).
     pub const POLICE_COUNTS: &str = "police_counts";
+    /// Flagged police counts.
+    pub const POLICE_FLAGS: &str = "police_flags";
     /// Protected survey cells (disclosure output).
     pub const PROTECTED_SURVEY: &str = "protected_survey_cells";
     /// Protected police cells (disclosure output).
@@ -25,10 +27,11 @@ pub mod files {
     /// Comparisons with the region and a national reference (analysis output).
     pub const COMPARISONS: &str = "comparisons";
     /// Every contract.
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 9] = [
         RESPONDENTS,
         SURVEY_CELLS,
         POLICE_COUNTS,
+        POLICE_FLAGS,
         PROTECTED_SURVEY,
         PROTECTED_POLICE,
         INDICATORS,
@@ -77,6 +80,17 @@ pub fn police_counts_schema() -> Schema {
         f("quarter", DataType::Utf8, false),
         f("offence_group", DataType::Utf8, false),
         f("age_band", DataType::Utf8, false),
+        f("count", DataType::UInt32, false),
+    ])
+}
+
+/// Flagged police counts (the extract's optional flag columns, all ages).
+pub fn police_flags_schema() -> Schema {
+    Schema::new(vec![
+        f("municipality", DataType::Utf8, false),
+        f("quarter", DataType::Utf8, false),
+        f("offence_group", DataType::Utf8, false),
+        f("flag", DataType::Utf8, false),
         f("count", DataType::UInt32, false),
     ])
 }
@@ -170,6 +184,7 @@ pub fn schema_for(name: &str, items: &[Item]) -> Option<Schema> {
         files::RESPONDENTS => respondents_schema(items),
         files::SURVEY_CELLS => survey_cells_schema(),
         files::POLICE_COUNTS => police_counts_schema(),
+        files::POLICE_FLAGS => police_flags_schema(),
         files::PROTECTED_SURVEY => protected_survey_schema(),
         files::PROTECTED_POLICE => protected_police_schema(),
         files::INDICATORS => indicators_schema(),
