@@ -172,7 +172,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
     // The attacker interval of each hidden cell: derivable by anyone from the published
     // figures, and shown only because the audit proved every one wide enough.
     let mut log = Vec::new();
-    for tab in [input.survey, input.police] {
+    for (tab, _) in input.protected_tables() {
         let bounds: std::collections::HashMap<usize, &oppvekst_disclosure::CellBounds> =
             tab.audit().bounds.iter().map(|b| (b.cell, b)).collect();
         for (i, c) in tab.cells().iter().enumerate() {
@@ -193,7 +193,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
             ]);
         }
     }
-    vec![
+    let mut tables = vec![
         TableData {
             file: "indikatorer.csv",
             sheet: "Indikatorer",
@@ -283,7 +283,48 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
             ],
             rows: log,
         },
-    ]
+    ];
+    if let Some((flags, _)) = input.police_flags {
+        let label = |code: &str| -> String {
+            oppvekst_schema::codes::FLAGS
+                .iter()
+                .find(|f| f.0 == code)
+                .map_or(code, |f| f.1)
+                .to_owned()
+        };
+        let rows = flags
+            .cells()
+            .iter()
+            .map(|c| {
+                let k = c.key();
+                vec![
+                    t(&k[0]),
+                    t(municipality_name(input, &k[0])),
+                    t(&k[1].replace('Q', "K")),
+                    t(&k[2]),
+                    V::T(label(&k[3])),
+                    c.value().map_or(V::Hidden, |v| V::I(v as i64)),
+                ]
+            })
+            .collect();
+        tables.insert(
+            2,
+            TableData {
+                file: "politi_kjennetegn.csv",
+                sheet: "Politi kjennetegn",
+                header: vec![
+                    "kommunenr",
+                    "kommune",
+                    "kvartal",
+                    "lovbruddsgruppe",
+                    "kjennetegn",
+                    "antall",
+                ],
+                rows,
+            },
+        );
+    }
+    tables
 }
 
 /// Writes every table as CSV into `dir`.

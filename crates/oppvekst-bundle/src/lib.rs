@@ -143,6 +143,9 @@ pub struct BundleInput<'a> {
     pub survey: &'a Protected<ProtectedTable>,
     /// Protected police cells.
     pub police: &'a Protected<ProtectedTable>,
+    /// Protected flagged police counts (vold i nære relasjoner, hatkriminalitet, uteliv) with
+    /// their rules, when the extracts had flag columns.
+    pub police_flags: Option<(&'a Protected<ProtectedTable>, &'a Rules)>,
     /// Rules the survey table was protected with (re-checked here).
     pub survey_rules: &'a Rules,
     /// Rules the police table was protected with (re-checked here).
@@ -262,13 +265,22 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
     })
 }
 
+impl<'a> BundleInput<'a> {
+    /// Every protected table of the bundle with the rules it was protected with.
+    pub fn protected_tables(&self) -> Vec<(&'a Protected<ProtectedTable>, &'a Rules)> {
+        let mut v = vec![
+            (self.survey, self.survey_rules),
+            (self.police, self.police_rules),
+        ];
+        v.extend(self.police_flags);
+        v
+    }
+}
+
 /// Writes the bundle to `out` (replacing an earlier bundle there only once the new one is
 /// complete) and returns its manifest.
 pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, BundleError> {
-    for (table, rules) in [
-        (input.survey, input.survey_rules),
-        (input.police, input.police_rules),
-    ] {
+    for (table, rules) in input.protected_tables() {
         let bad = check_primary(table, rules);
         if !bad.is_empty() {
             return Err(BundleError::Unprotected {
@@ -317,6 +329,12 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
         &protected_frame(input.police, &[], "count")?,
         &tmp.join("data/protected_police_cells.parquet"),
     )?;
+    if let Some((flags, _)) = input.police_flags {
+        write_parquet(
+            &protected_frame(flags, &[], "count")?,
+            &tmp.join("data/protected_police_flags.parquet"),
+        )?;
+    }
     let html = report::html(input, &charts)?;
     write_file(&tmp.join("index.html"), html.as_bytes())?;
 

@@ -208,28 +208,26 @@ pub struct ProtectionRow {
 }
 
 pub(crate) fn protection_rows(input: &BundleInput<'_>) -> Vec<ProtectionRow> {
-    [
-        (input.survey, input.survey_rules),
-        (input.police, input.police_rules),
-    ]
-    .iter()
-    .map(|(t, rules)| {
-        let s = t.summary();
-        let a = t.audit();
-        ProtectionRow {
-            name: t.name().to_owned(),
-            cells: s.cells,
-            primary: s.primary,
-            secondary: s.secondary,
-            relations: s.relations,
-            audited: a.hidden,
-            components: a.components,
-            narrowest_interval: a.narrowest,
-            required_width: rules.protection_width,
-            audit_failures: a.failures.len(),
-        }
-    })
-    .collect()
+    input
+        .protected_tables()
+        .iter()
+        .map(|(t, rules)| {
+            let s = t.summary();
+            let a = t.audit();
+            ProtectionRow {
+                name: t.name().to_owned(),
+                cells: s.cells,
+                primary: s.primary,
+                secondary: s.secondary,
+                relations: s.relations,
+                audited: a.hidden,
+                components: a.components,
+                narrowest_interval: a.narrowest,
+                required_width: rules.protection_width,
+                audit_failures: a.failures.len(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -277,8 +275,63 @@ struct Page<'a> {
     population_note: Option<&'a str>,
     police_names: Vec<&'a str>,
     method: Vec<String>,
+    flags: Vec<FlagView>,
+    flag_names: Vec<String>,
     protection: Vec<ProtectionRow>,
     reconciliation: &'a [crate::Reconciliation],
+}
+
+/// One flag (vold i nære relasjoner, hatkriminalitet, uteliv): all offence groups, the last
+/// eight quarters, one column per municipality.
+#[derive(Serialize)]
+struct FlagView {
+    label: &'static str,
+    rows: Vec<TableRow>,
+}
+
+/// The flag tables of the report and their municipality names (columns).
+fn flag_views(input: &BundleInput<'_>) -> (Vec<FlagView>, Vec<String>) {
+    let Some((flags, _)) = input.police_flags else {
+        return (Vec::new(), Vec::new());
+    };
+    let cells: std::collections::BTreeMap<(&str, &str, &str), Option<u64>> = flags
+        .cells()
+        .iter()
+        .filter(|c| c.key()[2] == oppvekst_schema::codes::OFFENCE_TOTAL)
+        .map(|c| {
+            let k = c.key();
+            ((k[0].as_str(), k[1].as_str(), k[3].as_str()), c.value())
+        })
+        .collect();
+    let muns: Vec<&crate::MunicipalityStyle> = input
+        .municipalities
+        .iter()
+        .filter(|m| cells.keys().any(|k| k.0 == m.code))
+        .collect();
+    let quarters: std::collections::BTreeSet<&str> = cells.keys().map(|k| k.1).collect();
+    let last: Vec<&str> = quarters.iter().rev().take(8).rev().copied().collect();
+    let views = oppvekst_schema::codes::FLAGS
+        .iter()
+        .filter(|f| cells.keys().any(|k| k.2 == f.0))
+        .map(|f| FlagView {
+            label: f.1,
+            rows: last
+                .iter()
+                .map(|q| TableRow {
+                    year: q.replace('Q', "K"),
+                    cells: muns
+                        .iter()
+                        .map(|m| match cells.get(&(m.code.as_str(), *q, f.0)) {
+                            Some(Some(v)) => v.to_string(),
+                            Some(None) => ":".to_owned(),
+                            None => ".".to_owned(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    (views, muns.iter().map(|m| m.name.clone()).collect())
 }
 
 fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
@@ -685,6 +738,7 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
     let tmpl = env
         .get_template("index.html")
         .map_err(|e| BundleError::Template(e.to_string()))?;
+    let (flags, flag_names) = flag_views(input);
     let page = Page {
         title: &input.title,
         period_label: &input.period_label,
@@ -700,6 +754,8 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
         population_note: input.population_note.as_deref(),
         police_names: police_units.iter().map(|m| m.name.as_str()).collect(),
         method: method(input),
+        flags,
+        flag_names,
         protection: protection_rows(input),
         reconciliation: &input.reconciliation,
     };

@@ -2,7 +2,7 @@
 //! Stage hand-offs are written as Parquet files (contracts in data-schema/) into the work
 //! folder; only protected outputs go into the bundle.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,8 @@ use oppvekst_analysis::{changes, compare, police_series, survey_indicators};
 use oppvekst_bundle::{BundleInput, InputFile, Reconciliation, write_bundle};
 use oppvekst_charts::{MunicipalityStyle, PALETTE};
 use oppvekst_disclosure::{
-    Cell, CoverageRule, Dimension, Protected, ProtectedTable, Rules, Table, protect_release,
+    Cell, CoverageRule, Dimension, Protected, ProtectedTable, Rules, Table, protect_linked,
+    protect_release,
 };
 use oppvekst_ingest_police::population::read_population;
 use oppvekst_ingest_police::{PoliceCounts, read_extract, read_extract_xlsx};
@@ -23,7 +24,7 @@ use oppvekst_ingest_survey::{
     SeenIds, SurveyCells, read_reference, stream_csv, stream_parquet, stream_sav,
 };
 use oppvekst_schema::codes::{
-    AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, OFFENCE_GROUPS, OFFENCE_TOTAL,
+    AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, FLAGS, OFFENCE_GROUPS, OFFENCE_TOTAL,
 };
 use oppvekst_schema::population::{AgeRange, Population};
 use oppvekst_schema::reference::ReferenceRow;
@@ -617,6 +618,88 @@ fn police_table(counts: &PoliceCounts, region: Option<&RegionPlan>) -> Result<Ta
     Ok(Table::from_inner("politi", dims, inner)?)
 }
 
+/// The flag table (vold i nære relasjoner, hatkriminalitet, uteliv): municipality × quarter ×
+/// offence group (with its total) × flag, each cell bounded by the police count it is part
+/// of (same municipality, quarter and group, all ages). Flags overlap, so the flag
+/// dimension has no total; the region is left out (extracts without flag columns would
+/// make its sum partial). Returns the table and, per cell, whether the police table hides
+/// the count that bounds it. None when no extract had flag columns.
+fn flag_table(
+    counts: &PoliceCounts,
+    police: &Protected<ProtectedTable>,
+) -> Result<Option<(Table, Vec<bool>)>> {
+    if counts.flags.is_empty() {
+        return Ok(None);
+    }
+    let mut bound: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
+    for r in &counts.rows {
+        *bound
+            .entry((&r.municipality, &r.quarter, &r.offence_group))
+            .or_default() += u64::from(r.count);
+    }
+    let muns: BTreeSet<&str> = counts
+        .flags
+        .iter()
+        .map(|f| f.municipality.as_str())
+        .collect();
+    let quarters: BTreeSet<&str> = counts.flags.iter().map(|f| f.quarter.as_str()).collect();
+    let offence: Vec<(&str, &str)> = OFFENCE_GROUPS
+        .iter()
+        .map(|g| (g.0, OFFENCE_TOTAL))
+        .collect();
+    let flags: Vec<&str> = FLAGS.iter().map(|f| f.0).collect();
+    let dims = vec![
+        municipality_dimension(&muns, None),
+        Dimension::flat("quarter", &quarters.into_iter().collect::<Vec<_>>()),
+        Dimension::hierarchy("offence_group", &offence),
+        Dimension::flat("flag", &flags),
+    ];
+    let inner = counts
+        .flags
+        .iter()
+        .map(|f| Cell {
+            key: vec![
+                f.municipality.clone(),
+                f.quarter.clone(),
+                f.offence_group.clone(),
+                f.flag.clone(),
+            ],
+            value: f.count.into(),
+            denominator: Some(
+                bound
+                    .get(&(
+                        f.municipality.as_str(),
+                        f.quarter.as_str(),
+                        f.offence_group.as_str(),
+                    ))
+                    .copied()
+                    .unwrap_or(u64::from(f.count)),
+            ),
+        })
+        .collect();
+    let table = Table::from_inner("politi_kjennetegn", dims, inner)?;
+    let hidden: BTreeMap<&[String], bool> = police
+        .cells()
+        .iter()
+        .map(|c| (c.key(), c.status().rule().is_some()))
+        .collect();
+    let linked = table
+        .cells
+        .iter()
+        .map(|c| {
+            let key = [
+                c.key[0].clone(),
+                c.key[1].clone(),
+                c.key[2].clone(),
+                AGE_ALL.to_owned(),
+            ];
+            // A bound the police table does not have counts as hidden (the safe side).
+            hidden.get(&key[..]).copied().unwrap_or(true)
+        })
+        .collect();
+    Ok(Some((table, linked)))
+}
+
 /// Writes an Arrow batch as a stage Parquet file.
 pub fn write_stage<E: std::error::Error + Send + Sync + 'static>(
     path: &Path,
@@ -740,6 +823,11 @@ fn finish(
         &police_rules,
         &earlier,
     )?;
+    let flag_rules = cfg.police_rules();
+    let police_flags = match flag_table(&ing.police, &police)? {
+        Some((table, linked)) => Some(protect_linked(&table, &flag_rules, &earlier, &linked)?),
+        None => None,
+    };
 
     let indicators = survey_indicators(&survey, cat)?;
     let wave_changes = changes(&indicators, cfg.report.alpha);
@@ -803,6 +891,7 @@ fn finish(
         catalogue: cat,
         survey: &survey,
         police: &police,
+        police_flags: police_flags.as_ref().map(|t| (t, &flag_rules)),
         survey_rules: &survey_rules,
         police_rules: &police_rules,
         indicators: &indicators,
@@ -819,12 +908,19 @@ fn finish(
     if let Some(r) = release {
         r.ledger.record(&r.id, &survey);
         r.ledger.record(&r.id, &police);
+        if let Some(flags) = &police_flags {
+            r.ledger.record(&r.id, flags);
+        }
     }
     Ok(RunSummary {
         bundle: bundle.to_owned(),
         files: manifest.files.len() + 2,
         reconciliation: ing.reconciliation,
-        hidden: vec![summary_row(&survey), summary_row(&police)],
+        hidden: [Some(&survey), Some(&police), police_flags.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(summary_row)
+            .collect(),
     })
 }
 

@@ -50,6 +50,9 @@ pub enum Rule {
     Secondary,
     /// Hidden in an earlier release, and kept hidden so it stays protected.
     EarlierRelease,
+    /// Linked tables: the total of another table that bounds this cell is hidden (a published
+    /// part of a hidden total would tell the reader something about that total).
+    LinkedTotal,
 }
 
 impl Rule {
@@ -64,6 +67,7 @@ impl Rule {
             Rule::Coverage => "coverage",
             Rule::Secondary => "secondary",
             Rule::EarlierRelease => "earlier_release",
+            Rule::LinkedTotal => "linked_total",
         }
     }
 
@@ -78,6 +82,7 @@ impl Rule {
             Rule::Coverage => "Kommunene med tall dekker for lite av regionens ungdom",
             Rule::Secondary => "Skjult for at andre skjulte tall ikke skal kunne regnes ut",
             Rule::EarlierRelease => "Skjult i en tidligere utgivelse og holdes skjult",
+            Rule::LinkedTotal => "Tallet det er en del av, er skjult i hovedtabellen",
         }
     }
 
@@ -417,7 +422,7 @@ pub fn suppression_pattern(
 ) -> Result<Pattern, DisclosureError> {
     let relations = table.relations()?;
     let prior = prior_entries(table, ledger);
-    pattern(table, rules, &relations, &prior)
+    pattern(table, rules, &relations, &prior, &[])
 }
 
 /// What earlier releases say about each cell.
@@ -434,8 +439,18 @@ fn pattern(
     rules: &Rules,
     relations: &[Relation],
     prior: &[LedgerEntry],
+    linked_hidden: &[bool],
 ) -> Result<Pattern, DisclosureError> {
     let mut status = primary::apply(table, rules)?;
+    for (s, _) in status
+        .iter_mut()
+        .zip(linked_hidden)
+        .filter(|(_, hidden)| **hidden)
+    {
+        if *s == Status::Published {
+            *s = Status::Hidden(Rule::LinkedTotal);
+        }
+    }
     for (p, s) in prior.iter().zip(status.iter_mut()) {
         if *s == Status::Published && p.hidden {
             *s = Status::Hidden(Rule::EarlierRelease);
@@ -551,9 +566,23 @@ pub fn protect_release(
     rules: &Rules,
     ledger: &Ledger,
 ) -> Result<Protected<ProtectedTable>, DisclosureError> {
+    protect_linked(table, rules, ledger, &[])
+}
+
+/// As [`protect_release`], for a table linked to another by inequalities rather than sums
+/// (each cell at most a cell of the other table, such as flagged offences ≤ offences): a cell
+/// whose bounding cell the other table hides is hidden as well (`linked_hidden[i]`, rule
+/// [`Rule::LinkedTotal`]), so nothing published here narrows a hidden cell there. The cell's
+/// `denominator` carries the bound, which the audit treats as known (the safe side).
+pub fn protect_linked(
+    table: &Table,
+    rules: &Rules,
+    ledger: &Ledger,
+    linked_hidden: &[bool],
+) -> Result<Protected<ProtectedTable>, DisclosureError> {
     let relations = table.relations()?;
     let prior = prior_entries(table, ledger);
-    let Pattern { status, rounds } = pattern(table, rules, &relations, &prior)?;
+    let Pattern { status, rounds } = pattern(table, rules, &relations, &prior, linked_hidden)?;
     let opts = AuditOptions {
         min_width: rules.protection_width,
     };

@@ -311,3 +311,57 @@ fn coverage_rule_hides_a_thinly_covered_region() {
     let high = protect(&t, &rules(0.9)).unwrap();
     assert!(high.cells().iter().all(|c| c.status() == Status::Published));
 }
+
+/// Flagged counts bounded by a police table: a flag whose bounding count is hidden there is
+/// hidden too, its sum partner is hidden so it cannot be computed back, and the audit proves
+/// both wide enough.
+#[test]
+fn linked_cells_follow_their_hidden_bound() {
+    use oppvekst_disclosure::{Ledger, protect_linked};
+    let cell = |g: &str, x: u64, bound: u64| Cell {
+        key: vec!["A".into(), g.into()],
+        value: x,
+        denominator: Some(bound),
+    };
+    let t = Table::from_inner(
+        "flags",
+        vec![
+            Dimension::flat("municipality", &["A"]),
+            Dimension::hierarchy(
+                "offence_group",
+                &[("vold", "alle"), ("orden", "alle"), ("rus", "alle")],
+            ),
+        ],
+        vec![
+            cell("vold", 20, 60),
+            cell("orden", 9, 30),
+            cell("rus", 8, 25),
+        ],
+    )
+    .unwrap();
+    let rules = Rules::police_default();
+    // Nothing is small: without a link everything is published.
+    let free = protect_linked(&t, &rules, &Ledger::default(), &[]).unwrap();
+    assert!(free.cells().iter().all(|c| c.status() == Status::Published));
+    // The police table hides the count that bounds `orden`.
+    let linked: Vec<bool> = t.cells.iter().map(|c| c.key[1] == "orden").collect();
+    let p = protect_linked(&t, &rules, &Ledger::default(), &linked).unwrap();
+    let status = |g: &str| {
+        p.cells()
+            .iter()
+            .find(|c| c.key()[1] == g)
+            .map(|c| c.status())
+            .unwrap()
+    };
+    assert_eq!(status("orden"), Status::Hidden(Rule::LinkedTotal));
+    assert_eq!(
+        p.cells()
+            .iter()
+            .filter(|c| c.status() == Status::Hidden(Rule::Secondary))
+            .count(),
+        1
+    );
+    assert_eq!(p.audit().failures.len(), 0);
+    assert!(p.audit().narrowest.unwrap() >= rules.protection_width);
+    assert_eq!(Rule::LinkedTotal.code(), "linked_total");
+}

@@ -1,6 +1,7 @@
 //! Synthetic quarterly police extracts (the local extract format of data-schema).
 
 use oppvekst_schema::codes::{AGE_BANDS, OFFENCE_GROUPS};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::random::poisson;
@@ -45,13 +46,37 @@ fn trend(group: usize, year: i32, band: Option<usize>) -> f64 {
     }
 }
 
-/// One semicolon-separated Windows-1252 file per quarter, both municipalities.
+/// Share of a group's offences carrying each flag (vold i nære relasjoner, hatkriminalitet,
+/// uteliv), per group in SSB 2015 order.
+const FLAG_SHARE: [[f64; 3]; 9] = [
+    [0.0, 0.0, 0.02],
+    [0.0, 0.0, 0.0],
+    [0.0, 0.01, 0.06],
+    [0.24, 0.012, 0.18],
+    [0.14, 0.0, 0.08],
+    [0.0, 0.0, 0.05],
+    [0.03, 0.03, 0.22],
+    [0.0, 0.0, 0.01],
+    [0.05, 0.005, 0.0],
+];
+/// Extracts carry the flag columns from this year on.
+const FLAGS_FROM: i32 = 2022;
+
+/// One semicolon-separated Windows-1252 file per quarter, both municipalities. From 2022 the
+/// extracts carry the optional flag columns, drawn from their own seeded stream so the
+/// counts are the same with or without them.
 pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
     let mut files = Vec::new();
+    let mut flag_rng = ChaCha8Rng::seed_from_u64(0xF1A6);
     for year in 2016..=2025 {
         for q in 1..=4u8 {
+            let flagged = year >= FLAGS_FROM;
             let mut text =
-                String::from("kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\r\n");
+                String::from("kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall");
+            if flagged {
+                text.push_str(";vold i nære relasjoner;hatkriminalitet;uteliv");
+            }
+            text.push_str("\r\n");
             for m in &MUNICIPALITIES {
                 let code = m.code_in(year);
                 for (gi, (_, label)) in OFFENCE_GROUPS.iter().enumerate() {
@@ -76,12 +101,20 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
                             * trend(gi, year, None)
                             * other_share,
                     );
-                    rows.push(("alle".to_owned(), in_bands + other));
+                    let all = in_bands + other;
+                    rows.push(("alle".to_owned(), all));
                     for (band, n) in rows {
-                        text.push_str(&format!(
-                            "{code};{};{year}K{q};{label};{band};{n}\r\n",
-                            m.name
-                        ));
+                        text.push_str(&format!("{code};{};{year}K{q};{label};{band};{n}", m.name));
+                        if flagged {
+                            for share in FLAG_SHARE[gi] {
+                                text.push(';');
+                                if band == "alle" {
+                                    let f = poisson(&mut flag_rng, f64::from(all) * share);
+                                    text.push_str(&f.min(all).to_string());
+                                }
+                            }
+                        }
+                        text.push_str("\r\n");
                     }
                 }
             }
