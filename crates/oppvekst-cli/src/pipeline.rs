@@ -22,6 +22,7 @@ use oppvekst_ingest_police::{PoliceCounts, read_extract, read_extract_xlsx};
 use oppvekst_ingest_survey::{
     Aggregator, GRADES, IngestError, Progress, ReadOptions, Respondents, RespondentsWriter,
     SeenIds, SurveyCells, read_reference, stream_csv, stream_parquet, stream_sav,
+    with_background_sink,
 };
 use oppvekst_schema::codes::{
     AGE_ALL, AGE_BANDS, AGE_OTHER, AGE_TARGET, FLAGS, OFFENCE_GROUPS, OFFENCE_TOTAL,
@@ -54,7 +55,7 @@ impl fmt::Display for RunSummary {
         for (name, cells, primary, secondary) in &self.hidden {
             writeln!(
                 f,
-                "  {name:<14} {cells:>6} cells, {primary:>5} hidden by primary rules, {secondary:>5} secondary"
+                "  {name:<18} {cells:>6} cells, {primary:>5} hidden by primary rules, {secondary:>5} secondary"
             )?;
         }
         write!(
@@ -258,77 +259,82 @@ pub fn ingest_survey(
     let multi = MultiProgress::new();
     let pb = multi.add(progress(files.len(), "survey"));
     let mut unknown = BTreeSet::new();
-    for (name, path) in files {
-        let input = InputFile::from_path(name, path)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
-        let size = input.bytes;
-        inputs.push(input);
-        let open =
-            || fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()));
-        let lower = name.to_lowercase();
-        let csv =
-            !(lower.ends_with(".sav") || lower.ends_with(".zsav") || lower.ends_with(".parquet"));
-        // A bar through the file itself when it is large enough to take a while.
-        let file_bar = if size >= LARGE_FILE {
-            multi.add(file_progress(name, csv))
-        } else {
-            ProgressBar::hidden()
-        };
-        let opts = ReadOptions {
-            progress: Some(Progress(Arc::new({
-                let bar = file_bar.clone();
-                move |done, all| {
-                    bar.set_length(all);
-                    bar.set_position(done);
-                }
-            }))),
-            ..opts.clone()
-        };
-        let mut sink = |chunk: Respondents| -> std::result::Result<(), IngestError> {
-            writer.write(&chunk).map_err(|e| IngestError::Unusable {
-                file: name.clone(),
-                message: format!("cannot write the respondents stage file: {e}"),
-            })?;
-            years.extend(chunk.survey_year.iter().copied());
-            aggregator.add(&chunk);
-            Ok(())
-        };
-        let (report, q) = if lower.ends_with(".sav") || lower.ends_with(".zsav") {
-            let src = std::io::BufReader::with_capacity(1 << 20, open()?);
-            let (report, q, labels) =
-                stream_sav(name, src, cat, harmoniser, &opts, &mut seen, &mut sink)?;
-            // Variable and value labels (never answers) kept beside the stage files.
-            let stem = name.replace(['/', '\\'], "_");
-            oppvekst_schema::io::write_atomic(
-                &work.join("metadata").join(format!("{stem}.labels.json")),
-                serde_json::to_string_pretty(&labels)?.as_bytes(),
-            )?;
-            (report, q)
-        } else if lower.ends_with(".parquet") {
-            stream_parquet(name, open()?, cat, harmoniser, &opts, &mut seen, &mut sink)?
-        } else {
-            stream_csv(name, open()?, cat, harmoniser, &opts, &mut seen, &mut sink)?
-        };
-        file_bar.finish_and_clear();
-        pb.inc(1);
-        pb.suspend(|| {
-            println!(
-                "  {:<44} {:<12} {:>6} read {:>6} accepted {:>3} quarantined",
-                name,
-                report.encoding,
+    // Rows leave the reader in chunks for a second thread, which writes them to the stage
+    // file and aggregates them while the reader validates the next chunk.
+    let consume = |chunk: Respondents| -> std::result::Result<(), IngestError> {
+        writer.write(&chunk).map_err(|e| IngestError::Stage {
+            message: format!("cannot write the respondents stage file: {e}"),
+        })?;
+        years.extend(chunk.survey_year.iter().copied());
+        aggregator.add(&chunk);
+        Ok(())
+    };
+    with_background_sink(consume, |sink| -> Result<()> {
+        for (name, path) in files {
+            let input = InputFile::from_path(name, path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            let size = input.bytes;
+            inputs.push(input);
+            let open =
+                || fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()));
+            let lower = name.to_lowercase();
+            let csv = !(lower.ends_with(".sav")
+                || lower.ends_with(".zsav")
+                || lower.ends_with(".parquet"));
+            // A bar through the file itself when it is large enough to take a while.
+            let file_bar = if size >= LARGE_FILE {
+                multi.add(file_progress(name, csv))
+            } else {
+                ProgressBar::hidden()
+            };
+            let opts = ReadOptions {
+                progress: Some(Progress(Arc::new({
+                    let bar = file_bar.clone();
+                    move |done, all| {
+                        bar.set_length(all);
+                        bar.set_position(done);
+                    }
+                }))),
+                ..opts.clone()
+            };
+            let (report, q) = if lower.ends_with(".sav") || lower.ends_with(".zsav") {
+                let src = std::io::BufReader::with_capacity(1 << 20, open()?);
+                let (report, q, labels) =
+                    stream_sav(name, src, cat, harmoniser, &opts, &mut seen, sink)?;
+                // Variable and value labels (never answers) kept beside the stage files.
+                let stem = name.replace(['/', '\\'], "_");
+                oppvekst_schema::io::write_atomic(
+                    &work.join("metadata").join(format!("{stem}.labels.json")),
+                    serde_json::to_string_pretty(&labels)?.as_bytes(),
+                )?;
+                (report, q)
+            } else if lower.ends_with(".parquet") {
+                stream_parquet(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
+            } else {
+                stream_csv(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
+            };
+            file_bar.finish_and_clear();
+            pb.inc(1);
+            pb.suspend(|| {
+                println!(
+                    "  {:<44} {:<12} {:>6} read {:>6} accepted {:>3} quarantined",
+                    name,
+                    report.encoding,
+                    report.rows_read,
+                    report.rows_accepted,
+                    report.rows_quarantined
+                )
+            });
+            unknown.extend(report.unknown_columns.iter().cloned());
+            recon.add_file(
                 report.rows_read,
                 report.rows_accepted,
-                report.rows_quarantined
-            )
-        });
-        unknown.extend(report.unknown_columns.iter().cloned());
-        recon.add_file(
-            report.rows_read,
-            report.rows_accepted,
-            report.rows_quarantined,
-        );
-        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
-    }
+                report.rows_quarantined,
+            );
+            quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        }
+        Ok(())
+    })?;
     pb.finish_and_clear();
     if !unknown.is_empty() {
         println!(

@@ -24,6 +24,7 @@ use arrow57::datatypes::{DataType, Field, Schema};
 use arrow57::record_batch::RecordBatch;
 use oppvekst_ingest_survey::{
     Aggregator, ReadOptions, RespondentsWriter, SeenIds, stream_csv, stream_sav,
+    with_background_sink,
 };
 use oppvekst_schema::{Catalogue, Harmoniser, Item};
 
@@ -168,22 +169,22 @@ fn child(format: &str, path: &Path, out: &Path) {
     let mut agg = Aggregator::new(&cat);
     let mut seen = SeenIds::default();
     let opts = ReadOptions::default();
-    let mut sink = |chunk: oppvekst_ingest_survey::Respondents| {
+    let consume = |chunk: oppvekst_ingest_survey::Respondents| {
         writer.write(&chunk).unwrap();
         agg.add(&chunk);
         Ok(())
     };
     let file = std::fs::File::open(path).unwrap();
-    let report = if format == "csv" {
-        stream_csv("national.csv", file, &cat, &h, &opts, &mut seen, &mut sink)
-            .unwrap()
-            .0
-    } else {
-        let src = std::io::BufReader::with_capacity(1 << 20, file);
-        stream_sav("national.sav", src, &cat, &h, &opts, &mut seen, &mut sink)
-            .unwrap()
-            .0
-    };
+    let report = with_background_sink(consume, |sink| {
+        if format == "csv" {
+            stream_csv("national.csv", file, &cat, &h, &opts, &mut seen, sink)
+        } else {
+            let src = std::io::BufReader::with_capacity(1 << 20, file);
+            stream_sav("national.sav", src, &cat, &h, &opts, &mut seen, sink).map(|r| (r.0, r.1))
+        }
+    })
+    .unwrap()
+    .0;
     writer.commit().unwrap();
     let cells = agg.finish().cells.len();
     let secs = start.elapsed().as_secs_f64();

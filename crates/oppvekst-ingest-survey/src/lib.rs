@@ -28,7 +28,9 @@ mod table;
 
 pub use aggregate::{Aggregator, GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
 pub use parquet_in::{read_parquet, stream_parquet};
-pub use read::{CHUNK_ROWS, Progress, ReadOptions, SeenIds, Sink, read_csv, stream_csv};
+pub use read::{
+    CHUNK_ROWS, Progress, ReadOptions, SeenIds, Sink, read_csv, stream_csv, with_background_sink,
+};
 pub use reference::read_reference;
 pub use sav::{SavLabels, read_sav, stream_sav};
 pub use table::{Respondents, RespondentsWriter};
@@ -106,6 +108,12 @@ pub enum IngestError {
         /// File name.
         file: String,
         /// What is wrong (structure, never values).
+        message: String,
+    },
+    /// What the accepted rows were handed to (a stage file, an aggregation) failed.
+    #[error("{message}")]
+    Stage {
+        /// What failed (never values).
         message: String,
     },
     /// Too many rows are bad for the file to be trusted.

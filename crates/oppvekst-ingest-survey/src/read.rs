@@ -216,6 +216,43 @@ fn detect_encoding<R: Read>(mut src: R) -> std::io::Result<Encoding> {
     })
 }
 
+/// The codebook's code lists keyed by number, looked up once per row without allocating.
+/// Codes in the codebook that are not whole numbers can never match an integer field and
+/// are left out.
+struct Codes {
+    grade: HashMap<i64, i64>,
+    gender: HashMap<i64, String>,
+    /// School level code → whether it is ungdomsskole.
+    school_level: HashMap<i64, bool>,
+}
+
+impl Codes {
+    fn new(cat: &Catalogue) -> Self {
+        let cb = &cat.codebook;
+        let num = |k: &String| k.trim().parse::<i64>().ok();
+        Codes {
+            grade: cb
+                .grade
+                .codes
+                .iter()
+                .filter_map(|(k, v)| num(k).map(|k| (k, *v)))
+                .collect(),
+            gender: cb
+                .gender
+                .codes
+                .iter()
+                .filter_map(|(k, v)| num(k).map(|k| (k, v.clone())))
+                .collect(),
+            school_level: cb
+                .school_level
+                .codes
+                .iter()
+                .filter_map(|(k, v)| num(k).map(|k| (k, v == "ungdomsskole")))
+                .collect(),
+        }
+    }
+}
+
 /// The fields of one record, decoded on access. Records whose bytes do not fit the file's
 /// encoding are quarantined before any field is read.
 struct Fields<'r> {
@@ -252,6 +289,7 @@ pub(crate) struct Validator<'a> {
     last_short: Option<usize>,
     seen: &'a mut SeenIds,
     answers: Vec<Option<i8>>,
+    codes: Codes,
 }
 
 impl<'a> Validator<'a> {
@@ -280,6 +318,7 @@ impl<'a> Validator<'a> {
             last_short: None,
             seen,
             answers: Vec::with_capacity(cat.codebook.items.len()),
+            codes: Codes::new(cat),
         })
     }
 
@@ -336,6 +375,7 @@ impl<'a> Validator<'a> {
             &fields,
             &self.cols,
             self.cat,
+            &self.codes,
             self.harmoniser,
             &mut self.municipalities,
             &mut self.answers,
@@ -414,6 +454,43 @@ impl<'a> Validator<'a> {
         };
         Ok((report, self.quarantine))
     }
+}
+
+/// Runs `consume` on a thread of its own for every chunk `read` sends to its sink, so that
+/// reading and validating overlap with what happens to the rows (Parquet writing,
+/// aggregation) on a machine with two cores. At most two chunks wait between the two. An
+/// error from `consume` stops the read and is the one returned.
+pub fn with_background_sink<R, E>(
+    consume: impl FnMut(Respondents) -> Result<(), IngestError> + Send,
+    read: impl FnOnce(&mut Sink<'_>) -> Result<R, E>,
+) -> Result<R, E>
+where
+    E: From<IngestError>,
+{
+    let mut consume = consume;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Respondents>(2);
+        let worker = scope.spawn(move || -> Result<(), IngestError> {
+            for chunk in rx {
+                consume(chunk)?;
+            }
+            Ok(())
+        });
+        let stopped = || IngestError::Stage {
+            message: "the row consumer stopped".into(),
+        };
+        let result = read(&mut |chunk| tx.send(chunk).map_err(|_| stopped()));
+        drop(tx);
+        let consumed = worker.join().unwrap_or_else(|_| {
+            Err(IngestError::Stage {
+                message: "the row consumer panicked".into(),
+            })
+        });
+        match consumed {
+            Err(e) => Err(E::from(e)),
+            Ok(()) => result,
+        }
+    })
 }
 
 /// Collects everything a streaming reader accepts into one table.
@@ -599,6 +676,7 @@ fn validate_row(
     fields: &Fields<'_>,
     cols: &Columns,
     cat: &Catalogue,
+    codes: &Codes,
     harmoniser: &Harmoniser,
     municipalities: &mut HashMap<String, Option<String>>,
     answers: &mut Vec<Option<i8>>,
@@ -648,7 +726,7 @@ fn validate_row(
         )
     })?;
     let grade_code = required(int_field(fields, cols.grade)?, cols.grade, "grade")?;
-    let grade = *cb.grade.codes.get(&grade_code.to_string()).ok_or_else(|| {
+    let grade = *codes.grade.get(&grade_code).ok_or_else(|| {
         (
             Some(cols.grade),
             "grade code not in the codebook".to_owned(),
@@ -659,12 +737,11 @@ fn validate_row(
         None => None,
     };
     if let Some((sc, level)) = level {
-        let label = cb
+        let ungdomsskole = *codes
             .school_level
-            .codes
-            .get(&level.to_string())
+            .get(&level)
             .ok_or_else(|| (Some(sc), "school level code not in the codebook".to_owned()))?;
-        let allowed = if label == "ungdomsskole" {
+        let allowed = if ungdomsskole {
             &cb.grade.ungdomsskole
         } else {
             &cb.grade.videregaende
@@ -680,10 +757,9 @@ fn validate_row(
     if cb.missing_codes.contains(&gender_code) {
         return Err((Some(cols.gender), "required value missing (gender)".into()));
     }
-    let gender = cb
+    let gender = codes
         .gender
-        .codes
-        .get(&gender_code.to_string())
+        .get(&gender_code)
         .cloned()
         .ok_or_else(|| {
             (

@@ -178,11 +178,14 @@ impl IndicatorRule {
                 min_answered,
                 ..
             } => {
-                let given: Vec<i64> = answers.iter().flatten().copied().collect();
-                if given.len() < *min_answered || given.is_empty() {
+                let (n, sum) = answers
+                    .iter()
+                    .flatten()
+                    .fold((0usize, 0i64), |(n, s), a| (n + 1, s + a));
+                if n < *min_answered || n == 0 {
                     return None;
                 }
-                let mean = given.iter().sum::<i64>() as f64 / given.len() as f64;
+                let mean = sum as f64 / n as f64;
                 Some(mean >= *threshold)
             }
             IndicatorRule::CountAtLeast {
