@@ -311,7 +311,7 @@ impl<'a> Validator<'a> {
             header,
             cols,
             encoding,
-            chunk: Respondents::new(&cat.codebook.items),
+            chunk: Respondents::with_capacity(&cat.codebook.items, CHUNK_ROWS),
             quarantine: Vec::new(),
             rows_read: 0,
             accepted: 0,
@@ -407,8 +407,8 @@ impl<'a> Validator<'a> {
         }
         self.accepted += 1;
         if self.chunk.len() >= CHUNK_ROWS {
-            let full =
-                std::mem::replace(&mut self.chunk, Respondents::new(&self.cat.codebook.items));
+            let next = Respondents::with_capacity(&self.cat.codebook.items, CHUNK_ROWS);
+            let full = std::mem::replace(&mut self.chunk, next);
             sink(full)?;
         }
         Ok(())
@@ -652,13 +652,50 @@ struct Head {
 
 type RowError = (Option<usize>, String);
 
+/// An integer code straight from the field's bytes (digits, sign and the separators are
+/// ASCII in both encodings): `Err` when the field is not an integer this way.
+fn code_bytes(b: &[u8]) -> Result<Option<i64>, ()> {
+    let b = b.trim_ascii();
+    if b.is_empty() {
+        return Ok(None);
+    }
+    // Exports saved from Excel may write whole codes as `3,0` or `3.0`.
+    let b = b
+        .strip_suffix(b",0")
+        .or_else(|| b.strip_suffix(b".0"))
+        .unwrap_or(b);
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return Err(());
+    }
+    let mut v = 0i64;
+    for d in digits {
+        if !d.is_ascii_digit() {
+            return Err(());
+        }
+        v = v * 10 + i64::from(d - b'0');
+    }
+    Ok(Some(if negative { -v } else { v }))
+}
+
 fn int_field(fields: &Fields<'_>, col: usize) -> Result<Option<i64>, RowError> {
+    let raw = fields.rec.get(col).unwrap_or(b"");
+    if let Ok(v) = code_bytes(raw) {
+        return Ok(v);
+    }
+    if raw.is_ascii() {
+        return Err((Some(col), "not an integer code".to_owned()));
+    }
+    // Non-ASCII: decoded, so that any Unicode space around the code is trimmed too.
     let v = fields.get(col);
     let v = v.trim();
     if v.is_empty() {
         return Ok(None);
     }
-    // Exports saved from Excel may write whole codes as `3,0` or `3.0`.
     let v = v
         .strip_suffix(",0")
         .or_else(|| v.strip_suffix(".0"))
@@ -757,16 +794,12 @@ fn validate_row(
     if cb.missing_codes.contains(&gender_code) {
         return Err((Some(cols.gender), "required value missing (gender)".into()));
     }
-    let gender = codes
-        .gender
-        .get(&gender_code)
-        .cloned()
-        .ok_or_else(|| {
-            (
-                Some(cols.gender),
-                "gender code not in the codebook".to_owned(),
-            )
-        })?;
+    let gender = codes.gender.get(&gender_code).cloned().ok_or_else(|| {
+        (
+            Some(cols.gender),
+            "gender code not in the codebook".to_owned(),
+        )
+    })?;
     answers.clear();
     for (item, col) in cb.items.iter().zip(&cols.items) {
         let Some(col) = *col else {

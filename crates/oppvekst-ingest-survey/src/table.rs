@@ -45,6 +45,22 @@ impl Respondents {
         }
     }
 
+    /// An empty table with room for `rows` respondents.
+    pub fn with_capacity(items: &[Item], rows: usize) -> Self {
+        Respondents {
+            items: items.iter().map(|i| i.id.clone()).collect(),
+            respondent_id: Vec::with_capacity(rows),
+            source_file: Vec::with_capacity(rows),
+            source_row: Vec::with_capacity(rows),
+            survey_year: Vec::with_capacity(rows),
+            municipality: Vec::with_capacity(rows),
+            municipality_source: Vec::with_capacity(rows),
+            grade: Vec::with_capacity(rows),
+            gender: Vec::with_capacity(rows),
+            answers: (0..items.len()).map(|_| Vec::with_capacity(rows)).collect(),
+        }
+    }
+
     /// Number of respondents.
     pub fn len(&self) -> usize {
         self.respondent_id.len()
