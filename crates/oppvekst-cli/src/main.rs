@@ -44,6 +44,10 @@ enum Command {
     Audit(cmd::audit::Args),
 }
 
+/// mimalloc: ingest allocates small strings per row on one thread and frees them on another.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

@@ -28,6 +28,10 @@ use oppvekst_ingest_survey::{
 };
 use oppvekst_schema::{Catalogue, Harmoniser, Item};
 
+/// The allocator the `oppvekst` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ITEMS: usize = 150;
 
 /// The built-in catalogue with extra five-point items up to `ITEMS`, so every one of the 150

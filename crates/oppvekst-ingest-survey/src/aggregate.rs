@@ -1,6 +1,6 @@
 //! Aggregation of respondents into survey cells with every total.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int32Array, StringArray, UInt32Array};
@@ -111,8 +111,10 @@ pub struct Aggregator<'c> {
     cat: &'c Catalogue,
     /// Column index of every item each indicator reads.
     plans: Vec<Vec<Option<usize>>>,
-    /// (municipality, year) → one block per indicator.
-    blocks: BTreeMap<(String, i32), Vec<Block>>,
+    /// One block per indicator for each (municipality, year), in order of first sight.
+    blocks: Vec<((String, i32), Vec<Block>)>,
+    /// year → municipality → index in `blocks` (looked up without allocating).
+    index: HashMap<i32, HashMap<String, usize>>,
     answers: Vec<Option<i64>>,
 }
 
@@ -133,25 +135,41 @@ impl<'c> Aggregator<'c> {
         Aggregator {
             cat,
             plans,
-            blocks: BTreeMap::new(),
+            blocks: Vec::new(),
+            index: HashMap::new(),
             answers: Vec::new(),
         }
     }
 
     /// Adds the respondents of one chunk.
     pub fn add(&mut self, resp: &Respondents) {
-        let (cat, plans, blocks, answers) =
-            (self.cat, &self.plans, &mut self.blocks, &mut self.answers);
+        let (cat, plans, blocks, index, answers) = (
+            self.cat,
+            &self.plans,
+            &mut self.blocks,
+            &mut self.index,
+            &mut self.answers,
+        );
         for r in 0..resp.len() {
             let gi = (resp.grade[r] - 8) as usize;
             let si = usize::from(resp.gender[r] == "jente");
             if gi >= 6 {
                 continue; // unreachable for validated rows: grades are 8..=13
             }
-            let key = (resp.municipality[r].clone(), resp.survey_year[r]);
-            let per_indicator = blocks
-                .entry(key)
-                .or_insert_with(|| vec![[[(0, 0); 2]; 6]; cat.indicators.len()]);
+            let (mun, year) = (&resp.municipality[r], resp.survey_year[r]);
+            let by_mun = index.entry(year).or_default();
+            let at = match by_mun.get(mun.as_str()) {
+                Some(&at) => at,
+                None => {
+                    blocks.push((
+                        (mun.clone(), year),
+                        vec![[[(0, 0); 2]; 6]; cat.indicators.len()],
+                    ));
+                    by_mun.insert(mun.clone(), blocks.len() - 1);
+                    blocks.len() - 1
+                }
+            };
+            let per_indicator = &mut blocks[at].1;
             for (ii, ind) in cat.indicators.iter().enumerate() {
                 answers.clear();
                 answers.extend(
@@ -170,7 +188,8 @@ impl<'c> Aggregator<'c> {
 
     /// The cells with every total, sorted.
     pub fn finish(self) -> SurveyCells {
-        let (cat, blocks) = (self.cat, self.blocks);
+        let cat = self.cat;
+        let blocks: BTreeMap<(String, i32), Vec<Block>> = self.blocks.into_iter().collect();
         let mut cells =
             Vec::with_capacity(blocks.len() * cat.indicators.len() * GRADES.len() * GENDERS.len());
         for (ii, indicator) in cat.indicators.iter().enumerate() {

@@ -224,6 +224,8 @@ struct Codes {
     gender: HashMap<i64, String>,
     /// School level code → whether it is ungdomsskole.
     school_level: HashMap<i64, bool>,
+    /// Per codebook item: whether a missing code lies inside its valid range.
+    missing_in_range: Vec<bool>,
 }
 
 impl Codes {
@@ -248,6 +250,15 @@ impl Codes {
                 .codes
                 .iter()
                 .filter_map(|(k, v)| num(k).map(|k| (k, v == "ungdomsskole")))
+                .collect(),
+            missing_in_range: cb
+                .items
+                .iter()
+                .map(|it| {
+                    cb.missing_codes
+                        .iter()
+                        .any(|m| (it.valid[0]..=it.valid[1]).contains(m))
+                })
                 .collect(),
         }
     }
@@ -801,16 +812,25 @@ fn validate_row(
         )
     })?;
     answers.clear();
-    for (item, col) in cb.items.iter().zip(&cols.items) {
+    for ((item, col), overlap) in cb
+        .items
+        .iter()
+        .zip(&cols.items)
+        .zip(&codes.missing_in_range)
+    {
         let Some(col) = *col else {
             answers.push(None);
             continue;
         };
+        let valid = item.valid[0]..=item.valid[1];
         let a = match int_field(fields, col)? {
             None => None,
+            // A missing code inside the valid range (rare) is missing, not an answer; for
+            // the other items a valid answer needs no look at the missing codes.
+            Some(v) if !overlap && valid.contains(&v) => Some(v as i8),
             Some(v) if cb.missing_codes.contains(&v) => None,
             // Valid ranges fit in i8: the catalogue refuses wider ones when it loads.
-            Some(v) if (item.valid[0]..=item.valid[1]).contains(&v) => Some(v as i8),
+            Some(v) if valid.contains(&v) => Some(v as i8),
             Some(_) => {
                 return Err((
                     Some(col),
