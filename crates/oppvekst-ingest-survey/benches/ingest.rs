@@ -9,7 +9,8 @@
 //! `OPPVEKST_BENCH_DIR` (where the generated exports live, default `target/bench-ingest`),
 //! `OPPVEKST_BENCH_PYTHON` (a Python with polars; otherwise a virtual environment with
 //! `benches/requirements.txt` is made in the bench folder; `none` skips the baseline).
-//! Each reader runs in a child process so that its peak memory (VmHWM) is its own.
+//! Each reader runs in a child process so that its peak memory (VmHWM) is its own, and
+//! `OPPVEKST_BENCH_RUNS` times (default 3, interleaved); the table gives the median time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -173,9 +174,9 @@ fn child(format: &str, path: &Path, out: &Path) {
     let mut agg = Aggregator::new(&cat);
     let mut seen = SeenIds::default();
     let opts = ReadOptions::default();
-    let consume = |chunk: oppvekst_ingest_survey::Respondents| {
-        writer.write(&chunk).unwrap();
-        agg.add(&chunk);
+    let consume = |chunk: &oppvekst_ingest_survey::Respondents| {
+        writer.write(chunk).unwrap();
+        agg.add(chunk);
         Ok(())
     };
     let file = std::fs::File::open(path).unwrap();
@@ -294,40 +295,56 @@ fn main() {
     }
     let size = |p: &Path| std::fs::metadata(p).unwrap().len() as f64;
     let exe = std::env::current_exe().unwrap();
-    let mut results: Vec<(&str, f64, Figures)> = Vec::new();
-    for (format, path) in [("csv", &csv), ("sav", &sav)] {
-        let out = Command::new(&exe)
-            .args(["--child", format])
-            .arg(path)
-            .arg(dir.join(format!("oppvekst_{format}.parquet")))
-            .output()
-            .unwrap();
-        let f = figures(out, format);
-        results.push((
-            if format == "csv" {
-                "oppvekst, CSV"
-            } else {
-                "oppvekst, .sav"
-            },
-            size(path),
-            f,
-        ));
+    let runs: usize = std::env::var("OPPVEKST_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let py = python(&dir);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/polars_ingest.py");
+    let mut all: Vec<(&str, f64, Vec<Figures>)> = vec![
+        ("oppvekst, CSV", size(&csv), Vec::new()),
+        ("oppvekst, .sav", size(&sav), Vec::new()),
+        ("Python polars, CSV", size(&csv), Vec::new()),
+    ];
+    for run in 0..runs {
+        eprintln!("run {} of {runs} …", run + 1);
+        for (k, (format, path)) in [("csv", &csv), ("sav", &sav)].into_iter().enumerate() {
+            let out = Command::new(&exe)
+                .args(["--child", format])
+                .arg(path)
+                .arg(dir.join(format!("oppvekst_{format}.parquet")))
+                .output()
+                .unwrap();
+            all[k].2.push(figures(out, format));
+        }
+        if let Some(py) = &py {
+            let out = Command::new(py)
+                .arg(&script)
+                .arg(&csv)
+                .arg(dir.join("polars.parquet"))
+                .output()
+                .unwrap();
+            all[2].2.push(figures(out, "polars"));
+        }
     }
-    if let Some(py) = python(&dir) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/polars_ingest.py");
-        let out = Command::new(py)
-            .arg(script)
-            .arg(&csv)
-            .arg(dir.join("polars.parquet"))
-            .output()
-            .unwrap();
-        results.push(("Python polars, CSV", size(&csv), figures(out, "polars")));
-    }
+    let results: Vec<(&str, f64, Figures)> = all
+        .into_iter()
+        .filter(|r| !r.2.is_empty())
+        .map(|(name, size, mut list)| {
+            list.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+            let peak = list.iter().map(|f| f.peak).fold(0.0, f64::max);
+            let mid = list.swap_remove(list.len() / 2);
+            (name, size, Figures { peak, ..mid })
+        })
+        .collect();
     let polars = results
         .iter()
         .find(|r| r.0.starts_with("Python"))
         .map(|r| r.2.rows / r.2.secs);
-    println!("\ningest of {rows} respondents × {ITEMS} items (every value validated by oppvekst)");
+    println!(
+        "\ningest of {rows} respondents × {ITEMS} items (every value validated by oppvekst); median of {runs} runs, highest peak"
+    );
     println!("| reader | file MB | seconds | rows/s | peak MB | peak / file | speed vs polars |");
     println!("|---|---|---|---|---|---|---|");
     for (name, size, f) in &results {

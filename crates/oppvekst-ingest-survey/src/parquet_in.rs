@@ -91,7 +91,8 @@ pub fn stream_parquet<T: ChunkReader + 'static>(
     let schema = reader.schema();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
-    let mut rec = ByteRecord::new();
+    let mut cases: Vec<ByteRecord> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
     let mut text = String::new();
     let mut case = 0u64;
     for batch in reader {
@@ -106,7 +107,12 @@ pub fn stream_parquet<T: ChunkReader + 'static>(
                 })
             })
             .collect::<Result<_, _>>()?;
-        for i in 0..batch.num_rows() {
+        let n = batch.num_rows();
+        if cases.len() < n {
+            cases.resize(n, ByteRecord::new());
+        }
+        lines.clear();
+        for (i, rec) in cases.iter_mut().enumerate().take(n) {
             rec.clear();
             for c in &columns {
                 text.clear();
@@ -114,8 +120,9 @@ pub fn stream_parquet<T: ChunkReader + 'static>(
                 rec.push_field(text.as_bytes());
             }
             case += 1;
-            v.row(case + 1, &rec, sink)?;
+            lines.push(case + 1);
         }
+        v.rows(&cases[..n], &lines, sink)?;
         if let Some(p) = &opts.progress {
             (p.0)(case, total.max(case));
         }

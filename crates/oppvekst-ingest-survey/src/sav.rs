@@ -127,11 +127,17 @@ pub fn stream_sav<R: Read + Seek>(
         .map(|n| meta.variable_missing_values.get(n).unwrap_or(&no_specs))
         .collect();
     let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
-    let mut rec = ByteRecord::new();
+    let mut cases: Vec<ByteRecord> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
     let mut text = String::new();
     let mut case = 0u64;
     while let Some(batch) = scanner.next_batch().map_err(unreadable)? {
-        for i in 0..batch.num_rows() {
+        let n = batch.num_rows();
+        if cases.len() < n {
+            cases.resize(n, ByteRecord::new());
+        }
+        lines.clear();
+        for (i, rec) in cases.iter_mut().enumerate().take(n) {
             rec.clear();
             for (c, col) in batch.columns().iter().enumerate() {
                 text.clear();
@@ -158,8 +164,9 @@ pub fn stream_sav<R: Read + Seek>(
                 rec.push_field(text.as_bytes());
             }
             case += 1;
-            v.row(case + 1, &rec, sink)?;
+            lines.push(case + 1);
         }
+        v.rows(&cases[..n], &lines, sink)?;
         if let Some(p) = &opts.progress {
             (p.0)(
                 case,

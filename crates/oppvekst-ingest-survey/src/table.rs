@@ -61,6 +61,21 @@ impl Respondents {
         }
     }
 
+    /// Removes every row, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.respondent_id.clear();
+        self.source_file.clear();
+        self.source_row.clear();
+        self.survey_year.clear();
+        self.municipality.clear();
+        self.municipality_source.clear();
+        self.grade.clear();
+        self.gender.clear();
+        for a in &mut self.answers {
+            a.clear();
+        }
+    }
+
     /// Number of respondents.
     pub fn len(&self) -> usize {
         self.respondent_id.len()

@@ -203,7 +203,7 @@ fn streaming_reads_in_chunks_and_aggregates_the_same() {
             sizes.push(chunk.len());
             agg.add(&chunk);
             all.append(chunk);
-            Ok(())
+            Ok(None)
         },
     )
     .unwrap();
