@@ -92,39 +92,42 @@ impl PoliceCounts {
 
     /// The flagged counts in Arrow form (contract `police_flags`).
     pub fn flags_record_batch(&self) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
-        let schema = Arc::new(police_flags_schema());
-        let r = &self.flags;
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(
-                r.iter().map(|x| &x.municipality),
-            )),
-            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.quarter))),
-            Arc::new(StringArray::from_iter_values(
-                r.iter().map(|x| &x.offence_group),
-            )),
-            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.flag))),
-            Arc::new(UInt32Array::from_iter_values(r.iter().map(|x| x.count))),
-        ];
-        Ok((schema.clone(), RecordBatch::try_new(schema, cols)?))
+        keyed_counts(
+            police_flags_schema(),
+            self.flags.iter().map(|x| {
+                (
+                    [&x.municipality, &x.quarter, &x.offence_group, &x.flag],
+                    x.count,
+                )
+            }),
+        )
     }
 
     /// Arrow form with the contract schema.
     pub fn to_record_batch(&self) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
-        let schema = Arc::new(police_counts_schema());
-        let r = &self.rows;
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(
-                r.iter().map(|x| &x.municipality),
-            )),
-            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.quarter))),
-            Arc::new(StringArray::from_iter_values(
-                r.iter().map(|x| &x.offence_group),
-            )),
-            Arc::new(StringArray::from_iter_values(r.iter().map(|x| &x.age_band))),
-            Arc::new(UInt32Array::from_iter_values(r.iter().map(|x| x.count))),
-        ];
-        Ok((schema.clone(), RecordBatch::try_new(schema, cols)?))
+        keyed_counts(
+            police_counts_schema(),
+            self.rows.iter().map(|x| {
+                (
+                    [&x.municipality, &x.quarter, &x.offence_group, &x.age_band],
+                    x.count,
+                )
+            }),
+        )
     }
+}
+
+/// A batch of four key columns and a count (the layout of both police contracts).
+fn keyed_counts<'a>(
+    schema: Schema,
+    rows: impl Iterator<Item = ([&'a String; 4], u32)> + Clone,
+) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
+    let schema = Arc::new(schema);
+    let mut cols: Vec<ArrayRef> = (0..4)
+        .map(|k| Arc::new(StringArray::from_iter_values(rows.clone().map(|r| r.0[k]))) as ArrayRef)
+        .collect();
+    cols.push(Arc::new(UInt32Array::from_iter_values(rows.map(|r| r.1))));
+    Ok((schema.clone(), RecordBatch::try_new(schema, cols)?))
 }
 
 pub use oppvekst_schema::quarantine::QuarantinedRow;

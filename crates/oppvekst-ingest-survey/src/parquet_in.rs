@@ -4,7 +4,6 @@
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, RecordBatchReader};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float32Type, Float64Type};
-use csv::ByteRecord;
 use oppvekst_schema::text::Encoding;
 use oppvekst_schema::{Catalogue, Harmoniser};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -91,10 +90,6 @@ pub fn stream_parquet<T: ChunkReader + 'static>(
     let schema = reader.schema();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
-    let mut cases: Vec<ByteRecord> = Vec::new();
-    let mut lines: Vec<u64> = Vec::new();
-    let mut text = String::new();
-    let mut case = 0u64;
     for batch in reader {
         let batch: RecordBatch = batch.map_err(|_| unusable("damaged Parquet data page".into()))?;
         let columns: Vec<TextColumn> = batch
@@ -107,22 +102,7 @@ pub fn stream_parquet<T: ChunkReader + 'static>(
                 })
             })
             .collect::<Result<_, _>>()?;
-        let n = batch.num_rows();
-        if cases.len() < n {
-            cases.resize(n, ByteRecord::new());
-        }
-        lines.clear();
-        for (i, rec) in cases.iter_mut().enumerate().take(n) {
-            rec.clear();
-            for c in &columns {
-                text.clear();
-                c.write(i, &mut text);
-                rec.push_field(text.as_bytes());
-            }
-            case += 1;
-            lines.push(case + 1);
-        }
-        v.rows(&cases[..n], &lines, sink)?;
+        let case = v.cases(batch.num_rows(), |i, c, out| columns[c].write(i, out), sink)?;
         if let Some(p) = &opts.progress {
             (p.0)(case, total.max(case));
         }

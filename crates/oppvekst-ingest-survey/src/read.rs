@@ -372,6 +372,9 @@ pub(crate) struct Validator<'a> {
     municipalities: HashMap<String, Option<String>>,
     /// Answers of the batch being checked, row after row.
     answers: Vec<Option<i8>>,
+    /// Records reused by [`Validator::cases`], and the cases read so far.
+    laid_out: Vec<ByteRecord>,
+    cases_read: u64,
     codes: Codes,
 }
 
@@ -401,6 +404,8 @@ impl<'a> Validator<'a> {
             seen,
             municipalities: HashMap::new(),
             answers: Vec::new(),
+            laid_out: Vec::new(),
+            cases_read: 0,
             codes: Codes::new(cat),
         })
     }
@@ -495,6 +500,37 @@ impl<'a> Validator<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Validates the next `n` cases of a binary export (SPSS, Parquet) laid out field by
+    /// field: `field(i, c, out)` writes column `c` of case `i` of this batch as text to `out`
+    /// (nothing for a missing value). Case k of the file is row k + 1, as in its CSV form.
+    /// Returns the cases read so far.
+    pub(crate) fn cases(
+        &mut self,
+        n: usize,
+        mut field: impl FnMut(usize, usize, &mut String),
+        sink: &mut Sink<'_>,
+    ) -> Result<u64, IngestError> {
+        let mut batch = std::mem::take(&mut self.laid_out);
+        if batch.len() < n {
+            batch.resize(n, ByteRecord::new());
+        }
+        let mut lines = Vec::with_capacity(n);
+        let mut text = String::new();
+        for (i, rec) in batch.iter_mut().enumerate().take(n) {
+            rec.clear();
+            for c in 0..self.header.len() {
+                text.clear();
+                field(i, c, &mut text);
+                rec.push_field(text.as_bytes());
+            }
+            self.cases_read += 1;
+            lines.push(self.cases_read + 1);
+        }
+        let result = self.rows(&batch[..n], &lines, sink);
+        self.laid_out = batch;
+        result.map(|()| self.cases_read)
     }
 
     /// Ends the file: a file with too many bad rows fails as a whole (and its ids are

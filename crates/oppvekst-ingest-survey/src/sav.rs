@@ -17,7 +17,6 @@ use arrow57::array::{Array, AsArray};
 use arrow57::datatypes::{DataType, Float64Type};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
-use csv::ByteRecord;
 use oppvekst_schema::text::Encoding;
 
 use crate::read::{ReadOptions, SeenIds, Sink, Validator, collect};
@@ -127,46 +126,33 @@ pub fn stream_sav<R: Read + Seek>(
         .map(|n| meta.variable_missing_values.get(n).unwrap_or(&no_specs))
         .collect();
     let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
-    let mut cases: Vec<ByteRecord> = Vec::new();
-    let mut lines: Vec<u64> = Vec::new();
-    let mut text = String::new();
     let mut case = 0u64;
     while let Some(batch) = scanner.next_batch().map_err(unreadable)? {
-        let n = batch.num_rows();
-        if cases.len() < n {
-            cases.resize(n, ByteRecord::new());
-        }
-        lines.clear();
-        for (i, rec) in cases.iter_mut().enumerate().take(n) {
-            rec.clear();
-            for (c, col) in batch.columns().iter().enumerate() {
-                text.clear();
-                if !col.is_null(i) {
-                    match col.data_type() {
-                        DataType::Float64 => {
-                            let x = col.as_primitive::<Float64Type>().value(i);
-                            if !is_user_missing(x, specs[c]) {
-                                number_text(&mut text, x);
-                            }
-                        }
-                        DataType::Utf8View => {
-                            text.push_str(col.as_string_view().value(i).trim_end())
-                        }
-                        DataType::Utf8 => text.push_str(col.as_string::<i32>().value(i).trim_end()),
-                        DataType::LargeUtf8 => {
-                            text.push_str(col.as_string::<i64>().value(i).trim_end())
-                        }
-                        // Dates and durations are not survey answers; an unknown column with
-                        // them is reported by name like any other and never imported.
-                        _ => {}
-                    }
+        let columns = batch.columns();
+        case = v.cases(
+            batch.num_rows(),
+            |i, c, out| {
+                let col = &columns[c];
+                if col.is_null(i) {
+                    return;
                 }
-                rec.push_field(text.as_bytes());
-            }
-            case += 1;
-            lines.push(case + 1);
-        }
-        v.rows(&cases[..n], &lines, sink)?;
+                match col.data_type() {
+                    DataType::Float64 => {
+                        let x = col.as_primitive::<Float64Type>().value(i);
+                        if !is_user_missing(x, specs[c]) {
+                            number_text(out, x);
+                        }
+                    }
+                    DataType::Utf8View => out.push_str(col.as_string_view().value(i).trim_end()),
+                    DataType::Utf8 => out.push_str(col.as_string::<i32>().value(i).trim_end()),
+                    DataType::LargeUtf8 => out.push_str(col.as_string::<i64>().value(i).trim_end()),
+                    // Dates and durations are not survey answers; an unknown column with
+                    // them is reported by name like any other and never imported.
+                    _ => {}
+                }
+            },
+            sink,
+        )?;
         if let Some(p) = &opts.progress {
             (p.0)(
                 case,
