@@ -624,6 +624,68 @@ fn police_table(counts: &PoliceCounts, region: Option<&RegionPlan>) -> Result<Ta
     Ok(Table::from_inner("politi", dims, inner)?)
 }
 
+/// Keeps only the quarters whose police counts are complete for every municipality with
+/// police data (every offence group with every age band: quarantined rows can leave a group
+/// out, and an extract may lack a municipality) — otherwise the region's total for the
+/// quarter would silently be a partial sum. Flags are kept for the municipality-quarters
+/// whose flags cover every group. What is left out is named in the returned lines, for the
+/// run summary; the quarantine file says why.
+fn complete_quarters(counts: &mut PoliceCounts) -> Vec<String> {
+    let per_quarter = OFFENCE_GROUPS.len() * (AGE_BANDS.len() + 1);
+    let muns: BTreeSet<String> = counts.rows.iter().map(|r| r.municipality.clone()).collect();
+    let mut cells: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for r in &counts.rows {
+        *cells
+            .entry((r.quarter.clone(), r.municipality.clone()))
+            .or_default() += 1;
+    }
+    let quarters: BTreeSet<String> = cells.keys().map(|k| k.0.clone()).collect();
+    let mut lines = Vec::new();
+    let mut dropped = BTreeSet::new();
+    for q in &quarters {
+        let lacking: Vec<&str> = muns
+            .iter()
+            .filter(|m| cells.get(&(q.clone(), (*m).clone())) != Some(&per_quarter))
+            .map(String::as_str)
+            .collect();
+        if !lacking.is_empty() {
+            lines.push(format!(
+                "police {}: incomplete for {} (offence groups quarantined or not in the extract); the quarter is left out",
+                q.replace('Q', "K"),
+                lacking.join(", ")
+            ));
+            dropped.insert(q.clone());
+        }
+    }
+    let mut flags: BTreeMap<(String, String), BTreeMap<&str, usize>> = BTreeMap::new();
+    for f in &counts.flags {
+        *flags
+            .entry((f.municipality.clone(), f.quarter.clone()))
+            .or_default()
+            .entry(f.flag.as_str())
+            .or_default() += 1;
+    }
+    let flags_incomplete: BTreeSet<(String, String)> = flags
+        .into_iter()
+        .filter(|(_, by_flag)| by_flag.values().any(|n| *n != OFFENCE_GROUPS.len()))
+        .map(|(k, _)| k)
+        .collect();
+    for (m, q) in &flags_incomplete {
+        if !dropped.contains(q) {
+            lines.push(format!(
+                "police {m} {}: flags missing for some offence groups; the flag table leaves it out",
+                q.replace('Q', "K")
+            ));
+        }
+    }
+    counts.rows.retain(|r| !dropped.contains(&r.quarter));
+    counts.flags.retain(|f| {
+        !dropped.contains(&f.quarter)
+            && !flags_incomplete.contains(&(f.municipality.clone(), f.quarter.clone()))
+    });
+    lines
+}
+
 /// The flag table (vold i nære relasjoner, hatkriminalitet, uteliv): municipality × quarter ×
 /// offence group (with its total) × flag, each cell bounded by the police count it is part
 /// of (same municipality, quarter and group, all ages). Flags overlap, so the flag
@@ -780,6 +842,10 @@ fn finish(
     bundle: &Path,
     release: Option<Release<'_>>,
 ) -> Result<RunSummary> {
+    let mut ing = ing;
+    for line in complete_quarters(&mut ing.police) {
+        println!("  {line}");
+    }
     let stages = work.join("stages");
     let cells = &ing.survey.cells;
     write_stage(
@@ -1009,9 +1075,15 @@ pub fn run_quarter(cfg: &Config, quarter: &str, when: &str) -> Result<QuarterRun
     police
         .rows
         .retain(|r| r.quarter.as_str() <= quarter.as_str());
+    police
+        .flags
+        .retain(|f| f.quarter.as_str() <= quarter.as_str());
+    for line in complete_quarters(&mut police) {
+        println!("  {line}");
+    }
     if !police.rows.iter().any(|r| r.quarter == quarter) {
         bail!(
-            "no police extract for {quarter} in the store (put it in {}/police and run again)",
+            "no police extract for {quarter} in the store, or it is incomplete (put it in {}/police and run again)",
             inbox.display()
         );
     }
@@ -1049,4 +1121,71 @@ pub fn run_quarter(cfg: &Config, quarter: &str, when: &str) -> Result<QuarterRun
     )?;
     oppvekst_schema::io::write_atomic(&ledger_path, serde_json::to_string(&ledger)?.as_bytes())?;
     Ok(QuarterRun { summary, imports })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oppvekst_ingest_police::{FlagCount, PoliceCount};
+
+    fn quarter(m: &str, q: &str, groups: usize) -> Vec<PoliceCount> {
+        let mut bands: Vec<&str> = AGE_BANDS.to_vec();
+        bands.push(AGE_OTHER);
+        OFFENCE_GROUPS[..groups]
+            .iter()
+            .flat_map(|g| {
+                bands.iter().map(move |b| PoliceCount {
+                    municipality: m.into(),
+                    quarter: q.into(),
+                    offence_group: g.0.into(),
+                    age_band: (*b).into(),
+                    count: 1,
+                })
+            })
+            .collect()
+    }
+
+    fn flags(m: &str, q: &str, groups: usize) -> Vec<FlagCount> {
+        OFFENCE_GROUPS[..groups]
+            .iter()
+            .map(|g| FlagCount {
+                municipality: m.into(),
+                quarter: q.into(),
+                offence_group: g.0.into(),
+                flag: "uteliv".into(),
+                count: 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn incomplete_quarters_and_flags_are_left_out_and_named() {
+        let all = OFFENCE_GROUPS.len();
+        let mut counts = PoliceCounts::default();
+        counts.rows.extend(quarter("3105", "2025Q3", all));
+        counts.rows.extend(quarter("3107", "2025Q3", all - 1));
+        counts.rows.extend(quarter("3105", "2025Q4", all));
+        counts.rows.extend(quarter("3107", "2025Q4", all));
+        counts.flags.extend(flags("3105", "2025Q4", all));
+        counts.flags.extend(flags("3107", "2025Q4", all - 2));
+        let lines = complete_quarters(&mut counts);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].contains("2025K3: incomplete for 3107"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].contains("3107 2025K4: flags missing"),
+            "{}",
+            lines[1]
+        );
+        assert!(counts.rows.iter().all(|r| r.quarter == "2025Q4"));
+        assert_eq!(counts.rows.len(), 2 * all * (AGE_BANDS.len() + 1));
+        assert!(counts.flags.iter().all(|f| f.municipality == "3105"));
+        // Complete data is left as it is.
+        let before = counts.clone();
+        assert!(complete_quarters(&mut counts).is_empty());
+        assert_eq!(counts, before);
+    }
 }
