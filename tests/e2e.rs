@@ -310,6 +310,37 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
         }
     }
 
+    // 3b. Flagged counts: the bundle's file has its contract's columns; a published flag is 0
+    // or > 4 and never above the police count that bounds it; a flag whose bound is hidden is
+    // hidden too.
+    let (fschema, fl) = read_table(&bundle.join("data/protected_police_flags.parquet"));
+    let expected = oppvekst_schema::contracts::protected_police_flags_schema();
+    let names = |s: &arrow::datatypes::Schema| -> Vec<String> {
+        s.fields().iter().map(|f| f.name().clone()).collect()
+    };
+    assert_eq!(names(&fschema), names(&expected));
+    let police_cell: std::collections::HashMap<(String, String, String), Option<u64>> = (0
+        ..p["count"].len())
+        .filter(|&i| p["age_band"][i].as_deref() == Some("alle"))
+        .map(|i| {
+            let k = |c: &str| p[c][i].clone().unwrap();
+            (
+                (k("municipality"), k("quarter"), k("offence_group")),
+                num(&p["count"][i]),
+            )
+        })
+        .collect();
+    assert!(!fl["count"].is_empty());
+    for i in 0..fl["count"].len() {
+        let k = |c: &str| fl[c][i].clone().unwrap();
+        let bound = police_cell[&(k("municipality"), k("quarter"), k("offence_group"))];
+        match (num(&fl["count"][i]), bound) {
+            (Some(f), Some(b)) => assert!((f == 0 || f > 4) && f <= b, "flag cell {i}"),
+            (Some(_), None) => panic!("flag cell {i} published beside a hidden police count"),
+            (None, _) => {}
+        }
+    }
+
     // 4. The report names both municipalities, marks hidden values and loads nothing external.
     let html = String::from_utf8(all["index.html"].clone()).unwrap();
     for needle in [

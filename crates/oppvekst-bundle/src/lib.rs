@@ -330,10 +330,12 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
         &tmp.join("data/protected_police_cells.parquet"),
     )?;
     if let Some((flags, _)) = input.police_flags {
-        write_parquet(
-            &protected_frame(flags, &[], "count")?,
-            &tmp.join("data/protected_police_flags.parquet"),
-        )?;
+        // The bounds the flag table was audited with are the police table's business (its
+        // own file and suppression log); this file has the contract's columns only.
+        let frame = protected_frame(flags, &[], "count")?
+            .drop("denominator")
+            .map_err(oppvekst_analysis::AnalysisError::from)?;
+        write_parquet(&frame, &tmp.join("data/protected_police_flags.parquet"))?;
     }
     let html = report::html(input, &charts)?;
     write_file(&tmp.join("index.html"), html.as_bytes())?;

@@ -699,12 +699,6 @@ fn flag_table(
     if counts.flags.is_empty() {
         return Ok(None);
     }
-    let mut bound: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
-    for r in &counts.rows {
-        *bound
-            .entry((&r.municipality, &r.quarter, &r.offence_group))
-            .or_default() += u64::from(r.count);
-    }
     let muns: BTreeSet<&str> = counts
         .flags
         .iter()
@@ -733,38 +727,44 @@ fn flag_table(
                 f.flag.clone(),
             ],
             value: f.count.into(),
-            denominator: Some(
-                bound
-                    .get(&(
-                        f.municipality.as_str(),
-                        f.quarter.as_str(),
-                        f.offence_group.as_str(),
-                    ))
-                    .copied()
-                    .unwrap_or(u64::from(f.count)),
-            ),
+            denominator: None,
         })
         .collect();
-    let table = Table::from_inner("politi_kjennetegn", dims, inner)?;
-    let hidden: BTreeMap<&[String], bool> = police
+    let mut table = Table::from_inner("politi_kjennetegn", dims, inner)?;
+    // What a reader knows of each bounding police count: its value when published, else
+    // the upper end of the interval the police table's audit proved (and its suppression
+    // log shows) — never a hidden value.
+    let upper: BTreeMap<usize, Option<u64>> = police
+        .audit()
+        .bounds
+        .iter()
+        .map(|b| (b.cell, b.upper))
+        .collect();
+    let known: BTreeMap<&[String], (bool, Option<u64>)> = police
         .cells()
         .iter()
-        .map(|c| (c.key(), c.status().rule().is_some()))
-        .collect();
-    let linked = table
-        .cells
-        .iter()
-        .map(|c| {
-            let key = [
-                c.key[0].clone(),
-                c.key[1].clone(),
-                c.key[2].clone(),
-                AGE_ALL.to_owned(),
-            ];
-            // A bound the police table does not have counts as hidden (the safe side).
-            hidden.get(&key[..]).copied().unwrap_or(true)
+        .enumerate()
+        .map(|(i, c)| {
+            let bound = match c.value() {
+                Some(v) => Some(v),
+                None => upper.get(&i).copied().flatten(),
+            };
+            (c.key(), (c.value().is_none(), bound))
         })
         .collect();
+    let mut linked = Vec::with_capacity(table.cells.len());
+    for c in &mut table.cells {
+        let key = [
+            c.key[0].clone(),
+            c.key[1].clone(),
+            c.key[2].clone(),
+            AGE_ALL.to_owned(),
+        ];
+        // A bound the police table does not have counts as hidden and unbounded.
+        let (hidden, bound) = known.get(&key[..]).copied().unwrap_or((true, None));
+        c.denominator = bound;
+        linked.push(hidden);
+    }
     Ok(Some((table, linked)))
 }
 

@@ -20,6 +20,8 @@ pub mod files {
     pub const PROTECTED_SURVEY: &str = "protected_survey_cells";
     /// Protected police cells (disclosure output).
     pub const PROTECTED_POLICE: &str = "protected_police_cells";
+    /// Protected flagged police counts (disclosure output).
+    pub const PROTECTED_POLICE_FLAGS: &str = "protected_police_flags";
     /// Survey indicators (analysis output).
     pub const INDICATORS: &str = "indicators";
     /// Police series (analysis output).
@@ -27,13 +29,14 @@ pub mod files {
     /// Comparisons with the region and a national reference (analysis output).
     pub const COMPARISONS: &str = "comparisons";
     /// Every contract.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         RESPONDENTS,
         SURVEY_CELLS,
         POLICE_COUNTS,
         POLICE_FLAGS,
         PROTECTED_SURVEY,
         PROTECTED_POLICE,
+        PROTECTED_POLICE_FLAGS,
         INDICATORS,
         POLICE_SERIES,
         COMPARISONS,
@@ -123,6 +126,19 @@ pub fn protected_police_schema() -> Schema {
     ])
 }
 
+/// Protected flagged police counts: the count is null when hidden.
+pub fn protected_police_flags_schema() -> Schema {
+    Schema::new(vec![
+        f("municipality", DataType::Utf8, false),
+        f("quarter", DataType::Utf8, false),
+        f("offence_group", DataType::Utf8, false),
+        f("flag", DataType::Utf8, false),
+        f("count", DataType::UInt32, true),
+        f("status", DataType::Utf8, false),
+        f("rule", DataType::Utf8, true),
+    ])
+}
+
 /// Survey indicators with Wilson 95 % intervals (written by the analysis stage).
 pub fn indicators_schema() -> Schema {
     Schema::new(vec![
@@ -187,6 +203,7 @@ pub fn schema_for(name: &str, items: &[Item]) -> Option<Schema> {
         files::POLICE_FLAGS => police_flags_schema(),
         files::PROTECTED_SURVEY => protected_survey_schema(),
         files::PROTECTED_POLICE => protected_police_schema(),
+        files::PROTECTED_POLICE_FLAGS => protected_police_flags_schema(),
         files::INDICATORS => indicators_schema(),
         files::POLICE_SERIES => police_series_schema(),
         files::COMPARISONS => comparisons_schema(),
