@@ -59,7 +59,7 @@ const PROGRESS_EVERY: u64 = 16 * 1024;
 pub(crate) const BATCH_ROWS: usize = 4096;
 
 /// Accepted rows are handed to the sink in chunks of at most this many rows.
-pub const CHUNK_ROWS: usize = 64 * 1024;
+pub const CHUNK_ROWS: usize = 16 * 1024;
 
 /// Where accepted rows go, chunk by chunk (for example a Parquet writer and an aggregator).
 /// The sink may hand back an emptied table whose buffers the reader fills next (so memory
@@ -590,7 +590,7 @@ where
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Respondents>(2);
         // Spent chunks go back, emptied, for the reader to fill again.
-        let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Respondents>(4);
+        let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Respondents>(2);
         let worker = scope.spawn(move || -> Result<(), IngestError> {
             for mut chunk in rx {
                 consume(&chunk)?;
