@@ -732,6 +732,15 @@ fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
         status.contains("quarters without an extract: 2023Q3"),
         "{status}"
     );
+    // Extracts carry flag columns from 2022 on.
+    assert!(
+        status.contains("from police/politi_2025K3.csv  with flags"),
+        "{status}"
+    );
+    assert!(
+        !status.contains("from police/politi_2021K4.csv  with"),
+        "{status}"
+    );
 
     // No extract for 2025Q4 yet: a clear error, no bundle.
     let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q4"]);

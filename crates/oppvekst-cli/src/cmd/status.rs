@@ -42,8 +42,14 @@ pub fn run(config: Option<&Path>) -> Result<()> {
         revisions.len(),
         log.len()
     );
+    let flagged: BTreeSet<&str> = latest.flags.iter().map(|f| f.quarter.as_str()).collect();
     for (q, (rev, src)) in &revisions {
-        println!("  {q}  revision {rev}  from {src}");
+        let flags = if flagged.contains(q) {
+            "  with flags"
+        } else {
+            ""
+        };
+        println!("  {q}  revision {rev}  from {src}{flags}");
     }
     let quarters: Vec<(i32, u8)> = revisions.keys().filter_map(|q| parse_quarter(q)).collect();
     let mut missing = Vec::new();
