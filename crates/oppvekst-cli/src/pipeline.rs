@@ -224,6 +224,14 @@ fn check(r: &Reconciliation) -> Result<()> {
     Ok(())
 }
 
+/// The kinds of survey export, told apart by file extension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SurveyFormat {
+    Csv,
+    Sav,
+    Parquet,
+}
+
 /// What survey ingest leaves for the rest of the run: the aggregated cells and the survey
 /// years seen (the respondents themselves went to `work/stages/respondents.parquet`).
 pub struct SurveyIngest {
@@ -278,12 +286,16 @@ pub fn ingest_survey(
             let open =
                 || fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()));
             let lower = name.to_lowercase();
-            let csv = !(lower.ends_with(".sav")
-                || lower.ends_with(".zsav")
-                || lower.ends_with(".parquet"));
+            let format = if lower.ends_with(".sav") || lower.ends_with(".zsav") {
+                SurveyFormat::Sav
+            } else if lower.ends_with(".parquet") {
+                SurveyFormat::Parquet
+            } else {
+                SurveyFormat::Csv
+            };
             // A bar through the file itself when it is large enough to take a while.
             let file_bar = if size >= LARGE_FILE {
-                multi.add(file_progress(name, csv))
+                multi.add(file_progress(name, format == SurveyFormat::Csv))
             } else {
                 ProgressBar::hidden()
             };
@@ -297,21 +309,25 @@ pub fn ingest_survey(
                 }))),
                 ..opts.clone()
             };
-            let (report, q) = if lower.ends_with(".sav") || lower.ends_with(".zsav") {
-                let src = std::io::BufReader::with_capacity(1 << 20, open()?);
-                let (report, q, labels) =
-                    stream_sav(name, src, cat, harmoniser, &opts, &mut seen, sink)?;
-                // Variable and value labels (never answers) kept beside the stage files.
-                let stem = name.replace(['/', '\\'], "_");
-                oppvekst_schema::io::write_atomic(
-                    &work.join("metadata").join(format!("{stem}.labels.json")),
-                    serde_json::to_string_pretty(&labels)?.as_bytes(),
-                )?;
-                (report, q)
-            } else if lower.ends_with(".parquet") {
-                stream_parquet(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
-            } else {
-                stream_csv(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
+            let (report, q) = match format {
+                SurveyFormat::Sav => {
+                    let src = std::io::BufReader::with_capacity(1 << 20, open()?);
+                    let (report, q, labels) =
+                        stream_sav(name, src, cat, harmoniser, &opts, &mut seen, sink)?;
+                    // Variable and value labels (never answers) kept beside the stage files.
+                    let stem = name.replace(['/', '\\'], "_");
+                    oppvekst_schema::io::write_atomic(
+                        &work.join("metadata").join(format!("{stem}.labels.json")),
+                        serde_json::to_string_pretty(&labels)?.as_bytes(),
+                    )?;
+                    (report, q)
+                }
+                SurveyFormat::Parquet => {
+                    stream_parquet(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
+                }
+                SurveyFormat::Csv => {
+                    stream_csv(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
+                }
             };
             file_bar.finish_and_clear();
             pb.inc(1);
@@ -594,17 +610,13 @@ fn police_table(counts: &PoliceCounts, region: Option<&RegionPlan>) -> Result<Ta
         .map(|c| c.municipality.as_str())
         .collect();
     let quarters: BTreeSet<&str> = counts.rows.iter().map(|c| c.quarter.as_str()).collect();
-    let offence: Vec<(&str, &str)> = OFFENCE_GROUPS
-        .iter()
-        .map(|g| (g.0, OFFENCE_TOTAL))
-        .collect();
     let mut age: Vec<(&str, &str)> = AGE_BANDS.iter().map(|b| (*b, AGE_TARGET)).collect();
     age.push((AGE_TARGET, AGE_ALL));
     age.push((AGE_OTHER, AGE_ALL));
     let dims = vec![
         municipality_dimension(&muns, region),
         Dimension::flat("quarter", &quarters.into_iter().collect::<Vec<_>>()),
-        Dimension::hierarchy("offence_group", &offence),
+        offence_dimension(),
         Dimension::hierarchy("age_band", &age),
     ];
     let inner = counts
@@ -622,6 +634,15 @@ fn police_table(counts: &PoliceCounts, region: Option<&RegionPlan>) -> Result<Ta
         })
         .collect();
     Ok(Table::from_inner("politi", dims, inner)?)
+}
+
+/// SSB's offence groups under their total, shared by the police and the flag table.
+fn offence_dimension() -> Dimension {
+    let offence: Vec<(&str, &str)> = OFFENCE_GROUPS
+        .iter()
+        .map(|g| (g.0, OFFENCE_TOTAL))
+        .collect();
+    Dimension::hierarchy("offence_group", &offence)
 }
 
 /// Keeps only the quarters whose police counts are complete for every municipality with
@@ -705,15 +726,11 @@ fn flag_table(
         .map(|f| f.municipality.as_str())
         .collect();
     let quarters: BTreeSet<&str> = counts.flags.iter().map(|f| f.quarter.as_str()).collect();
-    let offence: Vec<(&str, &str)> = OFFENCE_GROUPS
-        .iter()
-        .map(|g| (g.0, OFFENCE_TOTAL))
-        .collect();
     let flags: Vec<&str> = FLAGS.iter().map(|f| f.0).collect();
     let dims = vec![
         municipality_dimension(&muns, None),
         Dimension::flat("quarter", &quarters.into_iter().collect::<Vec<_>>()),
-        Dimension::hierarchy("offence_group", &offence),
+        offence_dimension(),
         Dimension::flat("flag", &flags),
     ];
     let inner = counts

@@ -37,6 +37,50 @@ fn serr(path: &Path, m: impl ToString) -> StoreError {
     }
 }
 
+/// The rows of a `police_counts` or `police_flags` file: four key columns and a count.
+fn read_keyed(path: &Path) -> Result<Vec<([String; 4], u32)>, StoreError> {
+    let (_, batches) = oppvekst_schema::io::read_parquet(path).map_err(|e| serr(path, e))?;
+    let mut out = Vec::new();
+    for b in batches {
+        let s = |i: usize| {
+            b.column(i).as_string_opt::<i32>().map(|a| {
+                (0..a.len())
+                    .map(|k| a.value(k).to_owned())
+                    .collect::<Vec<_>>()
+            })
+        };
+        let (Some(m), Some(q), Some(g), Some(a)) = (s(0), s(1), s(2), s(3)) else {
+            return Err(serr(path, "not a police_counts or police_flags file"));
+        };
+        let c = b
+            .column(4)
+            .as_primitive_opt::<UInt32Type>()
+            .ok_or_else(|| serr(path, "count column is not uint32"))?;
+        for (i, (((m, q), g), a)) in m.into_iter().zip(q).zip(g).zip(a).enumerate() {
+            out.push(([m, q, g, a], c.value(i)));
+        }
+    }
+    Ok(out)
+}
+
+/// A revision's cells keyed (municipality, group, age band or flag, is a flag), to count
+/// what a correction changed.
+fn cell_map(t: &PoliceCounts) -> BTreeMap<(&str, &str, &str, bool), u32> {
+    t.rows
+        .iter()
+        .map(|c| {
+            let k = (&*c.municipality, &*c.offence_group, &*c.age_band, false);
+            (k, c.count)
+        })
+        .chain(t.flags.iter().map(|f| {
+            (
+                (&*f.municipality, &*f.offence_group, &*f.flag, true),
+                f.count,
+            )
+        }))
+        .collect()
+}
+
 /// One line of the revision log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -158,52 +202,36 @@ impl Store {
 
     /// One revision: its counts and, when its extract had flag columns, its flagged counts.
     fn read_revision(&self, quarter: &str, revision: u32) -> Result<PoliceCounts, StoreError> {
-        let p = self.revision_path(quarter, revision);
-        let mut out = PoliceCounts::default();
-        for (k, p) in [p, self.flags_path(quarter, revision)].iter().enumerate() {
-            if k == 1 && !p.exists() {
-                break;
-            }
-            let (_, batches) = oppvekst_schema::io::read_parquet(p).map_err(|e| serr(p, e))?;
-            for b in batches {
-                let s = |i: usize| {
-                    b.column(i).as_string_opt::<i32>().map(|a| {
-                        (0..a.len())
-                            .map(|k| a.value(k).to_owned())
-                            .collect::<Vec<_>>()
-                    })
-                };
-                let (Some(m), Some(q), Some(g), Some(a)) = (s(0), s(1), s(2), s(3)) else {
-                    return Err(serr(p, "not a police_counts or police_flags file"));
-                };
-                let c = b
-                    .column(4)
-                    .as_primitive_opt::<UInt32Type>()
-                    .ok_or_else(|| serr(p, "count column is not uint32"))?;
-                for i in 0..b.num_rows() {
-                    let (municipality, quarter, offence_group) =
-                        (m[i].clone(), q[i].clone(), g[i].clone());
-                    if k == 0 {
-                        out.rows.push(PoliceCount {
-                            municipality,
-                            quarter,
-                            offence_group,
-                            age_band: a[i].clone(),
-                            count: c.value(i),
-                        });
-                    } else {
-                        out.flags.push(FlagCount {
-                            municipality,
-                            quarter,
-                            offence_group,
-                            flag: a[i].clone(),
-                            count: c.value(i),
-                        });
-                    }
-                }
-            }
-        }
-        Ok(out)
+        let rows = read_keyed(&self.revision_path(quarter, revision))?
+            .into_iter()
+            .map(
+                |([municipality, quarter, offence_group, age_band], count)| PoliceCount {
+                    municipality,
+                    quarter,
+                    offence_group,
+                    age_band,
+                    count,
+                },
+            )
+            .collect();
+        let flags_path = self.flags_path(quarter, revision);
+        let flags = if flags_path.exists() {
+            read_keyed(&flags_path)?
+                .into_iter()
+                .map(
+                    |([municipality, quarter, offence_group, flag], count)| FlagCount {
+                        municipality,
+                        quarter,
+                        offence_group,
+                        flag,
+                        count,
+                    },
+                )
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(PoliceCounts { rows, flags })
     }
 
     /// The newest revision of every quarter.
@@ -278,23 +306,8 @@ impl Store {
                         outcomes.push((q.to_owned(), Outcome::Unchanged));
                         continue;
                     }
-                    // Cells keyed (municipality, group, age band or flag, is a flag).
-                    let cells =
-                        |t: &PoliceCounts| -> BTreeMap<(String, String, String, bool), u32> {
-                            t.rows
-                                .iter()
-                                .map(|c| {
-                                    let key = (c.municipality.clone(), c.offence_group.clone());
-                                    ((key.0, key.1, c.age_band.clone(), false), c.count)
-                                })
-                                .chain(t.flags.iter().map(|f| {
-                                    let key = (f.municipality.clone(), f.offence_group.clone());
-                                    ((key.0, key.1, f.flag.clone(), true), f.count)
-                                }))
-                                .collect()
-                        };
-                    let old_map = cells(&old_table);
-                    let new_map = cells(&table);
+                    let old_map = cell_map(&old_table);
+                    let new_map = cell_map(&table);
                     let changed = new_map
                         .iter()
                         .filter(|(k, v)| old_map.get(*k) != Some(*v))

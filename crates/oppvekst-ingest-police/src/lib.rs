@@ -350,15 +350,18 @@ pub fn read_extract(
         let mut flag_error = None;
         for &(_, c) in &flag_cols {
             let v = rec.get(c).unwrap_or("").trim();
-            let problem = match (age == AGE_ALL, parse_decimal(v)) {
-                (false, None) => None,
-                (false, Some(_)) => Some("flags are counted on the all-ages row only"),
-                (true, None) => Some("flag value missing (the file has this flag column)"),
-                (true, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f <= f64::from(count) => {
+            // Blank is told apart from text that is not a number (which is never ignored).
+            let problem = match (age == AGE_ALL, v.is_empty(), parse_decimal(v)) {
+                (false, true, _) => None,
+                (false, false, _) => Some("flags are counted on the all-ages row only"),
+                (true, true, _) => Some("flag value missing (the file has this flag column)"),
+                (true, false, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f <= f64::from(count) => {
                     flags.push(f as u32);
                     None
                 }
-                (true, Some(_)) => Some("flag is not a whole number between 0 and the row's count"),
+                (true, false, _) => {
+                    Some("flag is not a whole number between 0 and the row's count")
+                }
             };
             if let Some(p) = problem {
                 flag_error = Some((c, p));

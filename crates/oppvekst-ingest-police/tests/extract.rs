@@ -140,3 +140,34 @@ fn flag_columns_are_read_from_all_ages_rows_and_checked() {
     // No quarantine reason carries a count.
     assert!(q.iter().all(|r| !r.reason.contains("21")));
 }
+
+#[test]
+fn text_in_a_flag_column_is_never_taken_for_blank() {
+    let head = "kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall;uteliv\n";
+    let mut text = String::from(head);
+    for b in ["10-14", "15-17", "18-20", "21-25"] {
+        let flag = if b == "15-17" { "x" } else { "" };
+        text.push_str(&format!("3105;X;2025K4;vold;{b};1;{flag}\n"));
+    }
+    text.push_str("3105;X;2025K4;vold;alle;20;mange\n");
+    let h = Harmoniser::builtin().unwrap();
+    let (c, rep, q) =
+        read_extract("f.csv", text.as_bytes(), &h, None, &mut Default::default()).unwrap();
+    assert!(rep.reconciles());
+    assert!(c.flags.is_empty());
+    let reasons: Vec<(u64, &str)> = q
+        .iter()
+        .filter(|r| r.column.as_deref() == Some("uteliv"))
+        .map(|r| (r.row, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (3, "flags are counted on the all-ages row only"),
+            (
+                6,
+                "flag is not a whole number between 0 and the row's count"
+            ),
+        ]
+    );
+}

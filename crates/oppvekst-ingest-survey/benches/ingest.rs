@@ -194,13 +194,15 @@ fn child(format: &str, path: &Path, out: &Path) {
     let cells = agg.finish().cells.len();
     let secs = start.elapsed().as_secs_f64();
     assert!(report.reconciles());
-    println!(
-        "{{\"rows\": {}, \"accepted\": {}, \"quarantined\": {}, \"cells\": {cells}, \"secs\": {secs}, \"peak_rss\": {}}}",
-        report.rows_read,
-        report.rows_accepted,
-        report.rows_quarantined,
-        peak_rss()
-    );
+    let line = serde_json::json!({
+        "rows": report.rows_read,
+        "accepted": report.rows_accepted,
+        "quarantined": report.rows_quarantined,
+        "cells": cells,
+        "secs": secs,
+        "peak_rss": peak_rss(),
+    });
+    println!("{line}");
 }
 
 #[derive(Debug)]
@@ -208,18 +210,6 @@ struct Figures {
     rows: f64,
     secs: f64,
     peak: f64,
-}
-
-fn json_number(line: &str, key: &str) -> f64 {
-    let at = line.find(&format!("\"{key}\"")).unwrap() + key.len() + 3;
-    line[at..]
-        .trim_start_matches([':', ' '])
-        .split([',', '}'])
-        .next()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
 }
 
 fn figures(out: std::process::Output, what: &str) -> Figures {
@@ -230,10 +220,12 @@ fn figures(out: std::process::Output, what: &str) -> Figures {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().rev().find(|l| l.starts_with('{')).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    let num = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{what}: no `{k}`"));
     Figures {
-        rows: json_number(line, "rows"),
-        secs: json_number(line, "secs"),
-        peak: json_number(line, "peak_rss"),
+        rows: num("rows"),
+        secs: num("secs"),
+        peak: num("peak_rss"),
     }
 }
 

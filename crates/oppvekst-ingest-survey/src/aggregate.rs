@@ -111,10 +111,9 @@ pub struct Aggregator<'c> {
     cat: &'c Catalogue,
     /// Column index of every item each indicator reads.
     plans: Vec<Vec<Option<usize>>>,
-    /// One block per indicator for each (municipality, year), in order of first sight.
-    blocks: Vec<((String, i32), Vec<Block>)>,
-    /// year → municipality → index in `blocks` (looked up without allocating).
-    index: HashMap<i32, HashMap<String, usize>>,
+    /// year → municipality → one block per indicator (looked up by `&str`, so a row needs
+    /// no allocation).
+    blocks: HashMap<i32, HashMap<String, Vec<Block>>>,
     answers: Vec<Option<i64>>,
 }
 
@@ -135,41 +134,29 @@ impl<'c> Aggregator<'c> {
         Aggregator {
             cat,
             plans,
-            blocks: Vec::new(),
-            index: HashMap::new(),
+            blocks: HashMap::new(),
             answers: Vec::new(),
         }
     }
 
     /// Adds the respondents of one chunk.
     pub fn add(&mut self, resp: &Respondents) {
-        let (cat, plans, blocks, index, answers) = (
-            self.cat,
-            &self.plans,
-            &mut self.blocks,
-            &mut self.index,
-            &mut self.answers,
-        );
+        let (cat, plans, blocks, answers) =
+            (self.cat, &self.plans, &mut self.blocks, &mut self.answers);
         for r in 0..resp.len() {
             let gi = (resp.grade[r] - 8) as usize;
             let si = usize::from(resp.gender[r] == "jente");
             if gi >= 6 {
                 continue; // unreachable for validated rows: grades are 8..=13
             }
-            let (mun, year) = (&resp.municipality[r], resp.survey_year[r]);
-            let by_mun = index.entry(year).or_default();
-            let at = match by_mun.get(mun.as_str()) {
-                Some(&at) => at,
-                None => {
-                    blocks.push((
-                        (mun.clone(), year),
-                        vec![[[(0, 0); 2]; 6]; cat.indicators.len()],
-                    ));
-                    by_mun.insert(mun.clone(), blocks.len() - 1);
-                    blocks.len() - 1
-                }
+            let mun = &resp.municipality[r];
+            let by_mun = blocks.entry(resp.survey_year[r]).or_default();
+            if !by_mun.contains_key(mun.as_str()) {
+                by_mun.insert(mun.clone(), vec![[[(0, 0); 2]; 6]; cat.indicators.len()]);
+            }
+            let Some(per_indicator) = by_mun.get_mut(mun.as_str()) else {
+                continue; // unreachable: inserted just above
             };
-            let per_indicator = &mut blocks[at].1;
             for (ii, ind) in cat.indicators.iter().enumerate() {
                 answers.clear();
                 answers.extend(
@@ -189,7 +176,11 @@ impl<'c> Aggregator<'c> {
     /// The cells with every total, sorted.
     pub fn finish(self) -> SurveyCells {
         let cat = self.cat;
-        let blocks: BTreeMap<(String, i32), Vec<Block>> = self.blocks.into_iter().collect();
+        let blocks: BTreeMap<(String, i32), Vec<Block>> = self
+            .blocks
+            .into_iter()
+            .flat_map(|(year, by_mun)| by_mun.into_iter().map(move |(m, b)| ((m, year), b)))
+            .collect();
         let mut cells =
             Vec::with_capacity(blocks.len() * cat.indicators.len() * GRADES.len() * GENDERS.len());
         for (ii, indicator) in cat.indicators.iter().enumerate() {

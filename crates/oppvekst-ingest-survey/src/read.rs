@@ -17,8 +17,9 @@ use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
-/// Reports how far a read has come: `(bytes done, bytes in all)` of the source, every few
-/// thousand rows and once at the end (for a progress bar on large files).
+/// Reports how far a read has come: `(done, all)` — bytes of a CSV source, cases of an SPSS
+/// or Parquet export — every few thousand rows and once at the end (for a progress bar on
+/// large files).
 #[derive(Clone)]
 pub struct Progress(pub Arc<dyn Fn(u64, u64) + Send + Sync>);
 
@@ -54,9 +55,6 @@ impl Default for ReadOptions {
 
 /// Rows between two progress reports.
 const PROGRESS_EVERY: u64 = 16 * 1024;
-
-/// Rows checked together before they are accepted in file order.
-pub(crate) const BATCH_ROWS: usize = 4096;
 
 /// Accepted rows are handed to the sink in chunks of at most this many rows.
 pub const CHUNK_ROWS: usize = 16 * 1024;
@@ -229,8 +227,6 @@ struct Codes {
     gender: HashMap<i64, String>,
     /// School level code → whether it is ungdomsskole.
     school_level: HashMap<i64, bool>,
-    /// Per codebook item: whether a missing code lies inside its valid range.
-    missing_in_range: Vec<bool>,
 }
 
 impl Codes {
@@ -256,15 +252,6 @@ impl Codes {
                 .iter()
                 .filter_map(|(k, v)| num(k).map(|k| (k, v == "ungdomsskole")))
                 .collect(),
-            missing_in_range: cb
-                .items
-                .iter()
-                .map(|it| {
-                    cb.missing_codes
-                        .iter()
-                        .any(|m| (it.valid[0]..=it.valid[1]).contains(m))
-                })
-                .collect(),
         }
     }
 }
@@ -282,72 +269,6 @@ impl<'r> Fields<'r> {
         match self.encoding {
             Encoding::Utf8 => Cow::Borrowed(std::str::from_utf8(b).unwrap_or("")),
             Encoding::Windows1252 => WINDOWS_1252.decode_without_bom_handling(b).0,
-        }
-    }
-}
-
-/// What the checks of one row (independent of every other row) found.
-enum Outcome {
-    Accept(Head),
-    Reject(Option<usize>, String),
-    /// The wrong number of fields (perhaps a truncated last row).
-    Short(String),
-}
-
-/// Everything the check of a single row needs.
-struct Check<'a> {
-    encoding: Encoding,
-    fields: usize,
-    cols: &'a Columns,
-    cat: &'a Catalogue,
-    codes: &'a Codes,
-    harmoniser: &'a Harmoniser,
-}
-
-impl Check<'_> {
-    fn row(
-        &self,
-        rec: &ByteRecord,
-        municipalities: &mut HashMap<String, Option<String>>,
-        answers: &mut [Option<i8>],
-    ) -> Outcome {
-        if !rec.as_slice().is_ascii() {
-            let odd = match self.encoding {
-                Encoding::Utf8 => rec.iter().any(|f| std::str::from_utf8(f).is_err()),
-                Encoding::Windows1252 => rec.iter().any(looks_utf8_multibyte),
-            };
-            if odd {
-                return Outcome::Reject(
-                    None,
-                    format!(
-                        "text is not {} like the rest of the file (mixed encodings)",
-                        self.encoding.name()
-                    ),
-                );
-            }
-        }
-        if rec.len() != self.fields {
-            return Outcome::Short(format!(
-                "expected {} fields, found {}",
-                self.fields,
-                rec.len()
-            ));
-        }
-        let fields = Fields {
-            rec,
-            encoding: self.encoding,
-        };
-        match validate_row(
-            &fields,
-            self.cols,
-            self.cat,
-            self.codes,
-            self.harmoniser,
-            municipalities,
-            answers,
-        ) {
-            Ok(head) => Outcome::Accept(head),
-            Err((col, reason)) => Outcome::Reject(col, reason),
         }
     }
 }
@@ -370,10 +291,10 @@ pub(crate) struct Validator<'a> {
     seen: &'a mut SeenIds,
     /// Source municipality number → today's number (None: split, cannot harmonise).
     municipalities: HashMap<String, Option<String>>,
-    /// Answers of the batch being checked, row after row.
+    /// Answers of the row being checked, one per codebook item.
     answers: Vec<Option<i8>>,
-    /// Records reused by [`Validator::cases`], and the cases read so far.
-    laid_out: Vec<ByteRecord>,
+    /// The record [`Validator::cases`] lays each case out in, and the cases read so far.
+    case: ByteRecord,
     cases_read: u64,
     codes: Codes,
 }
@@ -403,8 +324,8 @@ impl<'a> Validator<'a> {
             last_short: None,
             seen,
             municipalities: HashMap::new(),
-            answers: Vec::new(),
-            laid_out: Vec::new(),
+            answers: vec![None; cat.codebook.items.len()],
+            case: ByteRecord::new(),
             cases_read: 0,
             codes: Codes::new(cat),
         })
@@ -426,78 +347,82 @@ impl<'a> Validator<'a> {
         self.reject(line, None, reason.to_owned());
     }
 
-    /// Validates a batch of rows (`lines[i]` is the 1-based line of `batch[i]`) and accepts
-    /// or quarantines each: first the checks of single rows, then what depends on earlier
-    /// rows (duplicated ids), in file order. (Checking the rows of a batch in parallel was
-    /// measured slower: the second core already writes and aggregates.)
-    pub(crate) fn rows(
+    /// Validates one row (at 1-based `line`) and accepts or quarantines it.
+    pub(crate) fn row(
         &mut self,
-        batch: &[ByteRecord],
-        lines: &[u64],
+        line: u64,
+        rec: &ByteRecord,
         sink: &mut Sink<'_>,
     ) -> Result<(), IngestError> {
-        let width = self.cat.codebook.items.len().max(1);
-        self.answers.clear();
-        self.answers.resize(batch.len() * width, None);
-        let check = Check {
-            encoding: self.encoding,
-            fields: self.header.len(),
-            cols: &self.cols,
-            cat: self.cat,
-            codes: &self.codes,
-            harmoniser: self.harmoniser,
-        };
-        let cache = &mut self.municipalities;
-        let outcomes: Vec<Outcome> = batch
-            .iter()
-            .zip(self.answers.chunks_mut(width))
-            .map(|(rec, answers)| check.row(rec, cache, answers))
-            .collect();
-        for (i, outcome) in outcomes.into_iter().enumerate() {
-            let line = lines[i];
-            self.rows_read += 1;
-            self.last_short = None;
-            let head = match outcome {
-                Outcome::Accept(head) => head,
-                Outcome::Reject(col, reason) => {
-                    self.reject(line, col, reason);
-                    continue;
-                }
-                Outcome::Short(reason) => {
-                    self.reject(line, None, reason);
-                    self.last_short = Some(self.quarantine.len() - 1);
-                    continue;
-                }
+        self.rows_read += 1;
+        self.last_short = None;
+        if !rec.as_slice().is_ascii() {
+            let odd = match self.encoding {
+                Encoding::Utf8 => rec.iter().any(|f| std::str::from_utf8(f).is_err()),
+                Encoding::Windows1252 => rec.iter().any(looks_utf8_multibyte),
             };
-            let key = (head.year, Box::<str>::from(head.id.as_str()));
-            if let Some((f, r)) = self.seen.get(&key) {
-                let reason = format!("duplicated respondent id (first seen in {f} line {r})");
-                self.reject(line, Some(self.cols.id), reason);
-                continue;
+            if odd {
+                let reason = format!(
+                    "text is not {} like the rest of the file (mixed encodings)",
+                    self.encoding.name()
+                );
+                self.reject(line, None, reason);
+                return Ok(());
             }
-            self.seen.insert(key, (Arc::clone(&self.file), line));
-            let out = &mut self.chunk;
-            out.respondent_id.push(head.id);
-            out.source_file.push(self.file.to_string());
-            out.source_row.push(line);
-            out.survey_year.push(head.year);
-            out.municipality.push(head.municipality);
-            out.municipality_source.push(head.municipality_source);
-            out.grade.push(head.grade);
-            out.gender.push(head.gender);
-            let answers = &self.answers[i * width..(i + 1) * width];
-            for (dst, a) in out.answers.iter_mut().zip(answers) {
-                dst.push(*a);
+        }
+        if rec.len() != self.header.len() {
+            let reason = format!("expected {} fields, found {}", self.header.len(), rec.len());
+            self.reject(line, None, reason);
+            self.last_short = Some(self.quarantine.len() - 1);
+            return Ok(());
+        }
+        let fields = Fields {
+            rec,
+            encoding: self.encoding,
+        };
+        let head = match validate_row(
+            &fields,
+            &self.cols,
+            self.cat,
+            &self.codes,
+            self.harmoniser,
+            &mut self.municipalities,
+            &mut self.answers,
+        ) {
+            Ok(head) => head,
+            Err((col, reason)) => {
+                self.reject(line, col, reason);
+                return Ok(());
             }
-            self.accepted += 1;
-            if self.chunk.len() >= CHUNK_ROWS {
-                let next = Respondents::with_capacity(&self.cat.codebook.items, 0);
-                let full = std::mem::replace(&mut self.chunk, next);
-                self.chunk = match sink(full)? {
-                    Some(spent) if spent.is_empty() && spent.items == self.chunk.items => spent,
-                    _ => Respondents::with_capacity(&self.cat.codebook.items, CHUNK_ROWS),
-                };
-            }
+        };
+        let key = (head.year, Box::<str>::from(head.id.as_str()));
+        if let Some((f, r)) = self.seen.get(&key) {
+            let reason = format!("duplicated respondent id (first seen in {f} line {r})");
+            self.reject(line, Some(self.cols.id), reason);
+            return Ok(());
+        }
+        self.seen.insert(key, (Arc::clone(&self.file), line));
+        let out = &mut self.chunk;
+        out.respondent_id.push(head.id);
+        out.source_file.push(self.file.to_string());
+        out.source_row.push(line);
+        out.survey_year.push(head.year);
+        out.municipality.push(head.municipality);
+        out.municipality_source.push(head.municipality_source);
+        out.grade.push(head.grade);
+        out.gender.push(head.gender);
+        for (dst, a) in out.answers.iter_mut().zip(&self.answers) {
+            dst.push(*a);
+        }
+        self.accepted += 1;
+        if self.chunk.len() >= CHUNK_ROWS {
+            let full = std::mem::take(&mut self.chunk);
+            let items = self.cat.codebook.items.len();
+            // A table the sink hands back is reused only when it is empty and as wide.
+            self.chunk = match sink(full)? {
+                Some(spent) if spent.is_empty() && spent.answers.len() == items => spent,
+                _ => Respondents::with_capacity(&self.cat.codebook.items, CHUNK_ROWS),
+            };
         }
         Ok(())
     }
@@ -512,13 +437,9 @@ impl<'a> Validator<'a> {
         mut field: impl FnMut(usize, usize, &mut String),
         sink: &mut Sink<'_>,
     ) -> Result<u64, IngestError> {
-        let mut batch = std::mem::take(&mut self.laid_out);
-        if batch.len() < n {
-            batch.resize(n, ByteRecord::new());
-        }
-        let mut lines = Vec::with_capacity(n);
+        let mut rec = std::mem::take(&mut self.case);
         let mut text = String::new();
-        for (i, rec) in batch.iter_mut().enumerate().take(n) {
+        for i in 0..n {
             rec.clear();
             for c in 0..self.header.len() {
                 text.clear();
@@ -526,11 +447,10 @@ impl<'a> Validator<'a> {
                 rec.push_field(text.as_bytes());
             }
             self.cases_read += 1;
-            lines.push(self.cases_read + 1);
+            self.row(self.cases_read + 1, &rec, sink)?;
         }
-        let result = self.rows(&batch[..n], &lines, sink);
-        self.laid_out = batch;
-        result.map(|()| self.cases_read)
+        self.case = rec;
+        Ok(self.cases_read)
     }
 
     /// Ends the file: a file with too many bad rows fails as a whole (and its ids are
@@ -729,13 +649,11 @@ pub fn stream_csv<R: Read + Seek>(
         .map(|h| decode_bytes(h, encoding).into_owned())
         .collect();
     let mut v = Validator::new(file, header, encoding, cat, harmoniser, seen)?;
-    let mut batch: Vec<ByteRecord> = vec![ByteRecord::new(); BATCH_ROWS];
-    let mut lines: Vec<u64> = Vec::with_capacity(BATCH_ROWS);
+    let mut rec = ByteRecord::new();
     let mut last_line = 1u64;
     let mut rows = 0u64;
     loop {
-        let rec = &mut batch[lines.len()];
-        match rdr.read_byte_record(rec) {
+        match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
@@ -747,31 +665,22 @@ pub fn stream_csv<R: Read + Seek>(
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
                 last_line = line;
-                // Rows before it are checked first, so the quarantine stays in file order.
-                v.rows(&batch[..lines.len()], &lines, sink)?;
-                lines.clear();
                 v.unreadable(line, "unparseable CSV row (quoting)");
                 continue;
             }
         }
         let line = rec.position().map(|p| p.line()).unwrap_or(last_line + 1);
-        let byte = rec.position().map_or(0, |p| p.byte());
         last_line = line;
-        lines.push(line);
-        if lines.len() == BATCH_ROWS {
-            v.rows(&batch, &lines, sink)?;
-            lines.clear();
-        }
+        v.row(line, &rec, sink)?;
         rows += 1;
         if let Some(p) = opts
             .progress
             .as_ref()
             .filter(|_| rows.is_multiple_of(PROGRESS_EVERY))
         {
-            (p.0)(start + byte, len);
+            (p.0)(start + rec.position().map_or(0, |p| p.byte()), len);
         }
     }
-    v.rows(&batch[..lines.len()], &lines, sink)?;
     if let Some(p) = &opts.progress {
         (p.0)(len, len);
     }
@@ -829,18 +738,8 @@ fn int_field(fields: &Fields<'_>, col: usize) -> Result<Option<i64>, RowError> {
         return Err((Some(col), "not an integer code".to_owned()));
     }
     // Non-ASCII: decoded, so that any Unicode space around the code is trimmed too.
-    let v = fields.get(col);
-    let v = v.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    let v = v
-        .strip_suffix(",0")
-        .or_else(|| v.strip_suffix(".0"))
-        .unwrap_or(v);
-    v.parse::<i64>()
-        .map(Some)
-        .map_err(|_| (Some(col), "not an integer code".to_owned()))
+    code_bytes(fields.get(col).trim().as_bytes())
+        .map_err(|()| (Some(col), "not an integer code".to_owned()))
 }
 
 fn required(v: Option<i64>, col: usize, what: &str) -> Result<i64, RowError> {
@@ -938,26 +837,16 @@ fn validate_row(
             "gender code not in the codebook".to_owned(),
         )
     })?;
-    for (((item, col), overlap), slot) in cb
-        .items
-        .iter()
-        .zip(&cols.items)
-        .zip(&codes.missing_in_range)
-        .zip(answers.iter_mut())
-    {
+    for ((item, col), slot) in cb.items.iter().zip(&cols.items).zip(answers.iter_mut()) {
         let Some(col) = *col else {
             *slot = None;
             continue;
         };
-        let valid = item.valid[0]..=item.valid[1];
         let a = match int_field(fields, col)? {
             None => None,
-            // A missing code inside the valid range (rare) is missing, not an answer; for
-            // the other items a valid answer needs no look at the missing codes.
-            Some(v) if !overlap && valid.contains(&v) => Some(v as i8),
             Some(v) if cb.missing_codes.contains(&v) => None,
             // Valid ranges fit in i8: the catalogue refuses wider ones when it loads.
-            Some(v) if valid.contains(&v) => Some(v as i8),
+            Some(v) if (item.valid[0]..=item.valid[1]).contains(&v) => Some(v as i8),
             Some(_) => {
                 return Err((
                     Some(col),

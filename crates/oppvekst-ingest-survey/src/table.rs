@@ -114,15 +114,19 @@ impl Respondents {
         let mut cols: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from_iter_values(&self.respondent_id)),
             Arc::new(StringArray::from_iter_values(&self.source_file)),
-            Arc::new(UInt64Array::from(self.source_row.clone())),
-            Arc::new(Int32Array::from(self.survey_year.clone())),
+            Arc::new(UInt64Array::from_iter_values(
+                self.source_row.iter().copied(),
+            )),
+            Arc::new(Int32Array::from_iter_values(
+                self.survey_year.iter().copied(),
+            )),
             Arc::new(StringArray::from_iter_values(&self.municipality)),
             Arc::new(StringArray::from_iter_values(&self.municipality_source)),
-            Arc::new(Int8Array::from(self.grade.clone())),
+            Arc::new(Int8Array::from_iter_values(self.grade.iter().copied())),
             Arc::new(StringArray::from_iter_values(&self.gender)),
         ];
         for a in &self.answers {
-            cols.push(Arc::new(Int8Array::from(a.clone())));
+            cols.push(Arc::new(a.iter().copied().collect::<Int8Array>()));
         }
         let batch = RecordBatch::try_new(schema.clone(), cols)?;
         Ok((schema, batch))
@@ -151,7 +155,7 @@ impl RespondentsWriter {
         let (_, batch) = chunk
             .to_record_batch(&self.items)
             .map_err(|e| IoError::Format {
-                path: "respondents".into(),
+                path: self.out.path().to_owned(),
                 message: e.to_string(),
             })?;
         self.out.write(&batch)

@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{assert_same_as_csv, fixture};
+use common::{assert_same_as_csv, fixture, fixture_csv};
 use oppvekst_ingest_survey::{IngestError, Progress, ReadOptions, read_csv, read_parquet};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
@@ -17,15 +17,7 @@ fn parquet_reads_like_the_csv_of_the_same_data() {
     let cat = Catalogue::builtin().unwrap();
     let h = Harmoniser::builtin().unwrap();
     let opts = ReadOptions::default();
-    let (csv_r, csv_rep, csv_q) = read_csv(
-        "survey.csv",
-        &fixture("survey.csv"),
-        &cat,
-        &h,
-        &opts,
-        &mut Default::default(),
-    )
-    .unwrap();
+    let (csv_r, csv_rep, csv_q) = fixture_csv(&cat, &h);
     for name in ["survey.parquet", "survey_float.parquet"] {
         let (r, rep, q) = read_parquet(
             name,

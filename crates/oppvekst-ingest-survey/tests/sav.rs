@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{assert_same_as_csv, fixture};
-use oppvekst_ingest_survey::{IngestError, ReadOptions, read_csv, read_sav};
+use common::{assert_same_as_csv, fixture, fixture_csv};
+use oppvekst_ingest_survey::{IngestError, ReadOptions, read_sav};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 #[test]
@@ -15,15 +15,7 @@ fn sav_in_every_compression_reads_like_the_csv_of_the_same_data() {
     let cat = Catalogue::builtin().unwrap();
     let h = Harmoniser::builtin().unwrap();
     let opts = ReadOptions::default();
-    let (csv_r, csv_rep, csv_q) = read_csv(
-        "survey.csv",
-        &fixture("survey.csv"),
-        &cat,
-        &h,
-        &opts,
-        &mut Default::default(),
-    )
-    .unwrap();
+    let (csv_r, csv_rep, csv_q) = fixture_csv(&cat, &h);
     assert_eq!(csv_rep.rows_read, 6);
     // Case a5 has kjønn 7 and case a6 an impossible grade for videregående.
     assert_eq!(csv_r.len(), 4, "{csv_q:?}");

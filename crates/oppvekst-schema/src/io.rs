@@ -128,6 +128,11 @@ impl ParquetStream {
         })
     }
 
+    /// The final path of the file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Appends one batch.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), IoError> {
         self.writer.write(batch).map_err(|e| IoError::Format {

@@ -5,14 +5,30 @@
 
 use std::path::PathBuf;
 
-use oppvekst_ingest_survey::{FileReport, QuarantinedRow, Respondents};
-use oppvekst_schema::Catalogue;
+use oppvekst_ingest_survey::{FileReport, QuarantinedRow, ReadOptions, Respondents, read_csv};
+use oppvekst_schema::{Catalogue, Harmoniser};
 
 pub fn fixture(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// `survey.csv`, the CSV every binary fixture is compared with, read the ordinary way.
+pub fn fixture_csv(
+    cat: &Catalogue,
+    h: &Harmoniser,
+) -> (Respondents, FileReport, Vec<QuarantinedRow>) {
+    read_csv(
+        "survey.csv",
+        &fixture("survey.csv"),
+        cat,
+        h,
+        &ReadOptions::default(),
+        &mut Default::default(),
+    )
+    .unwrap()
 }
 
 /// The same respondents value for value (source file aside), the same accounting, unknown
