@@ -19,7 +19,7 @@
 //! GaussSuppression's singleton methods and of τ-Argus's protection of sums).
 
 use crate::table::Relation;
-use crate::{Rule, SecondaryCost, Status, Table};
+use crate::{Rule, SecondaryCost, Status};
 
 /// A sparse integer vector over cells, sorted by cell.
 type SVec = Vec<(u32, i32)>;
@@ -224,28 +224,40 @@ impl Space {
 /// (published earlier), which are taken as published first and never hidden here. Rejected
 /// candidates become `Hidden(Secondary)`.
 pub(crate) fn apply(
-    table: &Table,
+    values: &[u64],
     relations: &[Relation],
     status: &mut [Status],
     known: &[bool],
     cost: SecondaryCost,
     extra: &[Vec<usize>],
 ) {
-    let n = table.cells.len();
+    let n = values.len();
     let mut space = Space::build(n, relations, extra);
     let size = space.cnt.clone();
     let mut protect: Vec<bool> = status.iter().map(|s| *s != Status::Published).collect();
     protect.resize(n + extra.len(), true);
     // Order of preference to publish: known cells first, then zeros, then by cost.
     let mut order: Vec<usize> = (0..n).filter(|&i| !protect[i]).collect();
+    // Known cells are published whatever the order, and the space left after them is the
+    // same in any order; taking the finest first (fewest vectors hold them) keeps the basis
+    // sparse, where the largest totals first would fill every vector.
     order.sort_by_key(|&i| {
-        let v = table.cells[i].value;
+        let v = values[i];
         let value_rank = match cost {
             SecondaryCost::Value => v,
             SecondaryCost::Cells => 0,
         };
+        if known[i] {
+            return (
+                false,
+                false,
+                std::cmp::Reverse(0),
+                std::cmp::Reverse(u32::MAX - size[i]),
+                i,
+            );
+        }
         (
-            !known[i],
+            true,
             v != 0,
             std::cmp::Reverse(value_rank),
             std::cmp::Reverse(size[i]),

@@ -17,6 +17,7 @@ mod audit;
 pub mod csvtable;
 mod gauss;
 mod ledger;
+mod modular;
 mod primary;
 mod secondary;
 mod table;
@@ -392,6 +393,25 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
 /// Rounds that protect sums of hidden cells before falling back to widening cell by cell.
 const SUM_ROUNDS: usize = 12;
 
+/// Tables with more cells than this choose their secondary cells block by block
+/// ([`modular`]): elimination over the whole table fills its basis.
+const MODULAR_ABOVE: usize = 100_000;
+
+#[cfg(test)]
+thread_local! {
+    /// Tests lower the size above which tables are protected block by block.
+    pub(crate) static MODULAR_ABOVE_TEST: std::cell::Cell<Option<usize>> =
+        const { std::cell::Cell::new(None) };
+}
+
+fn modular_above() -> usize {
+    #[cfg(test)]
+    if let Some(n) = MODULAR_ABOVE_TEST.with(std::cell::Cell::get) {
+        return n;
+    }
+    MODULAR_ABOVE
+}
+
 /// Protects a table: primary rules, then secondary suppression and the audit (see
 /// [`suppression_pattern`]). Hidden values are dropped from the result. The result carries
 /// the final audit, solved exactly; a release must not be published unless
@@ -466,7 +486,13 @@ fn pattern(
         min_width: rules.protection_width,
     };
     let first = status.clone();
-    gauss::apply(table, relations, &mut status, &known, rules.cost, &[]);
+    let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
+    let large = table.cells.len() > modular_above();
+    if large {
+        modular::apply(table, relations, &mut status, &known, rules.cost);
+    } else {
+        gauss::apply(&values, relations, &mut status, &known, rules.cost, &[]);
+    }
     let screen = |status: &[Status], previous: Option<(&AuditReport, &HashSet<usize>)>| {
         audit::audit_with(
             &view(table, status, prior),
@@ -504,7 +530,8 @@ fn pattern(
     let mut sums: BTreeSet<Vec<usize>> = BTreeSet::new();
     let mut best = report.failures.len();
     let mut stale = 0;
-    while !report.passed() && rounds <= SUM_ROUNDS && stale < 2 {
+    // (A large table skips this: each round would choose its secondary cells afresh.)
+    while !large && !report.passed() && rounds <= SUM_ROUNDS && stale < 2 {
         let mut added = false;
         for f in &report.failures {
             for &ri in &by_cell[f.cell] {
@@ -524,7 +551,7 @@ fn pattern(
         }
         let before = std::mem::replace(&mut status, first.clone());
         let extra: Vec<Vec<usize>> = sums.iter().cloned().collect();
-        gauss::apply(table, relations, &mut status, &known, rules.cost, &extra);
+        gauss::apply(&values, relations, &mut status, &known, rules.cost, &extra);
         report = screen(&status, Some((&report, &near(&before, &status))))?;
         rounds += 1;
         if report.failures.len() < best {

@@ -86,6 +86,97 @@ pub struct Relation {
     pub parts: Vec<usize>,
 }
 
+/// Packs a key (one code per dimension) into one integer whose order is the key's order:
+/// each dimension's codes are ranked in string order and the ranks read as digits, the first
+/// dimension the most significant.
+pub(crate) struct KeyCoder<'a> {
+    rank: Vec<HashMap<&'a str, u32>>,
+    sorted: Vec<Vec<&'a str>>,
+    stride: Vec<u128>,
+}
+
+impl<'a> KeyCoder<'a> {
+    pub(crate) fn new(dimensions: &'a [Dimension]) -> Self {
+        let mut sorted: Vec<Vec<&str>> = dimensions
+            .iter()
+            .map(|d| d.codes.iter().map(String::as_str).collect())
+            .collect();
+        for s in &mut sorted {
+            s.sort_unstable();
+            s.dedup();
+        }
+        let rank = sorted
+            .iter()
+            .map(|s| s.iter().enumerate().map(|(i, c)| (*c, i as u32)).collect())
+            .collect();
+        let mut stride = vec![1u128; dimensions.len()];
+        for d in (0..dimensions.len().saturating_sub(1)).rev() {
+            // Saturating: a table whose code space passes 2^128 is not built; codes would
+            // collide only beyond that.
+            stride[d] = stride[d + 1].saturating_mul(sorted[d + 1].len().max(1) as u128);
+        }
+        KeyCoder {
+            rank,
+            sorted,
+            stride,
+        }
+    }
+
+    /// Rank of a code in dimension `d`.
+    pub(crate) fn rank(&self, d: usize, code: &str) -> Option<u32> {
+        self.rank[d].get(code).copied()
+    }
+
+    /// The packed key; Err(dimension) for an unknown code (or `dimensions.len()` when the
+    /// key has the wrong number of codes).
+    pub(crate) fn encode<S: AsRef<str>>(&self, key: &[S]) -> Result<u128, usize> {
+        if key.len() != self.rank.len() {
+            return Err(self.rank.len());
+        }
+        key.iter().enumerate().try_fold(0u128, |acc, (d, c)| {
+            let r = self.rank(d, c.as_ref()).ok_or(d)?;
+            Ok(acc + u128::from(r) * self.stride[d])
+        })
+    }
+
+    /// The packed key with dimension `d`'s rank replaced.
+    pub(crate) fn with(&self, code: u128, d: usize, old: u32, new: u32) -> u128 {
+        code - u128::from(old) * self.stride[d] + u128::from(new) * self.stride[d]
+    }
+
+    fn decode(&self, mut code: u128) -> Vec<String> {
+        let mut key = Vec::with_capacity(self.stride.len());
+        for (d, s) in self.stride.iter().enumerate() {
+            let r = (code / s) as usize;
+            code %= s;
+            key.push(
+                self.sorted[d]
+                    .get(r)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        key
+    }
+}
+
+/// An error naming the dimension of an unknown code (or the wrong number of codes).
+fn unknown_code(
+    table: &str,
+    dimensions: &[Dimension],
+    key: &[String],
+    d: usize,
+) -> DisclosureError {
+    DisclosureError::UnknownCode {
+        table: table.to_owned(),
+        key: key.to_vec(),
+        dimension: dimensions
+            .get(d)
+            .map_or_else(|| "(number of dimensions)".into(), |x| x.name.clone()),
+    }
+}
+
 impl Table {
     /// Builds a table from its inner (leaf) cells, adding every total the hierarchies imply:
     /// each combination of a leaf's codes and their ancestors gets the leaf's value.
@@ -95,87 +186,95 @@ impl Table {
         dimensions: Vec<Dimension>,
         inner: Vec<Cell>,
     ) -> Result<Table, DisclosureError> {
-        let mut sums: BTreeMap<Vec<String>, (u64, Option<u64>)> = BTreeMap::new();
-        let mut leaves = std::collections::BTreeSet::new();
-        for cell in &inner {
-            if !leaves.insert(cell.key.clone()) {
-                return Err(DisclosureError::DuplicateCell {
-                    table: name.to_owned(),
-                    key: cell.key.clone(),
-                });
-            }
-            let mut combos: Vec<Vec<String>> = vec![Vec::new()];
-            for (d, code) in dimensions.iter().zip(&cell.key) {
-                let mut chain = vec![code.clone()];
-                while let Some(p) = d.parent.get(chain.last().map(String::as_str).unwrap_or("")) {
-                    if chain.contains(p) || chain.len() > 32 {
-                        break; // a cycle in a hierarchy; relations() reports the inconsistency
-                    }
-                    chain.push(p.clone());
-                }
-                combos = combos
-                    .into_iter()
-                    .flat_map(|k| {
-                        chain.iter().map(move |c| {
-                            let mut k = k.clone();
-                            k.push(c.clone());
-                            k
+        let cells = {
+            let coder = KeyCoder::new(&dimensions);
+            // Per dimension and code rank: the ranks of the code and its ancestors.
+            let chains: Vec<Vec<Vec<u32>>> = dimensions
+                .iter()
+                .enumerate()
+                .map(|(d, dim)| {
+                    coder.sorted[d]
+                        .iter()
+                        .map(|code| {
+                            let mut chain = vec![*code];
+                            while let Some(p) = chain.last().and_then(|c| dim.parent.get(*c)) {
+                                if chain.contains(&p.as_str()) || chain.len() > 32 {
+                                    break; // a cycle; relations() reports the inconsistency
+                                }
+                                chain.push(p.as_str());
+                            }
+                            chain.iter().filter_map(|c| coder.rank(d, c)).collect()
                         })
-                    })
-                    .collect();
-            }
-            for k in combos {
-                let e = sums.entry(k).or_insert((0, cell.denominator.map(|_| 0)));
-                e.0 += cell.value;
-                if let (Some(a), Some(b)) = (e.1.as_mut(), cell.denominator) {
-                    *a += b;
+                        .collect()
+                })
+                .collect();
+            let mut leaves = std::collections::HashSet::with_capacity(inner.len());
+            let mut sums: HashMap<u128, (u64, Option<u64>)> = HashMap::new();
+            let mut combos: Vec<u128> = Vec::new();
+            for cell in &inner {
+                let code = coder
+                    .encode(&cell.key)
+                    .map_err(|d| unknown_code(name, &dimensions, &cell.key, d))?;
+                if !leaves.insert(code) {
+                    return Err(DisclosureError::DuplicateCell {
+                        table: name.to_owned(),
+                        key: cell.key.clone(),
+                    });
+                }
+                combos.clear();
+                combos.push(code);
+                for (d, c) in cell.key.iter().enumerate() {
+                    let Some(r) = coder.rank(d, c) else { continue };
+                    let n = combos.len();
+                    for &up in chains[d][r as usize].iter().skip(1) {
+                        for k in 0..n {
+                            combos.push(coder.with(combos[k], d, r, up));
+                        }
+                    }
+                }
+                for &k in &combos {
+                    let e = sums.entry(k).or_insert((0, cell.denominator.map(|_| 0)));
+                    e.0 += cell.value;
+                    if let (Some(a), Some(b)) = (e.1.as_mut(), cell.denominator) {
+                        *a += b;
+                    }
                 }
             }
-        }
-        let table = Table {
-            name: name.to_owned(),
-            dimensions,
-            cells: sums
-                .into_iter()
-                .map(|(key, (value, denominator))| Cell {
-                    key,
+            let mut sums: Vec<(u128, (u64, Option<u64>))> = sums.into_iter().collect();
+            sums.sort_unstable_by_key(|(k, _)| *k);
+            sums.into_iter()
+                .map(|(code, (value, denominator))| Cell {
+                    key: coder.decode(code),
                     value,
                     denominator,
                 })
-                .collect(),
+                .collect()
+        };
+        let table = Table {
+            name: name.to_owned(),
+            dimensions,
+            cells,
         };
         table.index()?;
         Ok(table)
     }
 
-    /// Index of every cell by key; errors on unknown codes or duplicates.
-    pub(crate) fn index(&self) -> Result<HashMap<&[String], usize>, DisclosureError> {
-        let mut idx = HashMap::with_capacity(self.cells.len());
-        for (i, c) in self.cells.iter().enumerate() {
-            for (d, code) in self.dimensions.iter().zip(&c.key) {
-                if !d.codes.contains(code) {
-                    return Err(DisclosureError::UnknownCode {
-                        table: self.name.clone(),
-                        key: c.key.clone(),
-                        dimension: d.name.clone(),
-                    });
-                }
-            }
-            if c.key.len() != self.dimensions.len() {
-                return Err(DisclosureError::UnknownCode {
-                    table: self.name.clone(),
-                    key: c.key.clone(),
-                    dimension: "(number of dimensions)".into(),
-                });
-            }
-            if idx.insert(c.key.as_slice(), i).is_some() {
+    /// Checks every cell's codes and that no key occurs twice.
+    pub(crate) fn index(&self) -> Result<(), DisclosureError> {
+        let coder = KeyCoder::new(&self.dimensions);
+        let mut seen = std::collections::HashSet::with_capacity(self.cells.len());
+        for c in &self.cells {
+            let code = coder
+                .encode(&c.key)
+                .map_err(|d| unknown_code(&self.name, &self.dimensions, &c.key, d))?;
+            if !seen.insert(code) {
                 return Err(DisclosureError::DuplicateCell {
                     table: self.name.clone(),
                     key: c.key.clone(),
                 });
             }
         }
-        Ok(idx)
+        Ok(())
     }
 
     /// Every additive relation implied by the hierarchies, checked against the values.
@@ -218,43 +317,60 @@ pub fn relations_of(
     dimensions: &[Dimension],
     keys: &[&[String]],
 ) -> Result<Vec<Relation>, DisclosureError> {
-    {
-        let idx: HashMap<&[String], usize> =
-            keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-        let children: Vec<BTreeMap<&str, Vec<&str>>> = dimensions
-            .iter()
-            .map(|d| {
-                d.codes
-                    .iter()
-                    .map(|c| (c.as_str(), d.children(c)))
-                    .filter(|(_, ch)| !ch.is_empty())
-                    .collect()
-            })
-            .collect();
-        let mut out = Vec::new();
-        for (i, key0) in keys.iter().enumerate() {
-            for (d, _dim) in dimensions.iter().enumerate() {
-                let Some(kids) = children[d].get(key0[d].as_str()) else {
-                    continue;
-                };
-                let mut parts = Vec::with_capacity(kids.len());
-                let mut key = key0.to_vec();
-                for k in kids {
-                    key[d] = (*k).to_owned();
-                    match idx.get(key.as_slice()) {
-                        Some(&j) => parts.push(j),
-                        None => {
-                            return Err(DisclosureError::MissingChild {
-                                table: name.to_owned(),
-                                key: key0.to_vec(),
-                                child: key,
-                            });
-                        }
+    let coder = KeyCoder::new(dimensions);
+    let codes: Vec<u128> = keys
+        .iter()
+        .map(|k| {
+            coder
+                .encode(k)
+                .map_err(|d| unknown_code(name, dimensions, k, d))
+        })
+        .collect::<Result<_, _>>()?;
+    let idx: HashMap<u128, usize> = codes.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    // Per dimension and code rank: the children's ranks, in the dimension's code order.
+    let children: Vec<Vec<Vec<u32>>> = dimensions
+        .iter()
+        .enumerate()
+        .map(|(d, dim)| {
+            let mut kids = vec![Vec::new(); coder.sorted[d].len()];
+            for c in &dim.codes {
+                if let (Some(p), Some(r)) = (dim.parent.get(c), coder.rank(d, c))
+                    && let Some(pr) = coder.rank(d, p)
+                    && !kids[pr as usize].contains(&r)
+                {
+                    kids[pr as usize].push(r);
+                }
+            }
+            kids
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, key0) in keys.iter().enumerate() {
+        for (d, code) in key0.iter().enumerate() {
+            let Some(r) = coder.rank(d, code) else {
+                continue;
+            };
+            let kids = &children[d][r as usize];
+            if kids.is_empty() {
+                continue;
+            }
+            let mut parts = Vec::with_capacity(kids.len());
+            for &k in kids {
+                match idx.get(&coder.with(codes[i], d, r, k)) {
+                    Some(&j) => parts.push(j),
+                    None => {
+                        let mut child = key0.to_vec();
+                        child[d] = coder.sorted[d][k as usize].to_owned();
+                        return Err(DisclosureError::MissingChild {
+                            table: name.to_owned(),
+                            key: key0.to_vec(),
+                            child,
+                        });
                     }
                 }
-                out.push(Relation { total: i, parts });
             }
+            out.push(Relation { total: i, parts });
         }
-        Ok(out)
     }
+    Ok(out)
 }

@@ -173,6 +173,55 @@ fn totals_are_built_from_inner_cells_along_every_hierarchy() {
 }
 
 #[test]
+fn cells_come_out_sorted_by_key_and_bad_keys_are_named() {
+    let dims = || {
+        vec![
+            Dimension::hierarchy("offence", &[("b", "alle"), ("a", "alle")]),
+            Dimension::flat("age", &["y", "x"]),
+        ]
+    };
+    let cell = |o: &str, a: &str| Cell {
+        key: vec![o.into(), a.into()],
+        value: 1,
+        denominator: None,
+    };
+    let t = Table::from_inner(
+        "p",
+        dims(),
+        vec![
+            cell("b", "y"),
+            cell("a", "x"),
+            cell("b", "x"),
+            cell("a", "y"),
+        ],
+    )
+    .unwrap();
+    let keys: Vec<Vec<String>> = t.cells.iter().map(|c| c.key.clone()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert_eq!(keys.len(), 6);
+    match Table::from_inner("p", dims(), vec![cell("c", "x")]) {
+        Err(DisclosureError::UnknownCode { dimension, .. }) => assert_eq!(dimension, "offence"),
+        other => panic!("expected an unknown code, got {other:?}"),
+    }
+    match Table::from_inner("p", dims(), vec![cell("a", "x"), cell("a", "x")]) {
+        Err(DisclosureError::DuplicateCell { key, .. }) => assert_eq!(key, ["a", "x"]),
+        other => panic!("expected a duplicate, got {other:?}"),
+    }
+    // A total without one of its children.
+    let mut broken = t.clone();
+    broken.cells.retain(|c| c.key != ["b", "y"]);
+    match broken.relations() {
+        Err(DisclosureError::MissingChild { key, child, .. }) => {
+            assert_eq!(key, ["alle", "y"]);
+            assert_eq!(child, ["b", "y"]);
+        }
+        other => panic!("expected a missing child, got {other:?}"),
+    }
+}
+
+#[test]
 fn check_primary_accepts_protected_output_and_flags_weaker_rules() {
     let t = gender_table((10, 46), (7, 30));
     let lax = Rules {
