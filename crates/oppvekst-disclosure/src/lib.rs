@@ -445,6 +445,21 @@ pub fn suppression_pattern(
     pattern(table, rules, &relations, &prior, &[])
 }
 
+/// The primary rules and the block-by-block choice of secondary cells alone, without the
+/// audit: for the benchmark of large tables (`benches/suppression.rs`). Not a protection: a
+/// pattern is only safe once the audit has passed.
+#[doc(hidden)]
+pub fn bench_secondary_by_blocks(
+    table: &Table,
+    rules: &Rules,
+) -> Result<Vec<Status>, DisclosureError> {
+    let relations = table.relations()?;
+    let mut status = primary::apply(table, rules)?;
+    let known = vec![false; table.cells.len()];
+    modular::apply(table, &relations, &mut status, &known, rules.cost);
+    Ok(status)
+}
+
 /// What earlier releases say about each cell.
 fn prior_entries(table: &Table, ledger: &Ledger) -> Vec<LedgerEntry> {
     table
