@@ -57,6 +57,24 @@ fn gauss_pattern(table: &Table, path: &Path) -> PublishedTable {
     .unwrap()
 }
 
+/// Cells hidden by primary rules (`f(true)`) or as complements (`f(false)`), and the
+/// information lost (sum of hidden values).
+fn tally(table: &Table, status: &[Status]) -> (impl Fn(bool) -> usize, u64) {
+    let rules: Vec<Option<bool>> = status
+        .iter()
+        .map(|s| s.rule().map(|r| r.is_primary()))
+        .collect();
+    let lost = table
+        .cells
+        .iter()
+        .zip(status)
+        .filter(|(_, s)| **s != Status::Published)
+        .map(|(c, _)| c.value)
+        .sum();
+    let count = move |primary: bool| rules.iter().filter(|r| **r == Some(primary)).count();
+    (count, lost)
+}
+
 /// One row of the results table for our method: pattern, then the full exact audit.
 fn run_ours(name: &str, label: &str, table: &Table, rules: &Rules) {
     let start = Instant::now();
@@ -86,20 +104,7 @@ fn run_ours(name: &str, label: &str, table: &Table, rules: &Rules) {
     )
     .unwrap();
     let audit_s = start.elapsed().as_secs_f64();
-    let hidden = |primary: bool| {
-        pattern
-            .status
-            .iter()
-            .filter(|s| s.rule().is_some_and(|r| r.is_primary() == primary))
-            .count()
-    };
-    let lost: u64 = table
-        .cells
-        .iter()
-        .zip(&pattern.status)
-        .filter(|(_, s)| **s != Status::Published)
-        .map(|(c, _)| c.value)
-        .sum();
+    let (hidden, lost) = tally(table, &pattern.status);
     println!(
         "{name} | {label} | {} | {} | {} | {} | {lost} | {pattern_s:.2} | {audit_s:.2} | {:?} | {} | {} | {} ({})",
         table.cells.len(),
@@ -237,19 +242,7 @@ fn main() {
         let start = Instant::now();
         let status = bench_secondary_by_blocks(&table, &rules).unwrap();
         let blocks_s = start.elapsed().as_secs_f64();
-        let count = |primary: bool| {
-            status
-                .iter()
-                .filter(|s| s.rule().is_some_and(|r| r.is_primary() == primary))
-                .count()
-        };
-        let lost: u64 = table
-            .cells
-            .iter()
-            .zip(&status)
-            .filter(|(_, s)| **s != Status::Published)
-            .map(|(c, _)| c.value)
-            .sum();
+        let (count, lost) = tally(&table, &status);
         let single = relations
             .iter()
             .filter(|r| {
