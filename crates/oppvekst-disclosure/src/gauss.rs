@@ -238,26 +238,14 @@ pub(crate) fn apply(
     protect.resize(n + extra.len(), true);
     // Order of preference to publish: known cells first, then zeros, then by cost.
     let mut order: Vec<usize> = (0..n).filter(|&i| !protect[i]).collect();
-    // Known cells are published whatever the order, and the space left after them is the
-    // same in any order; taking the finest first (fewest vectors hold them) keeps the basis
-    // sparse, where the largest totals first would fill every vector.
     order.sort_by_key(|&i| {
         let v = values[i];
         let value_rank = match cost {
             SecondaryCost::Value => v,
             SecondaryCost::Cells => 0,
         };
-        if known[i] {
-            return (
-                false,
-                false,
-                std::cmp::Reverse(0),
-                std::cmp::Reverse(u32::MAX - size[i]),
-                i,
-            );
-        }
         (
-            true,
+            !known[i],
             v != 0,
             std::cmp::Reverse(value_rank),
             std::cmp::Reverse(size[i]),

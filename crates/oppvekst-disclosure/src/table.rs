@@ -188,8 +188,9 @@ impl Table {
     ) -> Result<Table, DisclosureError> {
         let cells = {
             let coder = KeyCoder::new(&dimensions);
-            // Per dimension and code rank: the ranks of the code and its ancestors.
-            let chains: Vec<Vec<Vec<u32>>> = dimensions
+            // Per dimension and code rank: the ranks of the code and its ancestors (None when
+            // an ancestor is not among the dimension's codes).
+            let chains: Vec<Vec<Option<Vec<u32>>>> = dimensions
                 .iter()
                 .enumerate()
                 .map(|(d, dim)| {
@@ -203,7 +204,7 @@ impl Table {
                                 }
                                 chain.push(p.as_str());
                             }
-                            chain.iter().filter_map(|c| coder.rank(d, c)).collect()
+                            chain.iter().map(|c| coder.rank(d, c)).collect()
                         })
                         .collect()
                 })
@@ -224,9 +225,13 @@ impl Table {
                 combos.clear();
                 combos.push(code);
                 for (d, c) in cell.key.iter().enumerate() {
+                    // Known: encode() found every code of the key.
                     let Some(r) = coder.rank(d, c) else { continue };
+                    let Some(chain) = &chains[d][r as usize] else {
+                        return Err(unknown_code(name, &dimensions, &cell.key, d));
+                    };
                     let n = combos.len();
-                    for &up in chains[d][r as usize].iter().skip(1) {
+                    for &up in chain.iter().skip(1) {
                         for k in 0..n {
                             combos.push(coder.with(combos[k], d, r, up));
                         }
@@ -250,36 +255,16 @@ impl Table {
                 })
                 .collect()
         };
-        let table = Table {
+        // Every key is built from known codes, and once: no check is needed.
+        Ok(Table {
             name: name.to_owned(),
             dimensions,
             cells,
-        };
-        table.index()?;
-        Ok(table)
-    }
-
-    /// Checks every cell's codes and that no key occurs twice.
-    pub(crate) fn index(&self) -> Result<(), DisclosureError> {
-        let coder = KeyCoder::new(&self.dimensions);
-        let mut seen = std::collections::HashSet::with_capacity(self.cells.len());
-        for c in &self.cells {
-            let code = coder
-                .encode(&c.key)
-                .map_err(|d| unknown_code(&self.name, &self.dimensions, &c.key, d))?;
-            if !seen.insert(code) {
-                return Err(DisclosureError::DuplicateCell {
-                    table: self.name.clone(),
-                    key: c.key.clone(),
-                });
-            }
-        }
-        Ok(())
+        })
     }
 
     /// Every additive relation implied by the hierarchies, checked against the values.
     pub fn relations(&self) -> Result<Vec<Relation>, DisclosureError> {
-        self.index()?;
         let keys: Vec<&[String]> = self.cells.iter().map(|c| c.key.as_slice()).collect();
         let out = relations_of(&self.name, &self.dimensions, &keys)?;
         for r in &out {
@@ -311,7 +296,8 @@ impl Table {
 }
 
 /// The additive relations implied by the hierarchies for cells with these keys (indices
-/// into `keys`). Errors when a total lacks one of its children.
+/// into `keys`). Errors on a code its dimension does not list, a key given twice, or a total
+/// lacking one of its children.
 pub fn relations_of(
     name: &str,
     dimensions: &[Dimension],
@@ -326,7 +312,15 @@ pub fn relations_of(
                 .map_err(|d| unknown_code(name, dimensions, k, d))
         })
         .collect::<Result<_, _>>()?;
-    let idx: HashMap<u128, usize> = codes.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let mut idx: HashMap<u128, usize> = HashMap::with_capacity(codes.len());
+    for (i, k) in codes.iter().enumerate() {
+        if idx.insert(*k, i).is_some() {
+            return Err(DisclosureError::DuplicateCell {
+                table: name.to_owned(),
+                key: keys[i].to_vec(),
+            });
+        }
+    }
     // Per dimension and code rank: the children's ranks, in the dimension's code order.
     let children: Vec<Vec<Vec<u32>>> = dimensions
         .iter()

@@ -205,10 +205,24 @@ fn cells_come_out_sorted_by_key_and_bad_keys_are_named() {
         Err(DisclosureError::UnknownCode { dimension, .. }) => assert_eq!(dimension, "offence"),
         other => panic!("expected an unknown code, got {other:?}"),
     }
+    // A parent the dimension does not list among its codes.
+    let mut orphan = dims();
+    orphan[0].codes.retain(|c| c != "alle");
+    match Table::from_inner("p", orphan, vec![cell("a", "x")]) {
+        Err(DisclosureError::UnknownCode { dimension, .. }) => assert_eq!(dimension, "offence"),
+        other => panic!("expected an unknown parent, got {other:?}"),
+    }
     match Table::from_inner("p", dims(), vec![cell("a", "x"), cell("a", "x")]) {
         Err(DisclosureError::DuplicateCell { key, .. }) => assert_eq!(key, ["a", "x"]),
         other => panic!("expected a duplicate, got {other:?}"),
     }
+    // A key given twice in a table built by hand.
+    let mut twice = t.clone();
+    twice.cells.push(twice.cells[0].clone());
+    assert!(matches!(
+        twice.relations(),
+        Err(DisclosureError::DuplicateCell { .. })
+    ));
     // A total without one of its children.
     let mut broken = t.clone();
     broken.cells.retain(|c| c.key != ["b", "y"]);
