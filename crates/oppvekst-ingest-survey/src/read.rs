@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::BuildHasher;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
@@ -66,8 +67,91 @@ pub const CHUNK_ROWS: usize = 16 * 1024;
 pub type Sink<'a> = dyn FnMut(Respondents) -> Result<Option<Respondents>, IngestError> + 'a;
 
 /// Respondent ids already accepted in this run: (survey year, id) → (file, row). Lookup
-/// only (never iterated), so a hash map keeps the output deterministic.
-pub type SeenIds = HashMap<(i32, Box<str>), (Arc<str>, u64)>;
+/// only (never iterated), so hashing keeps the output deterministic. Compact, since a
+/// national run holds millions: the ids' bytes in one buffer, and per id one 32-byte entry.
+#[derive(Default)]
+pub struct SeenIds {
+    files: Vec<Arc<str>>,
+    bytes: Vec<u8>,
+    entries: hashbrown::HashTable<SeenId>,
+    state: std::hash::RandomState,
+}
+
+/// One accepted id: where its bytes are, its year, and the file and row that had it.
+#[derive(Clone, Copy)]
+struct SeenId {
+    start: usize,
+    row: u64,
+    len: u32,
+    year: i32,
+    file: u32,
+}
+
+impl std::fmt::Debug for SeenIds {
+    /// Counts only: the ids themselves are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeenIds")
+            .field("ids", &self.entries.len())
+            .finish()
+    }
+}
+
+impl SeenIds {
+    /// Ids held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no id is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn key<'s>(&'s self, e: &SeenId) -> (i32, &'s [u8]) {
+        (e.year, &self.bytes[e.start..e.start + e.len as usize])
+    }
+
+    /// The file and row that first had `id` in survey year `year`.
+    pub fn first(&self, year: i32, id: &str) -> Option<(&str, u64)> {
+        let hash = self.state.hash_one((year, id.as_bytes()));
+        self.entries
+            .find(hash, |e| self.key(e) == (year, id.as_bytes()))
+            .map(|e| (&*self.files[e.file as usize], e.row))
+    }
+
+    /// Records `id` of `year` as seen in `file` at `row` (the caller has checked
+    /// [`SeenIds::first`]).
+    pub fn insert(&mut self, year: i32, id: &str, file: &Arc<str>, row: u64) {
+        let file = match self.files.last() {
+            Some(last) if Arc::ptr_eq(last, file) => self.files.len() - 1,
+            _ => {
+                self.files.push(Arc::clone(file));
+                self.files.len() - 1
+            }
+        };
+        let entry = SeenId {
+            start: self.bytes.len(),
+            row,
+            // An id longer than 4 GiB cannot be read as one CSV field.
+            len: u32::try_from(id.len()).unwrap_or(u32::MAX),
+            year,
+            file: u32::try_from(file).unwrap_or(u32::MAX),
+        };
+        self.bytes.extend_from_slice(id.as_bytes());
+        let (state, bytes) = (&self.state, &self.bytes);
+        let hash = state.hash_one((year, id.as_bytes()));
+        self.entries.insert_unique(hash, entry, |e| {
+            state.hash_one((e.year, &bytes[e.start..e.start + e.len as usize]))
+        });
+    }
+
+    /// Forgets every id a file brought (a file rejected as a whole imports nothing).
+    fn forget(&mut self, file: &Arc<str>) {
+        let files = &self.files;
+        self.entries
+            .retain(|e| !Arc::ptr_eq(&files[e.file as usize], file));
+    }
+}
 
 struct Columns {
     id: usize,
@@ -395,13 +479,12 @@ impl<'a> Validator<'a> {
                 return Ok(());
             }
         };
-        let key = (head.year, Box::<str>::from(head.id.as_str()));
-        if let Some((f, r)) = self.seen.get(&key) {
+        if let Some((f, r)) = self.seen.first(head.year, &head.id) {
             let reason = format!("duplicated respondent id (first seen in {f} line {r})");
             self.reject(line, Some(self.cols.id), reason);
             return Ok(());
         }
-        self.seen.insert(key, (Arc::clone(&self.file), line));
+        self.seen.insert(head.year, &head.id, &self.file, line);
         let out = &mut self.chunk;
         out.respondent_id.push(head.id);
         out.source_file.push(self.file.to_string());
@@ -472,7 +555,7 @@ impl<'a> Validator<'a> {
         let bad = self.quarantine.len() as u64;
         if self.rows_read > 0 && bad as f64 > opts.max_bad_share * self.rows_read as f64 {
             let file = Arc::clone(&self.file);
-            self.seen.retain(|_, (f, _)| !Arc::ptr_eq(f, &file));
+            self.seen.forget(&file);
             return Err(IngestError::MostlyInvalid {
                 file: file.to_string(),
                 bad,
@@ -779,6 +862,14 @@ fn validate_row(
             "required value missing (municipality)".into(),
         ));
     }
+    // A numeric SPSS variable, or Excel, drops the leading zero of 0101–0999.
+    let padded;
+    let m_src = if m_src.len() == 3 && m_src.bytes().all(|b| b.is_ascii_digit()) {
+        padded = format!("0{m_src}");
+        padded.as_str()
+    } else {
+        m_src
+    };
     if !(m_src.len() == 4 && m_src.bytes().all(|b| b.is_ascii_digit())) {
         return Err((
             Some(cols.municipality),

@@ -90,7 +90,7 @@ pub fn read_sav(
 }
 
 /// Cases per batch read from a `.sav` file.
-const SAV_BATCH: usize = 16 * 1024;
+const SAV_BATCH: usize = 4 * 1024;
 
 /// Reads one `.sav` or `.zsav` export batch by batch and validates its cases like a CSV
 /// export's rows, sending accepted rows to `sink`. A file that is not SPSS, or is truncated

@@ -62,9 +62,19 @@ fn windows_1252_comma_and_unknown_columns() {
 }
 
 #[test]
+fn a_municipality_number_without_its_leading_zero_is_read_as_four_digits() {
+    // Sarpsborg before 2020 (0105), as a numeric SPSS variable or Excel writes it.
+    let text = format!("{HEADER}\n1;2019;105;1;0;2;2;3\n");
+    let (r, rep, q) = read(text.as_bytes()).unwrap();
+    assert_eq!((rep.rows_accepted, rep.rows_quarantined), (1, 0), "{q:?}");
+    assert_eq!(r.municipality, vec!["3105"]);
+    assert_eq!(r.municipality_source, vec!["0105"]);
+}
+
+#[test]
 fn each_bad_row_is_quarantined_with_position_and_reason_but_no_value() {
     let text = format!(
-        "{HEADER}\n1;2025;3107;1;0;2;2;3\n2;2025;3107;1;0;2;7;3\n1;2025;3107;1;1;1;1;1\n3;2025;3107;1;4;1;1;1\n4;2025;3107;1;0;1;1\n5;2025;3107;1;0;;1;1\n6;2025;310;1;0;1;1;1\n7;2025;3107;1;0;1;x;1\n8;2025;3107;1;0;1;1;1\n9;2025;3107;1;0;1;1;1\n10;2025;3107;1;0;1;1;1\n11;2025;3107;1;0;1;1;1\n{}12;2025;3107;1;0;1;1",
+        "{HEADER}\n1;2025;3107;1;0;2;2;3\n2;2025;3107;1;0;2;7;3\n1;2025;3107;1;1;1;1;1\n3;2025;3107;1;4;1;1;1\n4;2025;3107;1;0;1;1\n5;2025;3107;1;0;;1;1\n6;2025;31;1;0;1;1;1\n7;2025;3107;1;0;1;x;1\n8;2025;3107;1;0;1;1;1\n9;2025;3107;1;0;1;1;1\n10;2025;3107;1;0;1;1;1\n11;2025;3107;1;0;1;1;1\n{}12;2025;3107;1;0;1;1",
         (20..26)
             .map(|i| format!("{i};2025;3107;1;0;1;1;1\n"))
             .collect::<String>()
