@@ -268,14 +268,19 @@ pub fn ingest_survey(
     let pb = multi.add(progress(files.len(), "survey"));
     let mut unknown = BTreeSet::new();
     // Rows leave the reader in chunks for a second thread, which writes them to the stage
-    // file and aggregates them while the reader validates the next chunk.
+    // file and (at the same time, on a third) aggregates them while the reader validates
+    // the next chunk.
     let consume = |chunk: &Respondents| -> std::result::Result<(), IngestError> {
-        writer.write(chunk).map_err(|e| IngestError::Stage {
+        let (written, ()) = rayon::join(
+            || writer.write(chunk),
+            || {
+                years.extend(chunk.survey_year.iter().copied());
+                aggregator.add(chunk);
+            },
+        );
+        written.map_err(|e| IngestError::Stage {
             message: format!("cannot write the respondents stage file: {e}"),
-        })?;
-        years.extend(chunk.survey_year.iter().copied());
-        aggregator.add(chunk);
-        Ok(())
+        })
     };
     with_background_sink(consume, |sink| -> Result<()> {
         for (name, path) in files {

@@ -174,9 +174,10 @@ fn child(format: &str, path: &Path, out: &Path) {
     let mut agg = Aggregator::new(&cat);
     let mut seen = SeenIds::default();
     let opts = ReadOptions::default();
+    // As the CLI does: the chunk is written and aggregated at the same time.
     let consume = |chunk: &oppvekst_ingest_survey::Respondents| {
-        writer.write(chunk).unwrap();
-        agg.add(chunk);
+        let (written, ()) = rayon::join(|| writer.write(chunk), || agg.add(chunk));
+        written.unwrap();
         Ok(())
     };
     let file = std::fs::File::open(path).unwrap();

@@ -58,7 +58,7 @@ impl Default for ReadOptions {
 const PROGRESS_EVERY: u64 = 16 * 1024;
 
 /// Accepted rows are handed to the sink in chunks of at most this many rows.
-pub const CHUNK_ROWS: usize = 16 * 1024;
+pub const CHUNK_ROWS: usize = 8 * 1024;
 
 /// Where accepted rows go, chunk by chunk (for example a Parquet writer and an aggregator).
 /// The sink may hand back an emptied table whose buffers the reader fills next (so memory
@@ -74,7 +74,7 @@ pub struct SeenIds {
     files: Vec<Arc<str>>,
     bytes: Vec<u8>,
     entries: hashbrown::HashTable<SeenId>,
-    state: std::hash::RandomState,
+    state: hashbrown::DefaultHashBuilder,
 }
 
 /// One accepted id: where its bytes are, its year, and the file and row that had it.
@@ -311,6 +311,10 @@ struct Codes {
     gender: HashMap<i64, String>,
     /// School level code → whether it is ungdomsskole.
     school_level: HashMap<i64, bool>,
+    /// The missing codes below 128 as bits (checked for every answer).
+    missing_small: u128,
+    /// Every missing code.
+    missing: Vec<i64>,
 }
 
 impl Codes {
@@ -336,6 +340,20 @@ impl Codes {
                 .iter()
                 .filter_map(|(k, v)| num(k).map(|k| (k, v == "ungdomsskole")))
                 .collect(),
+            missing_small: cb
+                .missing_codes
+                .iter()
+                .filter(|&&c| (0..128).contains(&c))
+                .fold(0, |m, &c| m | 1 << c),
+            missing: cb.missing_codes.clone(),
+        }
+    }
+
+    fn is_missing(&self, code: i64) -> bool {
+        if (0..128).contains(&code) {
+            self.missing_small & (1 << code) != 0
+        } else {
+            self.missing.contains(&code)
         }
     }
 }
@@ -591,9 +609,9 @@ where
 {
     let mut consume = consume;
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Respondents>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Respondents>(4);
         // Spent chunks go back, emptied, for the reader to fill again.
-        let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Respondents>(2);
+        let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Respondents>(4);
         let worker = scope.spawn(move || -> Result<(), IngestError> {
             for mut chunk in rx {
                 consume(&chunk)?;
@@ -933,9 +951,16 @@ fn validate_row(
             *slot = None;
             continue;
         };
-        let a = match int_field(fields, col)? {
+        // Most answers are one or two plain digits: read those without the general parser.
+        let code = match fields.rec.get(col).unwrap_or(b"") {
+            [] => None,
+            [d @ b'0'..=b'9'] => Some(i64::from(d - b'0')),
+            [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(i64::from((a - b'0') * 10 + (b - b'0'))),
+            _ => int_field(fields, col)?,
+        };
+        let a = match code {
             None => None,
-            Some(v) if cb.missing_codes.contains(&v) => None,
+            Some(v) if codes.is_missing(v) => None,
             // Valid ranges fit in i8: the catalogue refuses wider ones when it loads.
             Some(v) if (item.valid[0]..=item.valid[1]).contains(&v) => Some(v as i8),
             Some(_) => {
