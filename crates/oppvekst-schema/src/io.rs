@@ -92,9 +92,9 @@ fn writer_properties() -> WriterProperties {
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_created_by("oppvekst".to_owned())
         .set_max_row_group_row_count(Some(128 * 1024))
-        // A page per 16,384 rows: a dictionary-encoded column buffers its indices as 8-byte
-        // integers until its page is written, and a page of small codes would otherwise
-        // hold the whole row group (about 1 MB a column, 160 MB for a 150-item export).
+        // A page per 16,384 rows at most: a dictionary-encoded column buffers its indices
+        // until it writes a page, and a page of small codes would otherwise hold the whole
+        // row group.
         .set_data_page_row_count_limit(16 * 1024)
         .build()
 }
