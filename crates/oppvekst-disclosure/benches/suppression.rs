@@ -7,7 +7,7 @@
 //! absent. Run: `cargo bench -p oppvekst-disclosure --bench suppression` (the shared tables);
 //! `OPPVEKST_BENCH=national` for the national table alone, `=all` for both. On the national
 //! table the full protection does not yet finish in useful time (its audit meets components
-//! of hundreds of thousands of hidden cells), so that mode times building the table, its
+//! of more than 100,000 hidden cells), so that mode times building the table, its
 //! relations and the block-by-block choice of secondary cells, without the audit.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
