@@ -39,6 +39,7 @@ use oppvekst_schema::codes::{
     AGE_ALL, AGE_BANDS, AGE_OTHER, FLAGS, age_band, format_quarter, offence_group, parse_quarter,
 };
 use oppvekst_schema::contracts::{police_counts_schema, police_flags_schema};
+use oppvekst_schema::municipality::municipality_number;
 use oppvekst_schema::text::{Encoding, decode, parse_decimal, table_reader};
 
 /// One inner police cell.
@@ -305,12 +306,11 @@ pub fn read_extract(
             continue;
         }
         let get = |k: usize| rec.get(idx[k]).unwrap_or("").trim();
-        let m_src = get(0);
-        if !(m_src.len() == 4 && m_src.bytes().all(|b| b.is_ascii_digit())) {
+        let Some(m_src) = municipality_number(get(0)) else {
             q(Some(idx[0]), "municipality number is not four digits");
             continue;
-        }
-        let Some(mun) = harmoniser.current(m_src) else {
+        };
+        let Some(mun) = harmoniser.current(&m_src) else {
             q(
                 Some(idx[0]),
                 "municipality number was split; cannot harmonise",

@@ -44,6 +44,22 @@ fn reads_windows_1252_derives_other_ages_and_harmonises() {
 }
 
 #[test]
+fn a_municipality_number_without_its_leading_zero_is_read_as_four_digits() {
+    // Sarpsborg's 0105 as a spreadsheet writes a number; 31 is no municipality at all.
+    let text = format!(
+        "kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\n{}31;X;2019K2;Drap;alle;1\n",
+        block("105", "2019K2", "Vold og mishandling", [1, 2, 3, 4], 20),
+    );
+    let h = Harmoniser::builtin().unwrap();
+    let (c, rep, q) =
+        read_extract("p.csv", text.as_bytes(), &h, None, &mut Default::default()).unwrap();
+    assert_eq!((rep.rows_read, rep.rows_accepted), (6, 5));
+    assert!(c.rows.iter().all(|r| r.municipality == "3105"));
+    let reasons: Vec<(u64, &str)> = q.iter().map(|x| (x.row, x.reason.as_str())).collect();
+    assert_eq!(reasons, vec![(7, "municipality number is not four digits")]);
+}
+
+#[test]
 fn bad_rows_and_inconsistent_blocks_are_quarantined() {
     let text = format!(
         "kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\n{}{}3107;X;2025K1;Drap;alle;3\n3107;X;2025K5;Vold og mishandling;alle;3\n3107;X;2025K1;Rusmiddellovbrudd;alle;-1\n{}",

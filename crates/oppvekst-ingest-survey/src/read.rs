@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use csv::ByteRecord;
 use encoding_rs::WINDOWS_1252;
+use oppvekst_schema::municipality::municipality_number;
 use oppvekst_schema::text::{Encoding, detect_delimiter, looks_utf8_multibyte};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
@@ -97,52 +98,47 @@ impl std::fmt::Debug for SeenIds {
 }
 
 impl SeenIds {
-    /// Ids held.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// True when no id is held.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    fn key<'s>(&'s self, e: &SeenId) -> (i32, &'s [u8]) {
-        (e.year, &self.bytes[e.start..e.start + e.len as usize])
-    }
-
-    /// The file and row that first had `id` in survey year `year`.
-    pub fn first(&self, year: i32, id: &str) -> Option<(&str, u64)> {
-        let hash = self.state.hash_one((year, id.as_bytes()));
-        self.entries
-            .find(hash, |e| self.key(e) == (year, id.as_bytes()))
-            .map(|e| (&*self.files[e.file as usize], e.row))
-    }
-
-    /// Records `id` of `year` as seen in `file` at `row` (the caller has checked
-    /// [`SeenIds::first`]).
-    pub fn insert(&mut self, year: i32, id: &str, file: &Arc<str>, row: u64) {
-        let file = match self.files.last() {
-            Some(last) if Arc::ptr_eq(last, file) => self.files.len() - 1,
-            _ => {
-                self.files.push(Arc::clone(file));
-                self.files.len() - 1
+    /// Records `id` of survey year `year` as seen in `file` at `row`; when it was seen
+    /// before, records nothing and returns the file and row that first had it.
+    pub(crate) fn first_or_insert(
+        &mut self,
+        year: i32,
+        id: &str,
+        file: &Arc<str>,
+        row: u64,
+    ) -> Option<(&str, u64)> {
+        let bytes = &self.bytes;
+        let key = move |e: &SeenId| (e.year, &bytes[e.start..e.start + e.len as usize]);
+        let state = &self.state;
+        let entry = self.entries.entry(
+            state.hash_one((year, id.as_bytes())),
+            |e| key(e) == (year, id.as_bytes()),
+            |e| state.hash_one(key(e)),
+        );
+        let vacant = match entry {
+            hashbrown::hash_table::Entry::Occupied(o) => {
+                let e = *o.get();
+                return Some((&self.files[e.file as usize], e.row));
             }
+            hashbrown::hash_table::Entry::Vacant(v) => v,
         };
-        let entry = SeenId {
+        if !self
+            .files
+            .last()
+            .is_some_and(|last| Arc::ptr_eq(last, file))
+        {
+            self.files.push(Arc::clone(file));
+        }
+        vacant.insert(SeenId {
             start: self.bytes.len(),
             row,
             // An id longer than 4 GiB cannot be read as one CSV field.
             len: u32::try_from(id.len()).unwrap_or(u32::MAX),
             year,
-            file: u32::try_from(file).unwrap_or(u32::MAX),
-        };
-        self.bytes.extend_from_slice(id.as_bytes());
-        let (state, bytes) = (&self.state, &self.bytes);
-        let hash = state.hash_one((year, id.as_bytes()));
-        self.entries.insert_unique(hash, entry, |e| {
-            state.hash_one((e.year, &bytes[e.start..e.start + e.len as usize]))
+            file: u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX),
         });
+        self.bytes.extend_from_slice(id.as_bytes());
+        None
     }
 
     /// Forgets every id a file brought (a file rejected as a whole imports nothing).
@@ -497,12 +493,14 @@ impl<'a> Validator<'a> {
                 return Ok(());
             }
         };
-        if let Some((f, r)) = self.seen.first(head.year, &head.id) {
+        if let Some((f, r)) = self
+            .seen
+            .first_or_insert(head.year, &head.id, &self.file, line)
+        {
             let reason = format!("duplicated respondent id (first seen in {f} line {r})");
             self.reject(line, Some(self.cols.id), reason);
             return Ok(());
         }
-        self.seen.insert(head.year, &head.id, &self.file, line);
         let out = &mut self.chunk;
         out.respondent_id.push(head.id);
         out.source_file.push(self.file.to_string());
@@ -832,6 +830,15 @@ fn code_bytes(b: &[u8]) -> Result<Option<i64>, ()> {
 
 fn int_field(fields: &Fields<'_>, col: usize) -> Result<Option<i64>, RowError> {
     let raw = fields.rec.get(col).unwrap_or(b"");
+    // Most codes (every answer) are one or two plain digits: read without the general parser.
+    match raw {
+        [] => return Ok(None),
+        [d @ b'0'..=b'9'] => return Ok(Some(i64::from(d - b'0'))),
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => {
+            return Ok(Some(i64::from((a - b'0') * 10 + (b - b'0'))));
+        }
+        _ => {}
+    }
     if let Ok(v) = code_bytes(raw) {
         return Ok(v);
     }
@@ -880,20 +887,13 @@ fn validate_row(
             "required value missing (municipality)".into(),
         ));
     }
-    // A numeric SPSS variable, or Excel, drops the leading zero of 0101–0999.
-    let padded;
-    let m_src = if m_src.len() == 3 && m_src.bytes().all(|b| b.is_ascii_digit()) {
-        padded = format!("0{m_src}");
-        padded.as_str()
-    } else {
-        m_src
-    };
-    if !(m_src.len() == 4 && m_src.bytes().all(|b| b.is_ascii_digit())) {
+    let Some(m_src) = municipality_number(m_src) else {
         return Err((
             Some(cols.municipality),
             "municipality number is not four digits".into(),
         ));
-    }
+    };
+    let m_src = m_src.as_ref();
     let municipality = match municipalities.get(m_src) {
         Some(known) => known.clone(),
         None => {
@@ -937,7 +937,7 @@ fn validate_row(
         }
     }
     let gender_code = required(int_field(fields, cols.gender)?, cols.gender, "gender")?;
-    if cb.missing_codes.contains(&gender_code) {
+    if codes.is_missing(gender_code) {
         return Err((Some(cols.gender), "required value missing (gender)".into()));
     }
     let gender = codes.gender.get(&gender_code).cloned().ok_or_else(|| {
@@ -951,14 +951,7 @@ fn validate_row(
             *slot = None;
             continue;
         };
-        // Most answers are one or two plain digits: read those without the general parser.
-        let code = match fields.rec.get(col).unwrap_or(b"") {
-            [] => None,
-            [d @ b'0'..=b'9'] => Some(i64::from(d - b'0')),
-            [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(i64::from((a - b'0') * 10 + (b - b'0'))),
-            _ => int_field(fields, col)?,
-        };
-        let a = match code {
+        let a = match int_field(fields, col)? {
             None => None,
             Some(v) if codes.is_missing(v) => None,
             // Valid ranges fit in i8: the catalogue refuses wider ones when it loads.

@@ -5,8 +5,24 @@
 //! `changes`, or the `oldCode, newCode, date` spelling). [`Harmoniser::current`] follows
 //! the chain of changes forward to today's code.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
+
+/// A municipality number as an input file writes it, as four digits: a three-digit number
+/// gets back the leading zero a numeric SPSS variable or a spreadsheet drops (`105` is
+/// Sarpsborg's old 0105). None when it is not a number of three or four digits.
+pub fn municipality_number(raw: &str) -> Option<Cow<'_, str>> {
+    let raw = raw.trim();
+    if !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match raw.len() {
+        4 => Some(Cow::Borrowed(raw)),
+        3 => Some(Cow::Owned(format!("0{raw}"))),
+        _ => None,
+    }
+}
 
 /// Errors reading a change list. They name the source and the row, never a value.
 #[derive(Debug, thiserror::Error)]
