@@ -170,11 +170,18 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
         })
         .collect();
     // The attacker interval of each hidden cell: derivable by anyone from the published
-    // figures, and shown only because the audit proved every one wide enough.
+    // figures, and shown only because the audit proved every one wide enough. A range the
+    // audit proved without solving exactly (a very large table) is computed from the true
+    // values and never shown.
     let mut log = Vec::new();
     for (tab, _) in input.protected_tables() {
-        let bounds: std::collections::HashMap<usize, &oppvekst_disclosure::CellBounds> =
-            tab.audit().bounds.iter().map(|b| (b.cell, b)).collect();
+        let bounds: std::collections::HashMap<usize, &oppvekst_disclosure::CellBounds> = tab
+            .audit()
+            .bounds
+            .iter()
+            .filter(|b| b.exact)
+            .map(|b| (b.cell, b))
+            .collect();
         for (i, c) in tab.cells().iter().enumerate() {
             let Some(rule) = c.status().rule() else {
                 continue;

@@ -756,6 +756,15 @@ fn flag_table(
     // What a reader knows of each bounding police count: its value when published, else
     // the upper end of the interval the police table's audit proved (and its suppression
     // log shows) — never a hidden value.
+    // A range proven without solving (a police table too large to solve exactly) comes
+    // from the true values and must not become a published bound.
+    if police.audit().bounds.iter().any(|b| !b.exact) {
+        anyhow::bail!(
+            "table `{}`: the audit proved its hidden cells without solving their intervals \
+             exactly (the table is very large), so they cannot bound the flagged offences",
+            police.name()
+        );
+    }
     let upper: BTreeMap<usize, Option<u64>> = police
         .audit()
         .bounds

@@ -18,7 +18,7 @@ use std::time::Instant;
 use oppvekst_disclosure::csvtable::{CsvSpec, inner_table, published_pattern};
 use oppvekst_disclosure::{
     AuditOptions, Cell, Dimension, Ledger, PublishedCell, PublishedTable, Rule, Rules, Status,
-    Table, audit, bench_secondary_by_blocks, suppression_pattern,
+    Table, audit, suppression_pattern,
 };
 
 fn bench_dir() -> PathBuf {
@@ -237,32 +237,29 @@ fn main() {
         );
         let rules = Rules::police_default();
         let start = Instant::now();
-        let relations = table.relations().unwrap();
-        let relations_s = start.elapsed().as_secs_f64();
+        let pattern = suppression_pattern(&table, &rules, &Ledger::default()).unwrap();
+        let pattern_s = start.elapsed().as_secs_f64();
         let start = Instant::now();
-        let status = bench_secondary_by_blocks(&table, &rules).unwrap();
-        let blocks_s = start.elapsed().as_secs_f64();
-        let (count, lost) = tally(&table, &status);
-        let single = relations
-            .iter()
-            .filter(|r| {
-                std::iter::once(r.total)
-                    .chain(r.parts.iter().copied())
-                    .filter(|&i| status[i] != Status::Published)
-                    .count()
-                    == 1
-            })
-            .count();
+        let a = oppvekst_disclosure::bench_audit_pattern(&table, &pattern.status, &rules).unwrap();
+        let audit_s = start.elapsed().as_secs_f64();
+        let (count, lost) = tally(&table, &pattern.status);
         println!(
-            "national | oppvekst blocks, police defaults, no audit | {} | {} | {} | {} | {lost} | {blocks_s:.2} | – | – | – | – | –",
+            "national | oppvekst hypercubes, police defaults | {} | {} | {} | {} | {lost} | {pattern_s:.2} | {audit_s:.2} | {:?} | {} | {} | {} ({})",
             table.cells.len(),
             count(true),
             count(false),
-            count(true) + count(false)
+            count(true) + count(false),
+            a.narrowest,
+            a.failures.len(),
+            pattern.rounds,
+            a.components,
+            a.largest_component
         );
         eprintln!(
-            "national: {} relations in {relations_s:.1} s; relations with a single hidden member: {single}",
-            relations.len()
+            "national: {} of {} protected cells proven by alternative tables, {} bound problems solved exactly",
+            a.proven,
+            count(true),
+            a.bounds_solved
         );
     }
 }

@@ -11,6 +11,13 @@
 //! relations that touch them, split into connected components (solved in parallel); per
 //! component one factorised base solution is reused for every bound by adding a single
 //! row `t = ±x_i` and re-optimising with the warm-started dual simplex.
+//!
+//! A component of more than [`EXACT_LIMIT`] hidden cells (a national table's are 20,000 to
+//! 120,000) is beyond one LP per bound. When the audit runs inside protection (the true
+//! values known) and the table is complete, each protected cell of such a component is
+//! instead *proven* wide enough by alternative tables (see `certify.rs`): a sound inner
+//! range of its interval, marked not exact, never shown to readers. A cell that cannot be
+//! proven fails, even if it may in fact be protected.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -19,6 +26,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::DisclosureError;
+use crate::certify::Grid;
 use crate::table::{Dimension, Relation, relations_of};
 
 /// The reader's view of one cell.
@@ -65,6 +73,10 @@ pub struct CellBounds {
     pub lower: u64,
     /// Largest value it can take; None = unbounded.
     pub upper: Option<u64>,
+    /// True: the interval itself, solved exactly. False: a range proven to lie inside the
+    /// interval (a component too large to solve); it is computed from the true values, so
+    /// it must never be published.
+    pub exact: bool,
 }
 
 /// Audit result.
@@ -81,6 +93,9 @@ pub struct AuditReport {
     /// Bound problems solved (at most two per hidden cell audited afresh: a bound already
     /// reached by a feasible point is not solved for).
     pub bounds_solved: usize,
+    /// Protected cells of components too large to solve exactly, proven by alternative
+    /// tables instead (their bounds are not exact).
+    pub proven: usize,
     /// Protected hidden cells whose interval is too narrow.
     pub failures: Vec<CellBounds>,
     /// Smallest interval width of a protected hidden cell (None if every such interval is
@@ -100,6 +115,9 @@ impl AuditReport {
 /// A value no count reaches: stands in for "unbounded" inside the LPs.
 const BIG: f64 = 1.0e9;
 const EPS: f64 = 1.0e-6;
+/// Largest component (hidden cells) solved exactly when a proof by alternative tables is
+/// possible instead.
+pub(crate) const EXACT_LIMIT: usize = 5_000;
 
 struct Component {
     cells: Vec<usize>,
@@ -119,7 +137,7 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 pub fn audit(table: &PublishedTable, opts: &AuditOptions) -> Result<AuditReport, DisclosureError> {
     let keys: Vec<&[String]> = table.cells.iter().map(|c| c.key.as_slice()).collect();
     let relations = relations_of(&table.name, &table.dimensions, &keys)?;
-    audit_with(table, &relations, opts, None, false)
+    audit_with(table, &relations, opts, None, false, None)
 }
 
 /// The audit with precomputed relations. With `previous` (an earlier audit of the same table
@@ -129,12 +147,16 @@ pub fn audit(table: &PublishedTable, opts: &AuditOptions) -> Result<AuditReport,
 /// With `screen`, only pass or fail is wanted (while a pattern is being chosen): a cell whose
 /// interval is already known to be wide enough from feasible points found so far is not
 /// solved for, and its reported bounds are those points' range (inside the true interval).
+///
+/// With `truth` (every cell's true value, known inside protection), components of more than
+/// [`EXACT_LIMIT`] hidden cells in a complete table are proven rather than solved.
 pub(crate) fn audit_with(
     table: &PublishedTable,
     relations: &[Relation],
     opts: &AuditOptions,
     previous: Option<(&AuditReport, &HashSet<usize>)>,
     screen: bool,
+    truth: Option<&[u64]>,
 ) -> Result<AuditReport, DisclosureError> {
     let hidden: Vec<bool> = table.cells.iter().map(|c| c.value.is_none()).collect();
     let n = table.cells.len();
@@ -198,6 +220,15 @@ pub(crate) fn audit_with(
         .map(|c| c.upper.map(|u| u as f64).unwrap_or(BIG))
         .collect();
     let comps: Vec<Component> = comps.into_values().collect();
+    let large = |c: &Component| c.cells.len() > EXACT_LIMIT;
+    let proof = match truth {
+        Some(truth) if comps.iter().any(large) => Grid::new(
+            &table.dimensions,
+            table.cells.iter().map(|c| c.key.as_slice()),
+        )
+        .map(|g| (g, truth)),
+        _ => None,
+    };
     let old: HashMap<usize, &CellBounds> = previous
         .map(|(r, _)| r.bounds.iter().map(|b| (b.cell, b)).collect())
         .unwrap_or_default();
@@ -211,6 +242,7 @@ pub(crate) fn audit_with(
     type Solved = (Vec<CellBounds>, usize);
     let results: Vec<Result<(Solved, bool), DisclosureError>> = comps
         .par_iter()
+        .filter(|c| proof.is_none() || !large(c))
         .map(|c| {
             if reuse(c) {
                 Ok(((c.cells.iter().map(|i| old[i].clone()).collect(), 0), false))
@@ -238,6 +270,26 @@ pub(crate) fn audit_with(
             report.bounds_solved += bounds.1;
         }
         report.bounds.extend(bounds.0);
+    }
+    if let Some((grid, truth)) = &proof {
+        let targets: Vec<(usize, u64)> = comps
+            .iter()
+            .filter(|c| large(c))
+            .flat_map(|c| c.cells.iter().copied())
+            .map(|i| (i, required(&table.cells[i], opts)))
+            .filter(|&(_, need)| need > 0)
+            .collect();
+        let bounded: Vec<Option<u64>> = table.cells.iter().map(|c| c.upper).collect();
+        let proven = grid.prove(&targets, &hidden, truth, &bounded);
+        report.proven = targets.len();
+        report
+            .bounds
+            .extend(targets.iter().zip(proven).map(|(&(i, _), p)| CellBounds {
+                cell: i,
+                lower: truth[i] - p.down.min(truth[i]),
+                upper: p.up.map(|u| truth[i] + u),
+                exact: false,
+            }));
     }
     report.bounds.sort_by_key(|b| b.cell);
     for b in report
@@ -376,5 +428,6 @@ fn bounds_of(cell: usize, lo: f64, hi: f64) -> CellBounds {
         cell,
         lower: (lo - EPS).ceil().max(0.0) as u64,
         upper: (hi < BIG * 0.5).then(|| (hi + EPS).floor().max(0.0) as u64),
+        exact: true,
     }
 }

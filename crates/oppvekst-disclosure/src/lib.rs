@@ -14,8 +14,10 @@
 //! This crate is pure: no file I/O, no logging, no formatting of cell values in errors.
 
 mod audit;
+mod certify;
 pub mod csvtable;
 mod gauss;
+mod hypercube;
 mod ledger;
 mod modular;
 mod primary;
@@ -397,6 +399,22 @@ const SUM_ROUNDS: usize = 12;
 /// ([`modular`]): elimination over the whole table fills its basis.
 const MODULAR_ABOVE: usize = 100_000;
 
+/// Rounds of extra hypercubes around the cells the audit could not prove (large tables).
+const HYPERCUBE_ROUNDS: usize = 8;
+/// Full proofs of a large table while its hypercubes are chosen (the audit that follows
+/// is one more).
+const FULL_SCREENS: usize = 2;
+
+/// The targets whose proven range is narrower than they need.
+fn unproven(targets: Vec<(usize, u64)>, proven: Vec<certify::Proven>) -> Vec<(usize, u64)> {
+    targets
+        .into_iter()
+        .zip(proven)
+        .filter(|((_, need), p)| p.up.is_some_and(|u| u + p.down < *need))
+        .map(|(t, _)| t)
+        .collect()
+}
+
 #[cfg(test)]
 thread_local! {
     /// Tests lower the size above which tables are protected block by block.
@@ -445,19 +463,27 @@ pub fn suppression_pattern(
     pattern(table, rules, &relations, &prior, &[])
 }
 
-/// The primary rules and the block-by-block choice of secondary cells alone, without the
-/// audit: for the benchmark of large tables (`benches/suppression.rs`). Not a protection: a
-/// pattern is only safe once the audit has passed.
+/// The audit of a suppression pattern as protection runs it (true values known, so the
+/// components too large to solve are proven instead): for the benchmark of large tables.
 #[doc(hidden)]
-pub fn bench_secondary_by_blocks(
+pub fn bench_audit_pattern(
     table: &Table,
+    status: &[Status],
     rules: &Rules,
-) -> Result<Vec<Status>, DisclosureError> {
+) -> Result<AuditReport, DisclosureError> {
     let relations = table.relations()?;
-    let mut status = primary::apply(table, rules)?;
-    let known = vec![false; table.cells.len()];
-    modular::apply(table, &relations, &mut status, &known, rules.cost);
-    Ok(status)
+    let prior = prior_entries(table, &Ledger::default());
+    let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
+    audit::audit_with(
+        &view(table, status, &prior),
+        &relations,
+        &AuditOptions {
+            min_width: rules.protection_width,
+        },
+        None,
+        false,
+        Some(&values),
+    )
 }
 
 /// What earlier releases say about each cell.
@@ -503,7 +529,43 @@ fn pattern(
     let first = status.clone();
     let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
     let large = table.cells.len() > modular_above();
-    if large {
+    let upper: Vec<Option<u64>> = table.cells.iter().map(|c| c.denominator).collect();
+    let grid = if large {
+        certify::Grid::new(
+            &table.dimensions,
+            table.cells.iter().map(|c| c.key.as_slice()),
+        )
+    } else {
+        None
+    };
+    // The protected cells of a large complete table and the width each needs.
+    let protected = |status: &[Status]| -> Vec<(usize, u64)> {
+        status
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !matches!(s, Status::Published | Status::Hidden(Rule::Secondary)))
+            .map(|(i, _)| {
+                let need =
+                    audit::required_width(rules.protection_width, table.cells[i].denominator);
+                (i, need)
+            })
+            .collect()
+    };
+    if let Some(grid) = &grid {
+        let cells = protected(&status);
+        hypercube::apply(
+            grid,
+            &hypercube::Targets {
+                values: &values,
+                upper: &upper,
+                known: &known,
+                cells: &cells,
+                cost: rules.cost,
+                thorough: false,
+            },
+            &mut status,
+        );
+    } else if large {
         modular::apply(table, relations, &mut status, &known, rules.cost);
     } else {
         gauss::apply(&values, relations, &mut status, &known, rules.cost, &[]);
@@ -515,6 +577,7 @@ fn pattern(
             &opts,
             previous,
             true,
+            Some(&values),
         )
     };
     let mut report = screen(&status, None)?;
@@ -576,6 +639,60 @@ fn pattern(
             stale += 1;
         }
     }
+    // A large complete table: more hypercubes around each cell the audit could not prove,
+    // while that helps. Each round proves again only the cells that failed (a full audit
+    // follows in protection).
+    if let Some(grid) = &grid {
+        let need =
+            |i: usize| audit::required_width(rules.protection_width, table.cells[i].denominator);
+        let hidden_of = |status: &[Status]| -> Vec<bool> {
+            status
+                .iter()
+                .zip(&known)
+                .map(|(s, k)| *s != Status::Published && !k)
+                .collect()
+        };
+        let mut failing: Vec<(usize, u64)> = report
+            .failures
+            .iter()
+            .map(|f| (f.cell, need(f.cell)))
+            .collect();
+        for full in 0..FULL_SCREENS {
+            if full > 0 {
+                // Cells hidden since can change how a proof of another cell goes: prove
+                // every cell again.
+                let hidden = hidden_of(&status);
+                let all = protected(&status);
+                let proven = grid.prove(&all, &hidden, &values, &upper);
+                failing = unproven(all, proven);
+            }
+            let mut left = failing.len();
+            while !failing.is_empty() && rounds <= HYPERCUBE_ROUNDS {
+                let targets = hypercube::Targets {
+                    values: &values,
+                    upper: &upper,
+                    known: &known,
+                    cells: &failing,
+                    cost: rules.cost,
+                    thorough: true,
+                };
+                if hypercube::apply(grid, &targets, &mut status) == 0 {
+                    break;
+                }
+                rounds += 1;
+                let proven = grid.prove(&failing, &hidden_of(&status), &values, &upper);
+                failing = unproven(failing, proven);
+                if failing.len() >= left {
+                    break;
+                }
+                left = failing.len();
+            }
+            if rounds == 1 {
+                break;
+            }
+        }
+        return Ok(Pattern { status, rounds });
+    }
     // Whatever is left: hide one more cell next to each failing cell, until the audit passes.
     while !report.passed() && rounds <= 1000 {
         let before = status.clone();
@@ -625,6 +742,7 @@ pub fn protect_linked(
     let relations = table.relations()?;
     let prior = prior_entries(table, ledger);
     let Pattern { status, rounds } = pattern(table, rules, &relations, &prior, linked_hidden)?;
+    let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
     let opts = AuditOptions {
         min_width: rules.protection_width,
     };
@@ -634,6 +752,7 @@ pub fn protect_linked(
         &opts,
         None,
         false,
+        Some(&values),
     )?;
     let mut summary = Summary {
         cells: table.cells.len(),

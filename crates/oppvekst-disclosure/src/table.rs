@@ -122,6 +122,11 @@ impl<'a> KeyCoder<'a> {
         }
     }
 
+    /// Number of codes of dimension `d`.
+    pub(crate) fn codes(&self, d: usize) -> usize {
+        self.sorted[d].len()
+    }
+
     /// Rank of a code in dimension `d`.
     pub(crate) fn rank(&self, d: usize, code: &str) -> Option<u32> {
         self.rank[d].get(code).copied()

@@ -1,0 +1,289 @@
+//! Secondary suppression for large complete tables: the hypercube method (the idea of
+//! Repsilber's GHMITER in τ-Argus), with the protection width checked as it goes.
+//!
+//! For each protected cell, hide the cheapest *hypercube* around it: one signed vector per
+//! dimension that keeps that dimension's sums (the cell and a sibling at ±1, or the cell with
+//! its ancestors and a chain down to a leaf, see `certify.rs`), their product being the
+//! corners. Adding any multiple of such a product to the table changes no total, so with
+//! every corner hidden the cell can move as far as its corners' values allow: up by the
+//! smallest value on the corners that go down, down by the smallest on the corners that go
+//! up. Hypercubes are added until those moves reach the required width. A cell the hidden
+//! cells already protect (proven the same way the audit proves it) gets nothing new.
+//!
+//! Cheap and local where elimination over a national table is not, at the price of hiding
+//! somewhat more; the audit afterwards checks the whole table and the pattern is widened
+//! for any cell it cannot prove.
+
+use hashbrown::HashMap;
+
+use crate::certify::{Candidates, Grid, Slack};
+use crate::{Rule, SecondaryCost, Status};
+
+/// Candidate vectors per dimension, before the best are kept.
+const CANDIDATES: usize = 256;
+/// Candidate vectors per dimension combined into hypercubes.
+const BEST: usize = 5;
+/// The same for the cells a first pass left unproven.
+const BEST_THOROUGH: usize = 12;
+/// Hypercubes added per cell at most, in one pass.
+const CUBES_PER_CELL: usize = 4;
+
+/// The input of one pass.
+pub(crate) struct Targets<'a> {
+    /// Cell values.
+    pub(crate) values: &'a [u64],
+    /// Published upper bounds (denominators).
+    pub(crate) upper: &'a [Option<u64>],
+    /// Cells published in an earlier release: never hidden now.
+    pub(crate) known: &'a [bool],
+    /// (cell, width it needs).
+    pub(crate) cells: &'a [(usize, u64)],
+    /// What to lose least of.
+    pub(crate) cost: SecondaryCost,
+    /// Try more vectors per dimension (for the few cells a first pass left unproven).
+    pub(crate) thorough: bool,
+}
+
+/// Hides hypercubes around each target cell until its proven width reaches what it needs.
+/// Returns how many cells it hid.
+pub(crate) fn apply(grid: &Grid, t: &Targets<'_>, status: &mut [Status]) -> usize {
+    // As the audit sees it: a cell published in an earlier release is known, hidden or not.
+    let mut hidden: Vec<bool> = status
+        .iter()
+        .zip(t.known)
+        .map(|(s, k)| *s != Status::Published && !k)
+        .collect();
+    let mut order: Vec<(usize, usize, u64)> = t
+        .cells
+        .iter()
+        .map(|&(cell, need)| {
+            let coords = grid.coords(grid.pos(cell));
+            let leaves = (0..grid.dims())
+                .filter(|&d| grid.is_leaf(d, coords[d]))
+                .count();
+            (leaves, cell, need)
+        })
+        .collect();
+    // Totals first: their hypercubes hide cells the finer cells below can use.
+    order.sort_unstable();
+    let mut added = 0;
+    for (_, cell, need) in order {
+        let mut used: Vec<Vec<usize>> = Vec::new();
+        loop {
+            // What the hidden cells prove now, exactly as the audit will prove it.
+            // (The quick search alone in the first pass: the audit's own, longer search only
+            // ever proves more.)
+            let proven = grid.prove_one(cell, need, &hidden, t.values, t.upper, t.thorough);
+            let Some(up) = proven.up else { break };
+            if up + proven.down >= need || used.len() >= CUBES_PER_CELL {
+                break;
+            }
+            let now = Moves {
+                up,
+                down: proven.down,
+                need,
+                moved_up: &proven.moved_up,
+                moved_down: &proven.moved_down,
+            };
+            let Some(cube) = best_cube(grid, t, &hidden, cell, &now, &used) else {
+                break;
+            };
+            for &i in &cube {
+                if !hidden[i] {
+                    hidden[i] = true;
+                    status[i] = Status::Hidden(Rule::Secondary);
+                    added += 1;
+                }
+            }
+            used.push(cube);
+        }
+    }
+    added
+}
+
+/// How far the target is proven to move, what it needs, and the alternative tables the
+/// proof reached: a new hypercube adds what it allows from there.
+struct Moves<'a> {
+    up: u64,
+    down: u64,
+    need: u64,
+    moved_up: &'a HashMap<usize, i64>,
+    moved_down: &'a HashMap<usize, i64>,
+}
+
+/// What a partial hypercube allows from the table reached upward, and from the one reached
+/// downward.
+#[derive(Clone, Copy)]
+struct Reach {
+    up: Slack,
+    down: Slack,
+}
+
+impl Moves<'_> {
+    fn value(t: &Targets<'_>, moved: &HashMap<usize, i64>, i: usize) -> u64 {
+        (t.values[i] as i64 + moved.get(&i).copied().unwrap_or(0)).max(0) as u64
+    }
+
+    /// The target alone.
+    fn start(&self, t: &Targets<'_>, cell: usize) -> Reach {
+        Reach {
+            up: Slack::target(Self::value(t, self.moved_up, cell), t.upper[cell]),
+            down: Slack::target(Self::value(t, self.moved_down, cell), t.upper[cell]),
+        }
+    }
+
+    /// With one more corner.
+    fn corner(&self, t: &Targets<'_>, r: Reach, i: usize, sign: i8) -> Reach {
+        Reach {
+            up: r
+                .up
+                .with(Self::value(t, self.moved_up, i), t.upper[i], sign),
+            down: r
+                .down
+                .with(Self::value(t, self.moved_down, i), t.upper[i], sign),
+        }
+    }
+
+    /// The width proven with one more hypercube.
+    fn with(&self, r: &Reach) -> u64 {
+        (self.up.saturating_add(r.up.up())).saturating_add(self.down.saturating_add(r.down.down()))
+    }
+}
+
+/// The corners (sorted) of the cheapest hypercube through `cell` that brings its proven
+/// width to what it needs, else of the one bringing it furthest; none when no hypercube
+/// adds anything.
+fn best_cube(
+    grid: &Grid,
+    t: &Targets<'_>,
+    hidden: &[bool],
+    cell: usize,
+    now: &Moves<'_>,
+    used: &[Vec<usize>],
+) -> Option<Vec<usize>> {
+    let p = grid.pos(cell);
+    let coords = grid.coords(p);
+    let cost_of = |i: usize| -> u64 {
+        if hidden[i] {
+            0
+        } else {
+            match t.cost {
+                SecondaryCost::Value => t.values[i] * 64 + 1,
+                SecondaryCost::Cells => 1,
+            }
+        }
+    };
+    let keep = |i: usize| (!t.known[i]).then(|| t.values[i]);
+    let mut cands: Vec<Candidates> = Vec::with_capacity(grid.dims());
+    for (d, &c) in coords.iter().enumerate() {
+        let mut list = grid.candidates(d, p, c, &keep, CANDIDATES);
+        let best = if t.thorough { BEST_THOROUGH } else { BEST };
+        // Rank each vector by what it gives and costs on the target's own line.
+        let score = |v: &Vec<(isize, i8)>| {
+            let mut slack = now.start(t, cell);
+            let mut cost = 0;
+            for &(o, s) in &v[1..] {
+                let i = grid.cell(p.wrapping_add_signed(o));
+                slack = now.corner(t, slack, i, s);
+                cost += cost_of(i);
+            }
+            (std::cmp::Reverse(now.with(&slack).min(now.need)), cost)
+        };
+        list.sort_by_cached_key(score);
+        list.truncate(best);
+        if list.is_empty() {
+            return None;
+        }
+        cands.push(list);
+    }
+    let mut best: Best = None;
+    let start = now.start(t, cell);
+    search(
+        &mut Search {
+            grid,
+            t,
+            p,
+            cands: &cands,
+            cost_of: &cost_of,
+            now,
+            used,
+            best: &mut best,
+        },
+        0,
+        &[(0, 1)],
+        start,
+        cost_of(cell),
+    );
+    best.map(|(_, _, _, corners)| corners)
+}
+
+/// The best hypercube so far: (gives enough, width it brings, cost, sorted corners).
+type Best = Option<(bool, u64, u64, Vec<usize>)>;
+
+struct Search<'s, 't> {
+    grid: &'s Grid,
+    t: &'s Targets<'t>,
+    p: usize,
+    cands: &'s [Candidates],
+    cost_of: &'s dyn Fn(usize) -> u64,
+    now: &'s Moves<'s>,
+    used: &'s [Vec<usize>],
+    best: &'s mut Best,
+}
+
+/// Depth-first over one candidate per dimension, pruned by cost once a hypercube giving
+/// enough width is known.
+fn search(s: &mut Search<'_, '_>, d: usize, partial: &[(isize, i8)], slack: Reach, cost: u64) {
+    if let Some((true, _, best_cost, _)) = s.best
+        && cost >= *best_cost
+    {
+        return;
+    }
+    // Corners only narrow what a product allows: stop when it can add nothing.
+    let width = s.now.with(&slack);
+    let current = s.now.up + s.now.down;
+    if width <= current {
+        return;
+    }
+    if d == s.cands.len() {
+        let enough = width >= s.now.need;
+        let mut corners: Vec<usize> = partial
+            .iter()
+            .map(|&(o, _)| s.grid.cell(s.p.wrapping_add_signed(o)))
+            .collect();
+        corners.sort_unstable();
+        if s.used.contains(&corners) {
+            return;
+        }
+        let better = match s.best {
+            None => true,
+            Some((true, _, c, _)) => enough && cost < *c,
+            Some((false, w, c, _)) => enough || width > *w || (width == *w && cost < *c),
+        };
+        if better {
+            *s.best = Some((enough, width, cost, corners));
+        }
+        return;
+    }
+    for cand in &s.cands[d] {
+        let mut next = Vec::with_capacity(partial.len() * cand.len());
+        let mut slack = slack;
+        let mut cost = cost;
+        next.extend_from_slice(partial);
+        for &(o, sign) in partial {
+            for &(o2, sign2) in &cand[1..] {
+                let i = s.grid.cell(s.p.wrapping_add_signed(o + o2));
+                if s.t.known[i] {
+                    cost = u64::MAX;
+                }
+                slack = s.now.corner(s.t, slack, i, sign * sign2);
+                cost = cost.saturating_add((s.cost_of)(i));
+                next.push((o + o2, sign * sign2));
+            }
+        }
+        if cost == u64::MAX {
+            continue;
+        }
+        search(s, d + 1, &next, slack, cost);
+    }
+}
