@@ -119,6 +119,21 @@ const EPS: f64 = 1.0e-6;
 /// possible instead.
 pub(crate) const EXACT_LIMIT: usize = 5_000;
 
+#[cfg(test)]
+thread_local! {
+    /// Tests lower the component size above which cells are proven rather than solved.
+    pub(crate) static EXACT_LIMIT_TEST: std::cell::Cell<Option<usize>> =
+        const { std::cell::Cell::new(None) };
+}
+
+fn exact_limit() -> usize {
+    #[cfg(test)]
+    if let Some(n) = EXACT_LIMIT_TEST.with(std::cell::Cell::get) {
+        return n;
+    }
+    EXACT_LIMIT
+}
+
 struct Component {
     cells: Vec<usize>,
     /// (coefficient per local variable, right-hand side)
@@ -220,7 +235,8 @@ pub(crate) fn audit_with(
         .map(|c| c.upper.map(|u| u as f64).unwrap_or(BIG))
         .collect();
     let comps: Vec<Component> = comps.into_values().collect();
-    let large = |c: &Component| c.cells.len() > EXACT_LIMIT;
+    let limit = exact_limit();
+    let large = |c: &Component| c.cells.len() > limit;
     let proof = match truth {
         Some(truth) if comps.iter().any(large) => Grid::new(
             &table.dimensions,

@@ -622,3 +622,137 @@ fn steps(
     }
     Some(moved)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::audit::{AuditOptions, PublishedCell, PublishedTable, audit};
+    use crate::testdata::police_like;
+
+    /// The reader's view of a table with the cells `hide` chose hidden.
+    fn view(table: &crate::Table, hide: &[bool]) -> PublishedTable {
+        PublishedTable {
+            name: table.name.clone(),
+            dimensions: table.dimensions.clone(),
+            cells: table
+                .cells
+                .iter()
+                .zip(hide)
+                .map(|(c, h)| PublishedCell {
+                    key: c.key.clone(),
+                    value: (!h).then_some(c.value),
+                    upper: None,
+                    secondary: false,
+                })
+                .collect(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4))]
+
+        /// Soundness: what the proof claims never exceeds what the exact LP audit finds, for
+        /// random tables and random hidden patterns (many cells pinned, many free).
+        #[test]
+        fn a_proven_range_lies_inside_the_exact_interval(seed in 0u64..1_000, share in 55u64..80) {
+            let table = police_like(seed);
+            let mut s = seed ^ 0x9E37_79B9;
+            let hide: Vec<bool> = table
+                .cells
+                .iter()
+                .map(|_| {
+                    s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1442695040888963407);
+                    (s >> 33) % 100 < share
+                })
+                .collect();
+            let published = view(&table, &hide);
+            let exact = audit(&published, &AuditOptions { min_width: 1 }).unwrap();
+            let grid = Grid::new(&table.dimensions, table.cells.iter().map(|c| c.key.as_slice()))
+                .expect("a complete table");
+            let truth: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
+            let upper = vec![None; truth.len()];
+            // A need no cell reaches: every proof goes as far as it can.
+            let targets: Vec<(usize, u64)> = exact.bounds.iter().map(|b| (b.cell, 1_000)).collect();
+            let proven = grid.prove(&targets, &hide, &truth, &upper);
+            let mut widest = 0;
+            for (b, p) in exact.bounds.iter().zip(&proven) {
+                let v = truth[b.cell];
+                prop_assert!(v - p.down >= b.lower, "cell {}: proven below the minimum", b.cell);
+                match (p.up, b.upper) {
+                    (Some(up), Some(hi)) => prop_assert!(v + up <= hi, "cell {}: above the maximum", b.cell),
+                    (None, hi) => prop_assert!(hi.is_none(), "cell {}: unbounded but bounded", b.cell),
+                    (Some(_), None) => {}
+                }
+                widest = widest.max(p.down + p.up.unwrap_or(1_000));
+            }
+            // Not vacuous: with most cells hidden, something is proven.
+            prop_assert!(widest > 0);
+        }
+    }
+
+    /// A 2 × 2 × 2 block of hidden cells (two municipalities of a county × two quarters of a
+    /// year × two offence groups): the classic hypercube. Its cells move by the smallest
+    /// value on the corners that move the other way, and nothing else is free.
+    #[test]
+    fn a_hidden_hypercube_is_proven_as_wide_as_its_corners_allow() {
+        let table = police_like(3);
+        let idx = |k: [&str; 3]| {
+            table
+                .cells
+                .iter()
+                .position(|c| c.key.iter().map(String::as_str).eq(k))
+                .unwrap()
+        };
+        let mut hide = vec![false; table.cells.len()];
+        let mut corners = Vec::new();
+        for m in ["K00", "K01"] {
+            for q in ["Q0", "Q1"] {
+                for g in ["G1", "G2"] {
+                    hide[idx([m, q, g])] = true;
+                    corners.push(idx([m, q, g]));
+                }
+            }
+        }
+        let truth: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
+        let grid = Grid::new(
+            &table.dimensions,
+            table.cells.iter().map(|c| c.key.as_slice()),
+        )
+        .unwrap();
+        let target = idx(["K00", "Q0", "G1"]);
+        let p = grid.prove_one(target, 1_000, &hide, &truth, &[None; 704], true);
+        // Up: limited by the corners that go down (an odd number of changed codes).
+        let sign = |i: usize| {
+            let k = &table.cells[i].key;
+            let flips =
+                usize::from(k[0] != "K00") + usize::from(k[1] != "Q0") + usize::from(k[2] != "G1");
+            if flips % 2 == 0 { 1 } else { -1 }
+        };
+        let cube = corners;
+        let up = cube
+            .iter()
+            .filter(|&&i| sign(i) < 0)
+            .map(|&i| truth[i])
+            .min()
+            .unwrap();
+        let down = cube
+            .iter()
+            .filter(|&&i| sign(i) > 0)
+            .map(|&i| truth[i])
+            .min()
+            .unwrap();
+        assert_eq!(p.up, Some(up));
+        assert_eq!(p.down, down);
+        // And the exact audit agrees: this hypercube is all the freedom there is.
+        let exact = audit(&view(&table, &hide), &AuditOptions { min_width: 1 }).unwrap();
+        let b = exact.bounds.iter().find(|b| b.cell == target).unwrap();
+        assert_eq!(
+            (b.lower, b.upper),
+            (truth[target] - down, Some(truth[target] + up))
+        );
+    }
+}

@@ -287,3 +287,102 @@ fn search(s: &mut Search<'_, '_>, d: usize, partial: &[(isize, i8)], slack: Reac
         search(s, d + 1, &next, slack, cost);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use crate::audit::EXACT_LIMIT_TEST;
+    use crate::testdata::police_like;
+    use crate::{AuditOptions, MODULAR_ABOVE_TEST, Rule, Rules, Status, audit, protect};
+
+    /// Protects as a large complete table (hypercubes), with components above `exact`
+    /// hidden cells proven rather than solved.
+    fn protect_large(seed: u64, exact: Option<usize>) -> crate::Protected<crate::ProtectedTable> {
+        MODULAR_ABOVE_TEST.with(|c| c.set(Some(0)));
+        EXACT_LIMIT_TEST.with(|c| c.set(exact));
+        let p = protect(&police_like(seed), &Rules::police_default());
+        MODULAR_ABOVE_TEST.with(|c| c.set(None));
+        EXACT_LIMIT_TEST.with(|c| c.set(None));
+        p.unwrap()
+    }
+
+    #[test]
+    fn a_table_protected_by_hypercubes_passes_the_exact_audit() {
+        for seed in [7, 11] {
+            let p = protect_large(seed, None);
+            assert!(p.summary().primary > 0 && p.summary().secondary > 0);
+            assert_eq!(p.audit().proven, 0, "small components are solved exactly");
+            assert!(p.audit().passed(), "{} failures", p.audit().failures.len());
+            // Independently of protection (no true values, every component solved):
+            let again = audit(
+                &p.published_view(),
+                &AuditOptions {
+                    min_width: Rules::police_default().protection_width,
+                },
+            )
+            .unwrap();
+            assert!(again.passed(), "{} cells too narrow", again.failures.len());
+        }
+    }
+
+    #[test]
+    fn a_large_component_is_proven_and_its_ranges_are_not_shown_as_exact() {
+        let p = protect_large(7, Some(0));
+        let protected = p
+            .cells()
+            .iter()
+            .filter(|c| {
+                !matches!(
+                    c.status(),
+                    Status::Published | Status::Hidden(Rule::Secondary)
+                )
+            })
+            .count();
+        assert_eq!(p.audit().proven, protected);
+        assert!(p.audit().passed());
+        assert!(p.audit().bounds.iter().all(|b| !b.exact));
+        assert_eq!(p.audit().bounds_solved, 0);
+    }
+
+    #[test]
+    fn the_proof_fails_a_deliberately_weakened_pattern() {
+        let table = police_like(7);
+        let rules = Rules::police_default();
+        let p = protect_large(7, Some(0));
+        // Publish every secondary cell again: the primary cells alone are not protected.
+        let mut weak = p.published_view();
+        for (cell, t) in weak.cells.iter_mut().zip(&table.cells) {
+            if cell.secondary {
+                cell.value = Some(t.value);
+                cell.secondary = false;
+            }
+        }
+        let relations = table.relations().unwrap();
+        let truth: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
+        EXACT_LIMIT_TEST.with(|c| c.set(Some(0)));
+        let report = crate::audit::audit_with(
+            &weak,
+            &relations,
+            &AuditOptions {
+                min_width: rules.protection_width,
+            },
+            None,
+            false,
+            Some(&truth),
+        );
+        EXACT_LIMIT_TEST.with(|c| c.set(None));
+        let report = report.unwrap();
+        assert!(report.proven > 0);
+        assert!(!report.passed());
+        // The exact audit agrees the weakened pattern fails.
+        let exact = audit(
+            &weak,
+            &AuditOptions {
+                min_width: rules.protection_width,
+            },
+        )
+        .unwrap();
+        assert!(!exact.passed());
+    }
+}

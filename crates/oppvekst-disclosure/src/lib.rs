@@ -23,6 +23,8 @@ mod modular;
 mod primary;
 mod secondary;
 mod table;
+#[cfg(test)]
+mod testdata;
 
 pub use audit::{AuditOptions, AuditReport, CellBounds, PublishedCell, PublishedTable, audit};
 pub use ledger::{Ledger, LedgerEntry};
@@ -417,9 +419,25 @@ fn unproven(targets: Vec<(usize, u64)>, proven: Vec<certify::Proven>) -> Vec<(us
 
 #[cfg(test)]
 thread_local! {
-    /// Tests lower the size above which tables are protected block by block.
+    /// Tests lower the size above which tables are protected block by block (or by
+    /// hypercubes, when complete).
     pub(crate) static MODULAR_ABOVE_TEST: std::cell::Cell<Option<usize>> =
         const { std::cell::Cell::new(None) };
+    /// Tests protect a large complete table block by block, as one that is not complete.
+    pub(crate) static HYPERCUBES_OFF_TEST: std::cell::Cell<bool> =
+        const { std::cell::Cell::new(false) };
+}
+
+/// The grid of a large table for the hypercube method; None when it is not complete.
+fn hypercube_grid(table: &Table) -> Option<certify::Grid> {
+    #[cfg(test)]
+    if HYPERCUBES_OFF_TEST.with(std::cell::Cell::get) {
+        return None;
+    }
+    certify::Grid::new(
+        &table.dimensions,
+        table.cells.iter().map(|c| c.key.as_slice()),
+    )
 }
 
 fn modular_above() -> usize {
@@ -530,14 +548,7 @@ fn pattern(
     let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
     let large = table.cells.len() > modular_above();
     let upper: Vec<Option<u64>> = table.cells.iter().map(|c| c.denominator).collect();
-    let grid = if large {
-        certify::Grid::new(
-            &table.dimensions,
-            table.cells.iter().map(|c| c.key.as_slice()),
-        )
-    } else {
-        None
-    };
+    let grid = if large { hypercube_grid(table) } else { None };
     // The protected cells of a large complete table and the width each needs.
     let protected = |status: &[Status]| -> Vec<(usize, u64)> {
         status
