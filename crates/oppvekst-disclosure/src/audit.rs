@@ -98,8 +98,8 @@ pub struct AuditReport {
     pub proven: usize,
     /// Protected hidden cells whose interval is too narrow.
     pub failures: Vec<CellBounds>,
-    /// Smallest interval width of a protected hidden cell (None if every such interval is
-    /// unbounded or no such cell is hidden).
+    /// Smallest interval width of a protected hidden cell solved exactly (None if every such
+    /// interval is unbounded or no such cell is solved).
     pub narrowest: Option<u64>,
     /// Interval of every hidden cell, by cell index.
     pub bounds: Vec<CellBounds>,
@@ -148,7 +148,8 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
     x
 }
 
-/// Audits a published table. Errors only when the table itself is inconsistent.
+/// Audits a published table, solving every component exactly (without the true values there
+/// is nothing to prove from). Errors only when the table itself is inconsistent.
 pub fn audit(table: &PublishedTable, opts: &AuditOptions) -> Result<AuditReport, DisclosureError> {
     let keys: Vec<&[String]> = table.cells.iter().map(|c| c.key.as_slice()).collect();
     let relations = relations_of(&table.name, &table.dimensions, &keys)?;
@@ -315,7 +316,7 @@ pub(crate) fn audit_with(
     {
         let need = required(&table.cells[b.cell], opts);
         let width = b.upper.map(|u| u.saturating_sub(b.lower));
-        if let Some(w) = width {
+        if let Some(w) = width.filter(|_| b.exact) {
             report.narrowest = Some(report.narrowest.map_or(w, |m| m.min(w)));
             if w < need {
                 report.failures.push(b.clone());

@@ -11,6 +11,14 @@
 //! values are dropped from the result: a [`ProtectedTable`] does not hold them, so nothing
 //! downstream can leak them. Every hidden cell records the rule that hid it.
 //!
+//! Secondary cells are chosen by elimination over the whole table; a table of more than
+//! 100,000 cells (national size) gets the hypercube method when it is complete (every
+//! combination of codes present), and elimination block by block otherwise. The audit
+//! solves each connected component of hidden cells exactly; a component of more than 5,000
+//! hidden cells (one LP per bound is then out of reach) has its protected cells *proven*
+//! instead, by alternative tables built from the true values (sound: a proven range lies
+//! inside the true interval; such ranges are marked not exact and are never published).
+//!
 //! This crate is pure: no file I/O, no logging, no formatting of cell values in errors.
 
 mod audit;
@@ -397,8 +405,9 @@ pub fn check_primary(table: &ProtectedTable, rules: &Rules) -> Vec<Vec<String>> 
 /// Rounds that protect sums of hidden cells before falling back to widening cell by cell.
 const SUM_ROUNDS: usize = 12;
 
-/// Tables with more cells than this choose their secondary cells block by block
-/// ([`modular`]): elimination over the whole table fills its basis.
+/// Tables with more cells than this choose their secondary cells by hypercubes
+/// ([`hypercube`]) when complete, else block by block ([`modular`]): elimination over the
+/// whole table fills its basis.
 const MODULAR_ABOVE: usize = 100_000;
 
 /// Rounds of extra hypercubes around the cells the audit could not prove (large tables).
@@ -470,7 +479,9 @@ pub struct Pattern {
 /// cell a linear function of published cells); then, while a screening audit finds a
 /// protected cell an attacker can narrow below `rules.protection_width`, the sums of the
 /// hidden members of its relations are protected too and the secondary cells chosen again,
-/// and as a last resort one more cell next to it is hidden.
+/// and as a last resort one more cell next to it is hidden. A large complete table instead
+/// gets hypercubes around each protected cell, and more around any cell the screening
+/// cannot prove.
 pub fn suppression_pattern(
     table: &Table,
     rules: &Rules,
