@@ -316,8 +316,10 @@ pub(crate) fn audit_with(
     {
         let need = required(&table.cells[b.cell], opts);
         let width = b.upper.map(|u| u.saturating_sub(b.lower));
-        if let Some(w) = width.filter(|_| b.exact) {
-            report.narrowest = Some(report.narrowest.map_or(w, |m| m.min(w)));
+        if let Some(w) = width {
+            if b.exact {
+                report.narrowest = Some(report.narrowest.map_or(w, |m| m.min(w)));
+            }
             if w < need {
                 report.failures.push(b.clone());
             }

@@ -630,26 +630,27 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::audit::{AuditOptions, PublishedCell, PublishedTable, audit};
+    use crate::audit::{AuditOptions, PublishedTable, audit};
     use crate::testdata::police_like;
+    use crate::{Rule, Status};
 
     /// The reader's view of a table with the cells `hide` chose hidden.
     fn view(table: &crate::Table, hide: &[bool]) -> PublishedTable {
-        PublishedTable {
-            name: table.name.clone(),
-            dimensions: table.dimensions.clone(),
-            cells: table
-                .cells
-                .iter()
-                .zip(hide)
-                .map(|(c, h)| PublishedCell {
-                    key: c.key.clone(),
-                    value: (!h).then_some(c.value),
-                    upper: None,
-                    secondary: false,
-                })
-                .collect(),
-        }
+        let status: Vec<Status> = hide
+            .iter()
+            .map(|&h| {
+                if h {
+                    Status::Hidden(Rule::SmallCount)
+                } else {
+                    Status::Published
+                }
+            })
+            .collect();
+        crate::view(
+            table,
+            &status,
+            &crate::prior_entries(table, &crate::Ledger::default()),
+        )
     }
 
     proptest! {
