@@ -163,12 +163,14 @@ fn best_cube(
 ) -> Option<Vec<usize>> {
     let p = grid.pos(cell);
     let coords = grid.coords(p);
+    // A cell already hidden costs nothing more; otherwise its value (information lost), with
+    // one per cell so that, value for value, fewer cells win (a hidden 0 still costs).
     let cost_of = |i: usize| -> u64 {
         if hidden[i] {
             0
         } else {
             match t.cost {
-                SecondaryCost::Value => t.values[i] * 64 + 1,
+                SecondaryCost::Value => t.values[i].saturating_mul(64).saturating_add(1),
                 SecondaryCost::Cells => 1,
             }
         }
