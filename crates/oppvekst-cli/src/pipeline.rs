@@ -754,10 +754,9 @@ fn flag_table(
         .collect();
     let mut table = Table::from_inner("politi_kjennetegn", dims, inner)?;
     // What a reader knows of each bounding police count: its value when published, else
-    // the upper end of the interval the police table's audit proved (and its suppression
-    // log shows) — never a hidden value.
-    // A range proven without solving (a police table too large to solve exactly) comes
-    // from the true values and must not become a published bound.
+    // the upper end of the interval the police table's audit solved (and its suppression
+    // log shows) — never a hidden value. A range proven without solving (a police table
+    // too large to solve exactly) comes from the true values and must not become a bound.
     if police.audit().bounds.iter().any(|b| !b.exact) {
         anyhow::bail!(
             "table `{}`: the audit proved its hidden cells without solving their intervals \

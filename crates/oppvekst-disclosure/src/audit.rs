@@ -12,8 +12,8 @@
 //! component one factorised base solution is reused for every bound by adding a single
 //! row `t = ±x_i` and re-optimising with the warm-started dual simplex.
 //!
-//! A component of more than [`EXACT_LIMIT`] hidden cells (a national table's are 20,000 to
-//! 120,000) is beyond one LP per bound. When the audit runs inside protection (the true
+//! A component of more than [`EXACT_LIMIT`] hidden cells (a national table's run to hundreds
+//! of thousands) is beyond one LP per bound. When the audit runs inside protection (the true
 //! values known) and the table is complete, each protected cell of such a component is
 //! instead *proven* wide enough by alternative tables (see `certify.rs`): a sound inner
 //! range of its interval, marked not exact, never shown to readers. A cell that cannot be

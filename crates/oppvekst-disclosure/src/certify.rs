@@ -1,5 +1,6 @@
 //! Proof of protection for hidden cells whose connected component is too large to solve
-//! exactly (a national table's hidden cells form components of 20,000–120,000 cells).
+//! exactly (a national table's hidden cells form components of hundreds of thousands of
+//! cells).
 //!
 //! A cell's attacker interval holds every value the cell takes in some table that agrees
 //! with everything published. So a cell is proven protected by exhibiting such tables. They
@@ -14,8 +15,9 @@
 //! range lies inside the true interval, so the proof is sound. A cell it cannot prove wide
 //! enough may still be protected; it is reported as failing (the safe side).
 //!
-//! This is the audit's own search, written independently of the suppression code (which
-//! never sees it). Needs the true values (any table consistent with the publication would
+//! It depends on nothing in the suppression code; the hypercube suppression uses it to
+//! check its own choices (as the smaller tables' suppression screens with the exact audit),
+//! and the final audit runs it afresh. Needs the true values (any table consistent with the publication would
 //! do), so it runs inside protection only; the proven ranges are computed from the true
 //! values and must never be shown (the report marks them as not exact).
 
@@ -52,8 +54,6 @@ impl Effort {
         rounds: 8,
     };
 }
-/// Candidate vectors per dimension tried in one round, the most promising.
-const TRY_PER_DIMENSION: usize = 256;
 /// Downward chains kept per code.
 const MAX_CHAINS: usize = 4;
 
@@ -116,7 +116,7 @@ struct Walk<'a> {
 impl Walk<'_> {
     /// A cell's value in the alternative table reached so far.
     fn value(&self, i: usize) -> u64 {
-        (self.truth[i] as i64 + self.delta.get(&i).copied().unwrap_or(0)).max(0) as u64
+        shifted(self.truth, &self.delta, i)
     }
 
     /// Moves the target in the direction wanted, from the true table, until it has moved
@@ -164,7 +164,7 @@ impl Walk<'_> {
         self.nodes = 0;
         // Per dimension, the vectors that let the target move furthest along its own line
         // (from the table reached so far) are tried, best first.
-        let p = grid.pos(cell);
+        let p = self.p;
         let start = Slack::target(self.value(cell), self.upper[cell]);
         let cands: Vec<Candidates> = self
             .all
@@ -182,7 +182,6 @@ impl Walk<'_> {
                     .filter(|(score, _)| *score > 0)
                     .collect();
                 scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
-                scored.truncate(TRY_PER_DIMENSION);
                 scored.into_iter().map(|(_, v)| v.clone()).collect()
             })
             .collect();
@@ -582,6 +581,11 @@ impl Grid {
     }
 }
 
+/// Cell `i`'s value in the alternative table `delta` reached from the true table.
+pub(crate) fn shifted(truth: &[u64], delta: &HashMap<usize, i64>, i: usize) -> u64 {
+    (truth[i] as i64 + delta.get(&i).copied().unwrap_or(0)).max(0) as u64
+}
+
 /// Walks from the true table along the witnesses (`sign` +1: the target up, −1: down), each
 /// as far as every cell stays within [0, upper], until the target has moved `need`. Returns
 /// how far it moved (None when a witness lets it move without limit); `delta` holds the
@@ -598,11 +602,11 @@ fn steps(
     for w in witnesses {
         let mut step: Option<u64> = None;
         for &(i, s) in w {
-            let now = truth[i] as i64 + delta.get(&i).copied().unwrap_or(0);
+            let now = shifted(truth, delta, i);
             let room = if s * sign < 0 {
-                Some(now.max(0) as u64)
+                Some(now)
             } else {
-                upper[i].map(|u| (u as i64 - now).max(0) as u64)
+                upper[i].map(|u| u.saturating_sub(now))
             };
             if let Some(r) = room {
                 step = Some(step.map_or(r, |t| t.min(r)));
@@ -631,7 +635,7 @@ mod tests {
 
     use super::*;
     use crate::audit::{AuditOptions, PublishedTable, audit};
-    use crate::testdata::police_like;
+    use crate::testdata::{lcg, police_like};
     use crate::{Rule, Status};
 
     /// The reader's view of a table with the cells `hide` chose hidden.
@@ -661,15 +665,8 @@ mod tests {
         #[test]
         fn a_proven_range_lies_inside_the_exact_interval(seed in 0u64..1_000, share in 55u64..80) {
             let table = police_like(seed);
-            let mut s = seed ^ 0x9E37_79B9;
-            let hide: Vec<bool> = table
-                .cells
-                .iter()
-                .map(|_| {
-                    s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1442695040888963407);
-                    (s >> 33) % 100 < share
-                })
-                .collect();
+            let mut next = lcg(seed ^ 0x9E37_79B9);
+            let hide: Vec<bool> = table.cells.iter().map(|_| next() % 100 < share).collect();
             let published = view(&table, &hide);
             let exact = audit(&published, &AuditOptions { min_width: 1 }).unwrap();
             let grid = Grid::new(&table.dimensions, table.cells.iter().map(|c| c.key.as_slice()))

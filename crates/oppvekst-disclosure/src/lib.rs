@@ -502,17 +502,7 @@ pub fn bench_audit_pattern(
 ) -> Result<AuditReport, DisclosureError> {
     let relations = table.relations()?;
     let prior = prior_entries(table, &Ledger::default());
-    let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
-    audit::audit_with(
-        &view(table, status, &prior),
-        &relations,
-        &AuditOptions {
-            min_width: rules.protection_width,
-        },
-        None,
-        false,
-        Some(&values),
-    )
+    audit_pattern(table, &relations, status, &prior, rules)
 }
 
 /// What earlier releases say about each cell.
@@ -558,36 +548,12 @@ fn pattern(
     let first = status.clone();
     let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
     let large = table.cells.len() > modular_above();
-    let upper: Vec<Option<u64>> = table.cells.iter().map(|c| c.denominator).collect();
-    let grid = if large { hypercube_grid(table) } else { None };
-    // The protected cells of a large complete table and the width each needs.
-    let protected = |status: &[Status]| -> Vec<(usize, u64)> {
-        status
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !matches!(s, Status::Published | Status::Hidden(Rule::Secondary)))
-            .map(|(i, _)| {
-                let need =
-                    audit::required_width(rules.protection_width, table.cells[i].denominator);
-                (i, need)
-            })
-            .collect()
-    };
-    if let Some(grid) = &grid {
-        let cells = protected(&status);
-        hypercube::apply(
-            grid,
-            &hypercube::Targets {
-                values: &values,
-                upper: &upper,
-                known: &known,
-                cells: &cells,
-                cost: rules.cost,
-                thorough: false,
-            },
-            &mut status,
-        );
-    } else if large {
+    if let Some(grid) = large.then(|| hypercube_grid(table)).flatten() {
+        return Ok(hypercube_pattern(
+            &grid, table, rules, status, &known, &values,
+        ));
+    }
+    if large {
         modular::apply(table, relations, &mut status, &known, rules.cost);
     } else {
         gauss::apply(&values, relations, &mut status, &known, rules.cost, &[]);
@@ -661,60 +627,6 @@ fn pattern(
             stale += 1;
         }
     }
-    // A large complete table: more hypercubes around each cell the audit could not prove,
-    // while that helps. Each round proves again only the cells that failed (a full audit
-    // follows in protection).
-    if let Some(grid) = &grid {
-        let need =
-            |i: usize| audit::required_width(rules.protection_width, table.cells[i].denominator);
-        let hidden_of = |status: &[Status]| -> Vec<bool> {
-            status
-                .iter()
-                .zip(&known)
-                .map(|(s, k)| *s != Status::Published && !k)
-                .collect()
-        };
-        let mut failing: Vec<(usize, u64)> = report
-            .failures
-            .iter()
-            .map(|f| (f.cell, need(f.cell)))
-            .collect();
-        for full in 0..FULL_SCREENS {
-            if full > 0 {
-                // Cells hidden since can change how a proof of another cell goes: prove
-                // every cell again.
-                let hidden = hidden_of(&status);
-                let all = protected(&status);
-                let proven = grid.prove(&all, &hidden, &values, &upper);
-                failing = unproven(all, proven);
-            }
-            let mut left = failing.len();
-            while !failing.is_empty() && rounds <= HYPERCUBE_ROUNDS {
-                let targets = hypercube::Targets {
-                    values: &values,
-                    upper: &upper,
-                    known: &known,
-                    cells: &failing,
-                    cost: rules.cost,
-                    thorough: true,
-                };
-                if hypercube::apply(grid, &targets, &mut status) == 0 {
-                    break;
-                }
-                rounds += 1;
-                let proven = grid.prove(&failing, &hidden_of(&status), &values, &upper);
-                failing = unproven(failing, proven);
-                if failing.len() >= left {
-                    break;
-                }
-                left = failing.len();
-            }
-            if rounds == 1 {
-                break;
-            }
-        }
-        return Ok(Pattern { status, rounds });
-    }
     // Whatever is left: hide one more cell next to each failing cell, until the audit passes.
     while !report.passed() && rounds <= 1000 {
         let before = status.clone();
@@ -736,6 +648,101 @@ fn pattern(
         rounds += 1;
     }
     Ok(Pattern { status, rounds })
+}
+
+/// The secondary cells of a large complete table: hypercubes around every protected cell;
+/// then, up to [`FULL_SCREENS`] times, every protected cell proven (cells hidden since the
+/// last proof can change how another's proof goes) and more hypercubes around those that
+/// fail, while that helps. The audit that follows in protection proves every cell again.
+fn hypercube_pattern(
+    grid: &certify::Grid,
+    table: &Table,
+    rules: &Rules,
+    mut status: Vec<Status>,
+    known: &[bool],
+    values: &[u64],
+) -> Pattern {
+    let upper: Vec<Option<u64>> = table.cells.iter().map(|c| c.denominator).collect();
+    // The protected cells and the width each needs.
+    let protected = |status: &[Status]| -> Vec<(usize, u64)> {
+        status
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !matches!(s, Status::Published | Status::Hidden(Rule::Secondary)))
+            .map(|(i, _)| {
+                let need =
+                    audit::required_width(rules.protection_width, table.cells[i].denominator);
+                (i, need)
+            })
+            .collect()
+    };
+    let pass = |cells: &[(usize, u64)], thorough: bool, status: &mut [Status]| -> usize {
+        let t = hypercube::Targets {
+            values,
+            upper: &upper,
+            known,
+            cells,
+            cost: rules.cost,
+            thorough,
+        };
+        hypercube::apply(grid, &t, status)
+    };
+    let prove = |cells: Vec<(usize, u64)>, status: &[Status]| -> Vec<(usize, u64)> {
+        let proven = grid.prove(
+            &cells,
+            &hypercube::reader_hidden(status, known),
+            values,
+            &upper,
+        );
+        unproven(cells, proven)
+    };
+    let cells = protected(&status);
+    pass(&cells, false, &mut status);
+    let mut rounds = 0;
+    for _ in 0..FULL_SCREENS {
+        rounds += 1;
+        let mut failing = prove(protected(&status), &status);
+        let mut left = failing.len();
+        let mut widened = false;
+        while !failing.is_empty() && rounds <= HYPERCUBE_ROUNDS {
+            if pass(&failing, true, &mut status) == 0 {
+                break;
+            }
+            widened = true;
+            rounds += 1;
+            failing = prove(failing, &status);
+            if failing.len() >= left {
+                break;
+            }
+            left = failing.len();
+        }
+        if !widened {
+            break;
+        }
+    }
+    Pattern { status, rounds }
+}
+
+/// The audit of a chosen pattern as protection runs it: every hidden cell's interval, with
+/// the true values known (so the components too large to solve are proven instead).
+fn audit_pattern(
+    table: &Table,
+    relations: &[Relation],
+    status: &[Status],
+    prior: &[LedgerEntry],
+    rules: &Rules,
+) -> Result<AuditReport, DisclosureError> {
+    let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
+    audit::audit_with(
+        &view(table, status, prior),
+        relations,
+        &AuditOptions {
+            min_width: rules.protection_width,
+        },
+        None,
+        false,
+        Some(&values),
+    )
 }
 
 /// As [`protect`], for a release that follows earlier ones recorded in `ledger`: a cell hidden
@@ -764,18 +771,7 @@ pub fn protect_linked(
     let relations = table.relations()?;
     let prior = prior_entries(table, ledger);
     let Pattern { status, rounds } = pattern(table, rules, &relations, &prior, linked_hidden)?;
-    let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
-    let opts = AuditOptions {
-        min_width: rules.protection_width,
-    };
-    let report = audit::audit_with(
-        &view(table, &status, &prior),
-        &relations,
-        &opts,
-        None,
-        false,
-        Some(&values),
-    )?;
+    let report = audit_pattern(table, &relations, &status, &prior, rules)?;
     let mut summary = Summary {
         cells: table.cells.len(),
         relations: relations.len(),

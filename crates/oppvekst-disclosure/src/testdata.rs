@@ -4,14 +4,18 @@
 
 use crate::{Cell, Dimension, Table};
 
+/// A seeded generator (an LCG): the same numbers on every run.
+pub(crate) fn lcg(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        seed >> 33
+    }
+}
+
 /// Municipalities in two counties × quarters in two years × three offence groups, with small
 /// seeded counts (many below the threshold).
 pub(crate) fn police_like(seed: u64) -> Table {
-    let mut seed = seed;
-    let mut next = || {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        seed >> 33
-    };
+    let mut next = lcg(seed);
     let muns: Vec<(String, String)> = (0..12)
         .map(|i| (format!("K{i:02}"), format!("F{}", i / 6)))
         .collect();
