@@ -191,7 +191,12 @@ fn child(format: &str, path: &Path, out: &Path) {
     })
     .unwrap()
     .0;
+    let read_secs = start.elapsed().as_secs_f64();
     writer.commit().unwrap();
+    eprintln!(
+        "read {read_secs:.2} s, committed {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
     let cells = agg.finish().cells.len();
     let secs = start.elapsed().as_secs_f64();
     assert!(report.reconciles());

@@ -162,7 +162,7 @@ impl<'c> Aggregator<'c> {
                 answers.extend(
                     plans[ii]
                         .iter()
-                        .map(|c| c.and_then(|c| resp.answers[c][r]).map(i64::from)),
+                        .map(|c| c.and_then(|c| resp.answers[c].get(r)).map(i64::from)),
                 );
                 if let Some(yes) = ind.rule.evaluate(answers) {
                     let cell = &mut per_indicator[ii][gi][si];

@@ -20,10 +20,12 @@
 //! and must never put an answer value in an error, a log line or the quarantine file.
 
 mod aggregate;
+mod check;
 mod parquet_in;
 mod read;
 mod reference;
 mod sav;
+mod split;
 mod table;
 
 pub use aggregate::{Aggregator, GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
@@ -33,7 +35,7 @@ pub use read::{
 };
 pub use reference::read_reference;
 pub use sav::{SavLabels, read_sav, stream_sav};
-pub use table::{Respondents, RespondentsWriter};
+pub use table::{AnswerColumn, Respondents, RespondentsWriter};
 
 pub use oppvekst_schema::quarantine::QuarantinedRow;
 

@@ -9,7 +9,8 @@ use oppvekst_schema::{Catalogue, Harmoniser};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::ChunkReader;
 
-use crate::read::{ReadOptions, SeenIds, Sink, Validator, collect};
+use crate::check::Validator;
+use crate::read::{ReadOptions, SeenIds, Sink, collect};
 use crate::sav::number_text;
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 

@@ -19,7 +19,8 @@ use oppvekst_schema::{Catalogue, Harmoniser};
 
 use oppvekst_schema::text::Encoding;
 
-use crate::read::{ReadOptions, SeenIds, Sink, Validator, collect};
+use crate::check::Validator;
+use crate::read::{ReadOptions, SeenIds, Sink, collect};
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
 /// Labels a `.sav` file carries, kept for the run's metadata (never answers).

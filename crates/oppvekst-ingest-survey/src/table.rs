@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int8Array, Int32Array, StringArray, UInt64Array};
+use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow::datatypes::Schema;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -31,8 +32,90 @@ pub struct Respondents {
     pub grade: Vec<i8>,
     /// `gutt` or `jente`.
     pub gender: Vec<String>,
-    /// Answers per item (None = missing), `answers[item][row]`.
-    pub answers: Vec<Vec<Option<i8>>>,
+    /// Answers per item, `answers[item]`, one entry per row.
+    pub answers: Vec<AnswerColumn>,
+}
+
+/// The answers to one item, one per row: a code, or missing. Stored as one byte per row
+/// (missing as [`AnswerColumn::MISSING`], a code no item can have: the catalogue keeps
+/// valid ranges within −127..=127), so a chunk becomes an Arrow column without a pass per
+/// value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswerColumn(Vec<i8>);
+
+impl AnswerColumn {
+    /// The stored byte of a missing answer.
+    pub const MISSING: i8 = i8::MIN;
+
+    /// An empty column with room for `rows` answers.
+    pub fn with_capacity(rows: usize) -> Self {
+        AnswerColumn(Vec::with_capacity(rows))
+    }
+
+    /// Appends one answer.
+    pub fn push(&mut self, answer: Option<i8>) {
+        self.0.push(answer.unwrap_or(Self::MISSING));
+    }
+
+    /// Appends a stored byte as it is ([`AnswerColumn::MISSING`] or a code).
+    pub(crate) fn push_raw(&mut self, raw: i8) {
+        self.0.push(raw);
+    }
+
+    /// The answer of row `r` (None when missing or past the end).
+    pub fn get(&self, r: usize) -> Option<i8> {
+        self.0.get(r).copied().filter(|&v| v != Self::MISSING)
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The answers in row order.
+    pub fn iter(&self) -> impl Iterator<Item = Option<i8>> + '_ {
+        self.0.iter().map(|&v| (v != Self::MISSING).then_some(v))
+    }
+
+    /// The answers as a vector.
+    pub fn to_vec(&self) -> Vec<Option<i8>> {
+        self.iter().collect()
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    fn extend(&mut self, other: &AnswerColumn) {
+        self.0.extend_from_slice(&other.0);
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        retain_flagged(&mut self.0, keep);
+    }
+
+    /// The column as an Arrow array (missing answers as nulls).
+    fn to_arrow(&self) -> Int8Array {
+        let values = ScalarBuffer::from(self.0.clone());
+        let valid = BooleanBuffer::collect_bool(self.0.len(), |i| self.0[i] != Self::MISSING);
+        let nulls = (valid.count_set_bits() < valid.len()).then(|| NullBuffer::new(valid));
+        Int8Array::new(values, nulls)
+    }
+}
+
+impl FromIterator<Option<i8>> for AnswerColumn {
+    fn from_iter<T: IntoIterator<Item = Option<i8>>>(iter: T) -> Self {
+        AnswerColumn(
+            iter.into_iter()
+                .map(|a| a.unwrap_or(Self::MISSING))
+                .collect(),
+        )
+    }
 }
 
 impl Respondents {
@@ -40,7 +123,7 @@ impl Respondents {
     pub fn new(items: &[Item]) -> Self {
         Respondents {
             items: items.iter().map(|i| i.id.clone()).collect(),
-            answers: vec![Vec::new(); items.len()],
+            answers: vec![AnswerColumn::default(); items.len()],
             ..Default::default()
         }
     }
@@ -57,7 +140,9 @@ impl Respondents {
             municipality_source: Vec::with_capacity(rows),
             grade: Vec::with_capacity(rows),
             gender: Vec::with_capacity(rows),
-            answers: (0..items.len()).map(|_| Vec::with_capacity(rows)).collect(),
+            answers: (0..items.len())
+                .map(|_| AnswerColumn::with_capacity(rows))
+                .collect(),
         }
     }
 
@@ -100,8 +185,23 @@ impl Respondents {
         self.municipality_source.extend(other.municipality_source);
         self.grade.extend(other.grade);
         self.gender.extend(other.gender);
-        for (a, b) in self.answers.iter_mut().zip(other.answers) {
+        for (a, b) in self.answers.iter_mut().zip(&other.answers) {
             a.extend(b);
+        }
+    }
+
+    /// Keeps the rows whose flag in `keep` (one per row) is true.
+    pub(crate) fn retain_rows(&mut self, keep: &[bool]) {
+        retain_flagged(&mut self.respondent_id, keep);
+        retain_flagged(&mut self.source_file, keep);
+        retain_flagged(&mut self.source_row, keep);
+        retain_flagged(&mut self.survey_year, keep);
+        retain_flagged(&mut self.municipality, keep);
+        retain_flagged(&mut self.municipality_source, keep);
+        retain_flagged(&mut self.grade, keep);
+        retain_flagged(&mut self.gender, keep);
+        for a in &mut self.answers {
+            a.retain(keep);
         }
     }
 
@@ -126,11 +226,17 @@ impl Respondents {
             Arc::new(StringArray::from_iter_values(&self.gender)),
         ];
         for a in &self.answers {
-            cols.push(Arc::new(a.iter().copied().collect::<Int8Array>()));
+            cols.push(Arc::new(a.to_arrow()));
         }
         let batch = RecordBatch::try_new(schema.clone(), cols)?;
         Ok((schema, batch))
     }
+}
+
+/// Keeps the entries whose flag in `keep` is true (entries past its end are kept).
+fn retain_flagged<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut k = keep.iter();
+    v.retain(|_| k.next().copied().unwrap_or(true));
 }
 
 /// Writes respondents to the stage Parquet file chunk by chunk (atomically: the file appears

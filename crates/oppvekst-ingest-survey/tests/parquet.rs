@@ -59,9 +59,9 @@ fn broken_parquet_files_fail_whole_with_the_file_named() {
 fn progress_reaches_the_end_of_the_file() {
     let cat = Catalogue::builtin().unwrap();
     let h = Harmoniser::builtin().unwrap();
-    // 40,000 rows: enough for reports along the way, not only at the end.
+    // 300,000 rows (9 MB): enough for reports along the way, not only at the end.
     let mut text = String::from("ID;år;kommune;skolenivå;Klasse;kjønn;beruset\n");
-    for i in 0..40_000 {
+    for i in 0..300_000 {
         text.push_str(&format!("r{i};2025;3107;1;{};{};1\n", i % 3, 1 + i % 2));
     }
     let seen: Arc<Mutex<Vec<(u64, u64)>>> = Arc::default();
@@ -81,7 +81,7 @@ fn progress_reaches_the_end_of_the_file() {
         &mut Default::default(),
     )
     .unwrap();
-    assert_eq!((r.len(), rep.rows_read), (40_000, 40_000));
+    assert_eq!((r.len(), rep.rows_read), (300_000, 300_000));
     let seen = seen.lock().unwrap();
     assert!(seen.len() >= 3, "{} reports", seen.len());
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "never goes back");

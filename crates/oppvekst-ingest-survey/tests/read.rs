@@ -44,8 +44,8 @@ fn reads_semicolon_utf8_and_harmonises_municipalities() {
     let cat = Catalogue::builtin().unwrap();
     let beruset = cat.item_index("beruset_12m").unwrap();
     let ensom = cat.item_index("ensom").unwrap();
-    assert_eq!(r.answers[beruset], vec![Some(2), Some(1), None]);
-    assert_eq!(r.answers[ensom], vec![Some(3), None, Some(1)]);
+    assert_eq!(r.answers[beruset].to_vec(), vec![Some(2), Some(1), None]);
+    assert_eq!(r.answers[ensom].to_vec(), vec![Some(3), None, Some(1)]);
     assert!(rep.unknown_columns.is_empty());
 }
 
@@ -222,9 +222,14 @@ fn streaming_reads_in_chunks_and_aggregates_the_same() {
     // Detected as Windows-1252 from the whole file, not from its ASCII first megabyte.
     assert_eq!(rep.encoding, "Windows-1252");
     assert!(q.is_empty(), "{q:?}");
-    let mut expected = vec![CHUNK_ROWS; whole];
-    expected.push(CHUNK_ROWS / 2);
-    assert_eq!(sizes, expected);
+    // Chunks of at most CHUNK_ROWS rows, together every row, in file order.
+    assert!(sizes.len() > whole, "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&n| (1..=CHUNK_ROWS).contains(&n)),
+        "{sizes:?}"
+    );
+    assert_eq!(sizes.iter().sum::<usize>(), rows);
+    assert!(all.source_row.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(all.len(), rows);
     assert_eq!(all.source_row[rows - 1], rows as u64 + 1);
     assert_eq!(agg.finish(), aggregate(&all, &cat));

@@ -76,7 +76,7 @@ pub fn parquet_bytes(
         path: path_for_errors.to_owned(),
         message: e.to_string(),
     };
-    let props = writer_properties();
+    let props = writer_properties(&schema);
     let mut buf = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut buf, schema, Some(props)).map_err(fmt)?;
     for b in batches {
@@ -87,9 +87,18 @@ pub fn parquet_bytes(
 }
 
 /// The properties of every Parquet file oppvekst writes (zstd, deterministic bytes).
-fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+fn writer_properties(schema: &Schema) -> WriterProperties {
+    let mut b = WriterProperties::builder();
+    for f in schema.fields() {
+        if matches!(f.data_type(), arrow::datatypes::DataType::Int8) {
+            let col = parquet::schema::types::ColumnPath::from(f.name().as_str());
+            b = b
+                .set_column_dictionary_enabled(col.clone(), false)
+                .set_column_encoding(col.clone(), parquet::basic::Encoding::DELTA_BINARY_PACKED)
+                .set_column_compression(col, Compression::UNCOMPRESSED);
+        }
+    }
+    b.set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_created_by("oppvekst".to_owned())
         .set_max_row_group_row_count(Some(128 * 1024))
         // A page per 16,384 rows at most: a dictionary-encoded column buffers its indices
@@ -118,8 +127,8 @@ impl ParquetStream {
         let file = fs::File::create(&tmp).map_err(os(&tmp))?;
         let writer = ArrowWriter::try_new(
             std::io::BufWriter::new(file),
-            schema,
-            Some(writer_properties()),
+            schema.clone(),
+            Some(writer_properties(&schema)),
         )
         .map_err(|e| IoError::Format {
             path: path.to_owned(),

@@ -1,0 +1,758 @@
+//! Checking rows: every value of a row against the codebook ([`Checker`], shared by the
+//! threads that check a file's rows in parallel), then, in file order, the duplicate check
+//! and the hand-over of accepted rows to the sink ([`Validator`]). CSV, SPSS and Parquet
+//! exports all pass through these two, so a value is judged the same whatever the format.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use encoding_rs::WINDOWS_1252;
+use oppvekst_schema::municipality::municipality_number;
+use oppvekst_schema::text::{Encoding, looks_utf8_multibyte};
+use oppvekst_schema::{Catalogue, Harmoniser};
+
+use crate::read::{Columns, ReadOptions, SeenIds, Sink, map_columns};
+use crate::{AnswerColumn, CHUNK_ROWS, FileReport, IngestError, QuarantinedRow, Respondents};
+
+/// One row's fields as bytes: the fields back to back, and where each ends. The buffers
+/// keep their size from row to row (only `fields` of `ends` count), so a parser can write
+/// into them without clearing or growing them for every row.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Record {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) ends: Vec<usize>,
+    pub(crate) fields: usize,
+}
+
+impl Record {
+    pub(crate) fn clear(&mut self) {
+        self.fields = 0;
+    }
+
+    /// Where the last field ends.
+    fn used(&self) -> usize {
+        match self.fields {
+            0 => 0,
+            n => self.ends.get(n - 1).copied().unwrap_or(0),
+        }
+    }
+
+    pub(crate) fn push_field(&mut self, field: &[u8]) {
+        let start = self.used();
+        let end = start + field.len();
+        if self.bytes.len() < end {
+            self.bytes.resize(end.max(2 * self.bytes.len()), 0);
+        }
+        self.bytes[start..end].copy_from_slice(field);
+        if self.ends.len() <= self.fields {
+            self.ends
+                .resize((self.fields + 1).max(2 * self.ends.len()), 0);
+        }
+        self.ends[self.fields] = end;
+        self.fields += 1;
+    }
+
+    /// The record's fields.
+    pub(crate) fn view(&self) -> Fields<'_> {
+        // `fields <= ends.len()` always (push_field and the parser grow `ends` first).
+        let ends = self.ends.get(..self.fields).unwrap_or(&[]);
+        Fields::new(&self.bytes, ends)
+    }
+}
+
+/// The fields of one row, borrowed: the bytes they lie in, where each ends (relative to
+/// the first byte) and how many bytes separate two fields. A row of a CSV piece without
+/// quotes is checked straight from the piece (fields one separator apart), without copying
+/// its fields.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields<'r> {
+    bytes: &'r [u8],
+    ends: &'r [usize],
+    gap: usize,
+}
+
+impl<'r> Fields<'r> {
+    /// Fields back to back.
+    pub(crate) fn new(bytes: &'r [u8], ends: &'r [usize]) -> Self {
+        Fields {
+            bytes,
+            ends,
+            gap: 0,
+        }
+    }
+
+    /// Fields as they lie in a line, one separator apart.
+    pub(crate) fn separated(line: &'r [u8], ends: &'r [usize]) -> Self {
+        Fields {
+            bytes: line,
+            ends,
+            gap: 1,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Every byte of the fields.
+    fn content(&self) -> &'r [u8] {
+        let end = self.ends.last().copied().unwrap_or(0);
+        self.bytes.get(..end).unwrap_or(b"")
+    }
+
+    /// Field `i` (empty past the last field).
+    fn get(&self, i: usize) -> &'r [u8] {
+        let end = match self.ends.get(i) {
+            Some(&end) => end,
+            None => return b"",
+        };
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] + self.gap,
+        };
+        self.bytes.get(start..end).unwrap_or(b"")
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'r [u8]> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+/// The codebook's code lists keyed by number, looked up once per row without allocating.
+/// Codes in the codebook that are not whole numbers can never match an integer field and
+/// are left out.
+struct Codes {
+    grade: HashMap<i64, i64>,
+    gender: HashMap<i64, String>,
+    /// School level code → whether it is ungdomsskole.
+    school_level: HashMap<i64, bool>,
+    /// The missing codes below 128 as bits.
+    missing_small: u128,
+    /// Every missing code.
+    missing: Vec<i64>,
+}
+
+impl Codes {
+    fn new(cat: &Catalogue) -> Self {
+        let cb = &cat.codebook;
+        let num = |k: &String| k.trim().parse::<i64>().ok();
+        Codes {
+            grade: cb
+                .grade
+                .codes
+                .iter()
+                .filter_map(|(k, v)| num(k).map(|k| (k, *v)))
+                .collect(),
+            gender: cb
+                .gender
+                .codes
+                .iter()
+                .filter_map(|(k, v)| num(k).map(|k| (k, v.clone())))
+                .collect(),
+            school_level: cb
+                .school_level
+                .codes
+                .iter()
+                .filter_map(|(k, v)| num(k).map(|k| (k, v == "ungdomsskole")))
+                .collect(),
+            missing_small: cb
+                .missing_codes
+                .iter()
+                .filter(|&&c| (0..128).contains(&c))
+                .fold(0, |m, &c| m | 1 << c),
+            missing: cb.missing_codes.clone(),
+        }
+    }
+
+    fn is_missing(&self, code: i64) -> bool {
+        if (0..128).contains(&code) {
+            self.missing_small & (1 << code) != 0
+        } else {
+            self.missing.contains(&code)
+        }
+    }
+}
+
+/// A code in [`ItemCheck::small`] that is neither valid for the item nor a missing code.
+const INVALID: i16 = i16::MIN;
+
+/// How one codebook item is read from a row.
+struct ItemCheck {
+    /// Source column (None when the file lacks the item).
+    col: Option<usize>,
+    /// Inclusive valid code range.
+    valid: [i64; 2],
+    /// What each code 0..=99 (every one- or two-digit field) means for this item: the
+    /// answer, [`AnswerColumn::MISSING`], or [`INVALID`]. One lookup per answer.
+    small: [i16; 100],
+}
+
+/// The identifying part of a valid row; its answers are left in the caller's buffer.
+struct Head {
+    id: String,
+    year: i32,
+    municipality: String,
+    municipality_source: String,
+    grade: i8,
+    gender: String,
+}
+
+type RowError = (Option<usize>, String);
+
+/// Everything needed to check one row against the codebook. Immutable, so the threads
+/// that check a file's rows in parallel share one.
+pub(crate) struct Checker<'a> {
+    file: Arc<str>,
+    cat: &'a Catalogue,
+    harmoniser: &'a Harmoniser,
+    header: Vec<String>,
+    cols: Columns,
+    encoding: Encoding,
+    codes: Codes,
+    items: Vec<ItemCheck>,
+}
+
+/// Rows one thread has checked, in file order: the rows that passed (not yet checked
+/// against the ids seen before them) and the quarantined ones.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    pub(crate) rows: Respondents,
+    pub(crate) quarantine: Vec<QuarantinedRow>,
+    pub(crate) rows_read: u64,
+    /// Whether the last row read had the wrong number of fields (it is then the last entry
+    /// of the quarantine).
+    pub(crate) last_short: bool,
+}
+
+/// What a thread keeps between the rows it checks.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// Source municipality number → today's number (None: split, cannot harmonise).
+    municipalities: HashMap<String, Option<String>>,
+    /// The answers of the row being checked, one stored byte per codebook item.
+    answers: Vec<i8>,
+}
+
+/// Emptied tables, ready to be filled again (so that memory is reused rather than asked
+/// of the system for every chunk).
+#[derive(Default)]
+pub(crate) struct Spare(Mutex<Vec<Respondents>>);
+
+impl Spare {
+    fn take(&self, cat: &Catalogue) -> Respondents {
+        let items = cat.codebook.items.len();
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .filter(|t| t.is_empty() && t.answers.len() == items)
+            .unwrap_or_else(|| Respondents::with_capacity(&cat.codebook.items, CHUNK_ROWS))
+    }
+
+    pub(crate) fn give(&self, table: Respondents) {
+        if let Ok(mut v) = self.0.lock()
+            && v.len() < 8
+        {
+            v.push(table);
+        }
+    }
+}
+
+impl<'a> Checker<'a> {
+    /// Maps the header through the codebook; fails when a required column is missing.
+    pub(crate) fn new(
+        file: &str,
+        header: Vec<String>,
+        encoding: Encoding,
+        cat: &'a Catalogue,
+        harmoniser: &'a Harmoniser,
+    ) -> Result<Self, IngestError> {
+        let cols = map_columns(file, &header, cat)?;
+        let codes = Codes::new(cat);
+        let items = cat
+            .codebook
+            .items
+            .iter()
+            .zip(&cols.items)
+            .map(|(item, col)| {
+                let mut small = [INVALID; 100];
+                for (code, slot) in small.iter_mut().enumerate() {
+                    let code = code as i64;
+                    if codes.is_missing(code) {
+                        *slot = i16::from(AnswerColumn::MISSING);
+                    } else if (item.valid[0]..=item.valid[1]).contains(&code) {
+                        *slot = code as i16;
+                    }
+                }
+                ItemCheck {
+                    col: *col,
+                    valid: item.valid,
+                    small,
+                }
+            })
+            .collect();
+        Ok(Checker {
+            file: Arc::from(file),
+            cat,
+            harmoniser,
+            header,
+            cols,
+            encoding,
+            codes,
+            items,
+        })
+    }
+
+    /// An empty batch of checked rows, in a table from `spare` when it has one.
+    pub(crate) fn batch(&self, spare: &Spare) -> Checked {
+        Checked {
+            rows: spare.take(self.cat),
+            quarantine: Vec::new(),
+            rows_read: 0,
+            last_short: false,
+        }
+    }
+
+    fn quarantined(&self, line: u64, column: Option<usize>, reason: String) -> QuarantinedRow {
+        QuarantinedRow {
+            file: self.file.to_string(),
+            row: line,
+            column: column.map(|c| self.header[c].clone()),
+            reason,
+        }
+    }
+
+    /// Checks one row (at 1-based `line`) and adds it to `out`, accepted or quarantined.
+    pub(crate) fn row(&self, line: u64, rec: Fields<'_>, out: &mut Checked, scratch: &mut Scratch) {
+        out.rows_read += 1;
+        out.last_short = false;
+        if !rec.content().is_ascii() {
+            let odd = match self.encoding {
+                Encoding::Utf8 => rec.iter().any(|f| std::str::from_utf8(f).is_err()),
+                Encoding::Windows1252 => rec.iter().any(looks_utf8_multibyte),
+            };
+            if odd {
+                let reason = format!(
+                    "text is not {} like the rest of the file (mixed encodings)",
+                    self.encoding.name()
+                );
+                out.quarantine.push(self.quarantined(line, None, reason));
+                return;
+            }
+        }
+        if rec.len() != self.header.len() {
+            let reason = format!("expected {} fields, found {}", self.header.len(), rec.len());
+            out.quarantine.push(self.quarantined(line, None, reason));
+            out.last_short = true;
+            return;
+        }
+        let head = match self.validate(rec, scratch) {
+            Ok(head) => head,
+            Err((col, reason)) => {
+                out.quarantine.push(self.quarantined(line, col, reason));
+                return;
+            }
+        };
+        let t = &mut out.rows;
+        t.respondent_id.push(head.id);
+        t.source_file.push(self.file.to_string());
+        t.source_row.push(line);
+        t.survey_year.push(head.year);
+        t.municipality.push(head.municipality);
+        t.municipality_source.push(head.municipality_source);
+        t.grade.push(head.grade);
+        t.gender.push(head.gender);
+        for (dst, &a) in t.answers.iter_mut().zip(&scratch.answers) {
+            dst.push_raw(a);
+        }
+    }
+
+    /// The field's text in the file's encoding (rows whose bytes do not fit the encoding
+    /// are quarantined before any field is read).
+    fn text<'r>(&self, rec: Fields<'r>, col: usize) -> Cow<'r, str> {
+        let b = rec.get(col);
+        match self.encoding {
+            Encoding::Utf8 => Cow::Borrowed(std::str::from_utf8(b).unwrap_or("")),
+            Encoding::Windows1252 => WINDOWS_1252.decode_without_bom_handling(b).0,
+        }
+    }
+
+    fn int(&self, rec: Fields<'_>, col: usize) -> Result<Option<i64>, RowError> {
+        let raw = rec.get(col);
+        if let Ok(v) = code_bytes(raw) {
+            return Ok(v);
+        }
+        if raw.is_ascii() {
+            return Err((Some(col), "not an integer code".to_owned()));
+        }
+        // Non-ASCII: decoded, so that any Unicode space around the code is trimmed too.
+        code_bytes(self.text(rec, col).trim().as_bytes())
+            .map_err(|()| (Some(col), "not an integer code".to_owned()))
+    }
+
+    fn validate(&self, rec: Fields<'_>, scratch: &mut Scratch) -> Result<Head, RowError> {
+        let cb = &self.cat.codebook;
+        let cols = &self.cols;
+        let id = self.text(rec, cols.id).trim().to_owned();
+        if id.is_empty() {
+            return Err((
+                Some(cols.id),
+                "required value missing (respondent id)".into(),
+            ));
+        }
+        let year = required(self.int(rec, cols.year)?, cols.year, "survey year")?;
+        let (lo, hi) = (
+            cb.survey_year.min.unwrap_or(1990),
+            cb.survey_year.max.unwrap_or(2100),
+        );
+        if !(lo..=hi).contains(&year) {
+            return Err((Some(cols.year), format!("survey year outside {lo}–{hi}")));
+        }
+        let m_field = self.text(rec, cols.municipality);
+        let m_src = m_field.trim();
+        if m_src.is_empty() {
+            return Err((
+                Some(cols.municipality),
+                "required value missing (municipality)".into(),
+            ));
+        }
+        let Some(m_src) = municipality_number(m_src) else {
+            return Err((
+                Some(cols.municipality),
+                "municipality number is not four digits".into(),
+            ));
+        };
+        let m_src = m_src.as_ref();
+        let municipality = match scratch.municipalities.get(m_src) {
+            Some(known) => known.clone(),
+            None => {
+                let now = self.harmoniser.current(m_src);
+                scratch.municipalities.insert(m_src.to_owned(), now.clone());
+                now
+            }
+        }
+        .ok_or_else(|| {
+            (
+                Some(cols.municipality),
+                "municipality number was split; cannot harmonise".to_owned(),
+            )
+        })?;
+        let grade_code = required(self.int(rec, cols.grade)?, cols.grade, "grade")?;
+        let grade = *self.codes.grade.get(&grade_code).ok_or_else(|| {
+            (
+                Some(cols.grade),
+                "grade code not in the codebook".to_owned(),
+            )
+        })?;
+        let level = match cols.school_level {
+            Some(sc) => self.int(rec, sc)?.map(|l| (sc, l)),
+            None => None,
+        };
+        if let Some((sc, level)) = level {
+            let ungdomsskole =
+                *self.codes.school_level.get(&level).ok_or_else(|| {
+                    (Some(sc), "school level code not in the codebook".to_owned())
+                })?;
+            let allowed = if ungdomsskole {
+                &cb.grade.ungdomsskole
+            } else {
+                &cb.grade.videregaende
+            };
+            if !allowed.contains(&grade) {
+                return Err((
+                    Some(cols.grade),
+                    "grade impossible for the school level".into(),
+                ));
+            }
+        }
+        let gender_code = required(self.int(rec, cols.gender)?, cols.gender, "gender")?;
+        if self.codes.is_missing(gender_code) {
+            return Err((Some(cols.gender), "required value missing (gender)".into()));
+        }
+        let gender = self
+            .codes
+            .gender
+            .get(&gender_code)
+            .cloned()
+            .ok_or_else(|| {
+                (
+                    Some(cols.gender),
+                    "gender code not in the codebook".to_owned(),
+                )
+            })?;
+        scratch.answers.clear();
+        for item in &self.items {
+            let Some(col) = item.col else {
+                scratch.answers.push(AnswerColumn::MISSING);
+                continue;
+            };
+            // Most answers are one or two plain digits: one lookup.
+            let a = match rec.get(col) {
+                [] => i16::from(AnswerColumn::MISSING),
+                [d @ b'0'..=b'9'] => item.small[usize::from(d - b'0')],
+                [a @ b'0'..=b'9', b @ b'0'..=b'9'] => {
+                    item.small[usize::from((a - b'0') * 10 + (b - b'0'))]
+                }
+                _ => match self.int(rec, col)? {
+                    None => i16::from(AnswerColumn::MISSING),
+                    Some(v) if self.codes.is_missing(v) => i16::from(AnswerColumn::MISSING),
+                    // Valid ranges fit in i8: the catalogue refuses wider ones when it loads.
+                    Some(v) if (item.valid[0]..=item.valid[1]).contains(&v) => v as i16,
+                    Some(_) => INVALID,
+                },
+            };
+            if a == INVALID {
+                return Err((
+                    Some(col),
+                    format!(
+                        "answer code out of range {}–{}",
+                        item.valid[0], item.valid[1]
+                    ),
+                ));
+            }
+            // Every entry of `small` and every code kept above is within i8.
+            scratch.answers.push(a as i8);
+        }
+        Ok(Head {
+            id,
+            year: year as i32,
+            municipality,
+            municipality_source: m_src.to_owned(),
+            grade: grade as i8,
+            gender,
+        })
+    }
+}
+
+/// An integer code straight from the field's bytes (digits, sign and the separators are
+/// ASCII in both encodings): `Err` when the field is not an integer this way.
+fn code_bytes(b: &[u8]) -> Result<Option<i64>, ()> {
+    let b = b.trim_ascii();
+    if b.is_empty() {
+        return Ok(None);
+    }
+    // Exports saved from Excel may write whole codes as `3,0` or `3.0`.
+    let b = b
+        .strip_suffix(b",0")
+        .or_else(|| b.strip_suffix(b".0"))
+        .unwrap_or(b);
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return Err(());
+    }
+    let mut v = 0i64;
+    for d in digits {
+        if !d.is_ascii_digit() {
+            return Err(());
+        }
+        v = v * 10 + i64::from(d - b'0');
+    }
+    Ok(Some(if negative { -v } else { v }))
+}
+
+fn required(v: Option<i64>, col: usize, what: &str) -> Result<i64, RowError> {
+    v.ok_or_else(|| (Some(col), format!("required value missing ({what})")))
+}
+
+/// Takes checked rows in file order: checks each accepted row's id against the ids seen
+/// before it, hands accepted rows to the sink, and keeps the quarantine and the counts for
+/// the file's report.
+pub(crate) struct Taker<'a> {
+    seen: &'a mut SeenIds,
+    quarantine: Vec<QuarantinedRow>,
+    rows_read: u64,
+    accepted: u64,
+    /// Quarantine index of the last row when it had the wrong number of fields.
+    last_short: Option<usize>,
+    /// Tables the sink handed back, for the checking threads to fill again.
+    spare: Arc<Spare>,
+}
+
+impl Taker<'_> {
+    /// Where the sink's spent tables go, for the checking threads.
+    pub(crate) fn spare(&self) -> &Arc<Spare> {
+        &self.spare
+    }
+
+    /// Takes the next rows of the file, checked by `check`: duplicate ids are quarantined
+    /// (the first row with an id in a survey year wins), the rest go to the sink.
+    pub(crate) fn take(
+        &mut self,
+        check: &Checker<'_>,
+        mut checked: Checked,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), IngestError> {
+        if checked.rows_read == 0 {
+            self.spare.give(checked.rows);
+            return Ok(());
+        }
+        self.rows_read += checked.rows_read;
+        let rows = &checked.rows;
+        let mut keep = vec![true; rows.len()];
+        let mut dups = Vec::new();
+        for (r, flag) in keep.iter_mut().enumerate() {
+            let line = rows.source_row[r];
+            if let Some((f, first)) = self.seen.first_or_insert(
+                rows.survey_year[r],
+                &rows.respondent_id[r],
+                &check.file,
+                line,
+            ) {
+                let reason = format!("duplicated respondent id (first seen in {f} line {first})");
+                dups.push(check.quarantined(line, Some(check.cols.id), reason));
+                *flag = false;
+            }
+        }
+        if dups.is_empty() {
+            self.quarantine.append(&mut checked.quarantine);
+        } else {
+            checked.rows.retain_rows(&keep);
+            // Both lists are in file order; so is the quarantine.
+            let mut all = std::mem::take(&mut checked.quarantine);
+            all.append(&mut dups);
+            all.sort_by_key(|q| q.row);
+            self.quarantine.append(&mut all);
+        }
+        self.last_short = checked.last_short.then(|| self.quarantine.len() - 1);
+        self.accepted += checked.rows.len() as u64;
+        if checked.rows.is_empty() {
+            self.spare.give(checked.rows);
+        } else if let Some(spent) = sink(checked.rows)? {
+            self.spare.give(spent);
+        }
+        Ok(())
+    }
+}
+
+/// Checks the rows of one file as they come, one by one or from threads that checked them
+/// in parallel ([`Validator::parts`]), and accounts for every row.
+pub(crate) struct Validator<'a> {
+    check: Checker<'a>,
+    taker: Taker<'a>,
+    /// Rows checked by [`Validator::cases`] and not yet taken.
+    pending: Option<Checked>,
+    scratch: Scratch,
+    /// The record [`Validator::cases`] lays each case out in, and the cases read so far.
+    case: Record,
+    cases_read: u64,
+}
+
+impl<'a> Validator<'a> {
+    /// Maps the header through the codebook; fails when a required column is missing.
+    pub(crate) fn new(
+        file: &str,
+        header: Vec<String>,
+        encoding: Encoding,
+        cat: &'a Catalogue,
+        harmoniser: &'a Harmoniser,
+        seen: &'a mut SeenIds,
+    ) -> Result<Self, IngestError> {
+        Ok(Validator {
+            check: Checker::new(file, header, encoding, cat, harmoniser)?,
+            taker: Taker {
+                seen,
+                quarantine: Vec::new(),
+                rows_read: 0,
+                accepted: 0,
+                last_short: None,
+                spare: Arc::default(),
+            },
+            pending: None,
+            scratch: Scratch::default(),
+            case: Record::default(),
+            cases_read: 0,
+        })
+    }
+
+    /// The row checker (shared by checking threads) and the taker of checked rows.
+    pub(crate) fn parts(&mut self) -> (&Checker<'a>, &mut Taker<'a>) {
+        (&self.check, &mut self.taker)
+    }
+
+    /// Validates the next `n` cases of a binary export (SPSS, Parquet) laid out field by
+    /// field: `field(i, c, out)` writes column `c` of case `i` of this batch as text to `out`
+    /// (nothing for a missing value). Case k of the file is row k + 1, as in its CSV form.
+    /// Returns the cases read so far.
+    pub(crate) fn cases(
+        &mut self,
+        n: usize,
+        mut field: impl FnMut(usize, usize, &mut String),
+        sink: &mut Sink<'_>,
+    ) -> Result<u64, IngestError> {
+        let mut rec = std::mem::take(&mut self.case);
+        let mut text = String::new();
+        for i in 0..n {
+            rec.clear();
+            for c in 0..self.check.header.len() {
+                text.clear();
+                field(i, c, &mut text);
+                rec.push_field(text.as_bytes());
+            }
+            self.cases_read += 1;
+            let mut batch = match self.pending.take() {
+                Some(b) => b,
+                None => self.check.batch(&self.taker.spare),
+            };
+            self.check.row(
+                self.cases_read + 1,
+                rec.view(),
+                &mut batch,
+                &mut self.scratch,
+            );
+            if batch.rows_read >= CHUNK_ROWS as u64 {
+                self.taker.take(&self.check, batch, sink)?;
+            } else {
+                self.pending = Some(batch);
+            }
+        }
+        self.case = rec;
+        Ok(self.cases_read)
+    }
+
+    /// Ends the file: a file with too many bad rows fails as a whole (and its ids are
+    /// forgotten again); otherwise the report and the quarantine. `unfinished` says the
+    /// source does not end with a line break (a short last row then looks truncated).
+    pub(crate) fn finish(
+        mut self,
+        unfinished: bool,
+        encoding: &'static str,
+        delimiter: char,
+        opts: &ReadOptions,
+        sink: &mut Sink<'_>,
+    ) -> Result<(FileReport, Vec<QuarantinedRow>), IngestError> {
+        if let Some(batch) = self.pending.take() {
+            self.taker.take(&self.check, batch, sink)?;
+        }
+        let mut t = self.taker;
+        if let (true, Some(i)) = (unfinished, t.last_short) {
+            t.quarantine[i]
+                .reason
+                .push_str(" (file ends mid-row: truncated?)");
+        }
+        let bad = t.quarantine.len() as u64;
+        if t.rows_read > 0 && bad as f64 > opts.max_bad_share * t.rows_read as f64 {
+            let file = Arc::clone(&self.check.file);
+            t.seen.forget(&file);
+            return Err(IngestError::MostlyInvalid {
+                file: file.to_string(),
+                bad,
+                read: t.rows_read,
+            });
+        }
+        let report = FileReport {
+            file: self.check.file.to_string(),
+            encoding,
+            delimiter,
+            rows_read: t.rows_read,
+            rows_accepted: t.accepted,
+            rows_quarantined: bad,
+            unknown_columns: self.check.cols.unknown,
+        };
+        Ok((report, t.quarantine))
+    }
+}

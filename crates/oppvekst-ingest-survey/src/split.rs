@@ -1,0 +1,429 @@
+//! The body of a CSV export read in parallel: one thread cuts the file into pieces of
+//! whole records, several threads split and check the records of a piece each, and the
+//! calling thread takes the checked pieces back in file order ([`crate::check::Validator`]).
+//!
+//! Records are split by `csv_core`, the csv crate's own parser, with the same settings as
+//! the header. A piece always ends just after a line break that ends a record (outside any
+//! quoted field, by the same quoting rules), so each piece starts where the parser would be
+//! at the start of a record. Memory stays flat: at most [`IN_FLIGHT`] pieces are cut ahead
+//! of the one being taken.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use csv_core::ReadRecordResult;
+
+use crate::check::{Checked, Checker, Fields, Record, Scratch, Spare, Validator};
+use crate::read::{Progress, Sink};
+use crate::{CHUNK_ROWS, IngestError};
+
+/// Bytes per piece (a piece holds whole records, so it may be a little longer).
+const PIECE_BYTES: usize = 2 << 20;
+
+/// Pieces cut but not yet taken back, at most.
+const IN_FLIGHT: usize = 8;
+
+/// Threads that split and check records.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8))
+}
+
+/// Whole records cut from the body.
+struct Piece {
+    /// Position in the file order.
+    index: u64,
+    bytes: Vec<u8>,
+    /// Line of the piece's first byte (1-based).
+    first_line: u64,
+    /// Byte offset in the file just past the piece.
+    end: u64,
+}
+
+/// A piece's rows, checked, in batches of at most [`CHUNK_ROWS`] rows read.
+struct Done {
+    index: u64,
+    batches: Vec<Checked>,
+    end: u64,
+    /// The piece's buffer, to be filled again.
+    bytes: Vec<u8>,
+}
+
+/// Where the parser stands with respect to quoting, as `csv_core` decides it.
+#[derive(Clone, Copy, PartialEq)]
+enum Quote {
+    /// At the start of a field (or a record).
+    FieldStart,
+    /// In a field that did not start with a quote.
+    Plain,
+    /// In a quoted field.
+    Quoted,
+    /// Just after a quote inside a quoted field (the field's end, or the first of two).
+    QuoteInQuoted,
+}
+
+/// The end of the last whole record in `buf` (just past the line break that ends it),
+/// reading from the start of a record; None when no record ends in `buf`. Follows the
+/// quoting rules of `csv_core` (quote `"`, doubled to escape, no escape character; `\r`,
+/// `\n` and `\r\n` end a record).
+fn last_record_end(buf: &[u8], delimiter: u8) -> Option<usize> {
+    if memchr::memchr(b'"', buf).is_none() {
+        return memchr::memrchr(b'\n', buf).map(|p| p + 1);
+    }
+    let mut state = Quote::FieldStart;
+    let mut last = None;
+    for (i, &b) in buf.iter().enumerate() {
+        state = match state {
+            Quote::Quoted => {
+                if b == b'"' {
+                    Quote::QuoteInQuoted
+                } else {
+                    Quote::Quoted
+                }
+            }
+            Quote::FieldStart if b == b'"' => Quote::Quoted,
+            Quote::QuoteInQuoted if b == b'"' => Quote::Quoted,
+            _ if b == delimiter || b == b'\r' => Quote::FieldStart,
+            _ if b == b'\n' => {
+                last = Some(i + 1);
+                Quote::FieldStart
+            }
+            _ => Quote::Plain,
+        };
+    }
+    last
+}
+
+/// Cuts `src` into pieces of whole records and sends them. Each piece needs a ticket, the
+/// spent buffer of a piece taken back, so that no more than [`IN_FLIGHT`] are out and
+/// their buffers are reused. Returns how many pieces were sent.
+fn cut<R: Read>(
+    mut src: R,
+    delimiter: u8,
+    mut first_line: u64,
+    mut offset: u64,
+    pieces: &SyncSender<Piece>,
+    tickets: &Receiver<Vec<u8>>,
+) -> std::io::Result<u64> {
+    let mut sent = 0;
+    let mut buf: Vec<u8> = Vec::with_capacity(PIECE_BYTES + (64 << 10));
+    let mut want = PIECE_BYTES;
+    for index in 0.. {
+        let eof = {
+            let need = want.saturating_sub(buf.len()) as u64;
+            let got = src.by_ref().take(need).read_to_end(&mut buf)?;
+            (got as u64) < need
+        };
+        if buf.is_empty() {
+            break;
+        }
+        let end = if eof {
+            buf.len()
+        } else {
+            match last_record_end(&buf, delimiter) {
+                Some(end) => end,
+                None => {
+                    // One record longer than a piece (a long quoted field): read on.
+                    want = want.saturating_mul(2);
+                    continue;
+                }
+            }
+        };
+        want = PIECE_BYTES;
+        let Ok(mut next) = tickets.recv() else {
+            break; // the reader stopped
+        };
+        next.clear();
+        next.reserve(PIECE_BYTES + (64 << 10));
+        next.extend_from_slice(&buf[end..]);
+        buf.truncate(end);
+        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+        offset += end as u64;
+        let piece = Piece {
+            index,
+            bytes: std::mem::replace(&mut buf, next),
+            first_line,
+            end: offset,
+        };
+        first_line += lines;
+        if pieces.send(piece).is_err() {
+            break;
+        }
+        sent += 1;
+        if eof {
+            break;
+        }
+    }
+    Ok(sent)
+}
+
+/// Whether every line break of `bytes` ends a record and every field is its bytes as they
+/// are: no quotes, no `\r` but in `\r\n`, and a separator that is neither.
+fn plain(bytes: &[u8], delimiter: u8) -> bool {
+    !matches!(delimiter, b'"' | b'\r' | b'\n')
+        && memchr::memchr(b'"', bytes).is_none()
+        && memchr::memchr_iter(b'\r', bytes).all(|i| bytes.get(i + 1) == Some(&b'\n'))
+}
+
+/// What a worker keeps between pieces.
+struct Worker<'c, 'a> {
+    check: &'c Checker<'a>,
+    spare: &'c Spare,
+    delimiter: u8,
+    parser: csv_core::Reader,
+    rec: Record,
+    /// Field ends of a plain row.
+    ends: Vec<usize>,
+    scratch: Scratch,
+    batches: Vec<Checked>,
+    batch: Option<Checked>,
+}
+
+impl Worker<'_, '_> {
+    /// Checks one row and starts a new batch when this one is full.
+    fn row(&mut self, line: u64, fields: Fields<'_>) {
+        let batch = self
+            .batch
+            .get_or_insert_with(|| self.check.batch(self.spare));
+        self.check.row(line, fields, batch, &mut self.scratch);
+        if batch.rows_read >= CHUNK_ROWS as u64
+            && let Some(full) = self.batch.take()
+        {
+            self.batches.push(full);
+        }
+    }
+
+    /// Splits the records of a piece and checks each; the batches of checked rows.
+    fn piece(&mut self, piece: &Piece) -> Vec<Checked> {
+        if plain(&piece.bytes, self.delimiter) {
+            self.plain_rows(piece);
+        } else {
+            self.parsed_rows(piece);
+        }
+        let mut batches = std::mem::take(&mut self.batches);
+        batches.extend(self.batch.take());
+        batches
+    }
+
+    /// The rows of a plain piece: each line a record, each separator a field end, exactly
+    /// as the parser would split them (blank lines skipped, `\r\n` one line break).
+    fn plain_rows(&mut self, piece: &Piece) {
+        let input = &piece.bytes[..];
+        let mut ends = std::mem::take(&mut self.ends);
+        ends.clear();
+        let (mut start, mut line) = (0, piece.first_line);
+        let emit = |w: &mut Self, start: usize, end: usize, line: u64, ends: &mut Vec<usize>| {
+            if end > start || !ends.is_empty() {
+                ends.push(end - start);
+                w.row(line, Fields::separated(&input[start..end], ends));
+            }
+            ends.clear();
+        };
+        for pos in memchr::memchr2_iter(self.delimiter, b'\n', input) {
+            if input[pos] == self.delimiter {
+                ends.push(pos - start);
+                continue;
+            }
+            let end = if pos > start && input[pos - 1] == b'\r' {
+                pos - 1
+            } else {
+                pos
+            };
+            emit(self, start, end, line, &mut ends);
+            start = pos + 1;
+            line += 1;
+        }
+        if start < input.len() {
+            emit(self, start, input.len(), line, &mut ends);
+        }
+        self.ends = ends;
+    }
+
+    /// The rows of a piece with quotes (or lone `\r`s), split by `csv_core`.
+    fn parsed_rows(&mut self, piece: &Piece) {
+        let input = &piece.bytes[..];
+        let mut rec = std::mem::take(&mut self.rec);
+        self.parser.reset();
+        let mut pos = 0;
+        let mut line = piece.first_line;
+        loop {
+            // Line breaks before the record (blank lines, the `\n` of a `\r\n`) are skipped by
+            // the parser too; a record's line is the line of its first byte.
+            let lead = input[pos..]
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+            let newlines = memchr::memchr_iter(b'\n', &input[pos..pos + lead]).count() as u64;
+            let at = pos + lead;
+            if at == input.len() {
+                break;
+            }
+            let record_line = line + newlines;
+            let (mut nbytes, mut nends) = (0, 0);
+            let mut done = false;
+            while !done {
+                // The buffers only grow (to the longest record so far), never per record.
+                if rec.bytes.len() < nbytes + 256 {
+                    rec.bytes.resize((nbytes + 256).max(rec.bytes.len() * 2), 0);
+                }
+                if rec.ends.len() < nends + 16 {
+                    rec.ends.resize((nends + 16).max(rec.ends.len() * 2), 0);
+                }
+                let (res, nin, nout, nend) = self.parser.read_record(
+                    &input[pos..],
+                    &mut rec.bytes[nbytes..],
+                    &mut rec.ends[nends..],
+                );
+                // The line breaks consumed (a quoted field may hold some).
+                line += memchr::memchr_iter(b'\n', &input[pos..pos + nin]).count() as u64;
+                pos += nin;
+                nbytes += nout;
+                nends += nend;
+                done = match res {
+                    ReadRecordResult::Record | ReadRecordResult::End => true,
+                    // The input ends inside the record (the last piece of a file without a
+                    // final line break): an empty input tells the parser the data ended.
+                    ReadRecordResult::InputEmpty => {
+                        let (res, _, nout, nend) = self.parser.read_record(
+                            &[],
+                            &mut rec.bytes[nbytes..],
+                            &mut rec.ends[nends..],
+                        );
+                        nbytes += nout;
+                        nends += nend;
+                        !matches!(
+                            res,
+                            ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull
+                        )
+                    }
+                    ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => false,
+                };
+            }
+            // Field ends are relative to the record's first byte.
+            rec.fields = nends;
+            self.row(record_line, rec.view());
+        }
+        self.rec = rec;
+    }
+}
+
+/// Reads the records of a CSV body from `src` (positioned at `offset`, the start of line
+/// `first_line`, just after the header record), checks them in parallel and hands them to
+/// the validator in file order.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_body<R: Read + Send>(
+    file: &str,
+    src: R,
+    delimiter: u8,
+    first_line: u64,
+    offset: u64,
+    len: u64,
+    progress: Option<&Progress>,
+    v: &mut Validator<'_>,
+    sink: &mut Sink<'_>,
+) -> Result<(), IngestError> {
+    let unreadable = || IngestError::Unusable {
+        file: file.to_owned(),
+        message: "cannot read the file".into(),
+    };
+    let (check, taker) = v.parts();
+    let spare = Arc::clone(taker.spare());
+    let (piece_tx, piece_rx) = sync_channel::<Piece>(IN_FLIGHT);
+    let piece_rx = Mutex::new(piece_rx);
+    let (ticket_tx, ticket_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
+    for _ in 0..IN_FLIGHT {
+        // The channel holds IN_FLIGHT tickets; the receiver is alive.
+        let _ = ticket_tx.send(Vec::new());
+    }
+    let (done_tx, done_rx) = sync_channel::<Done>(IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let cutter =
+            scope.spawn(move || cut(src, delimiter, first_line, offset, &piece_tx, &ticket_rx));
+        for _ in 0..workers() {
+            let (done_tx, piece_rx, spare) = (done_tx.clone(), &piece_rx, &spare);
+            scope.spawn(move || {
+                let mut worker = Worker {
+                    check,
+                    spare,
+                    delimiter,
+                    parser: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+                    rec: Record::default(),
+                    ends: Vec::new(),
+                    scratch: Scratch::default(),
+                    batches: Vec::new(),
+                    batch: None,
+                };
+                loop {
+                    // A poisoned lock means another worker panicked: stop too.
+                    let next = match piece_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok(piece) = next else { break };
+                    let done = Done {
+                        index: piece.index,
+                        batches: worker.piece(&piece),
+                        end: piece.end,
+                        bytes: piece.bytes,
+                    };
+                    if done_tx.send(done).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Take the pieces back in file order.
+        let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+        let mut next = 0u64;
+        let taken = (|| -> Result<(), IngestError> {
+            for done in &done_rx {
+                waiting.insert(done.index, done);
+                while let Some(done) = waiting.remove(&next) {
+                    for batch in done.batches {
+                        taker.take(check, batch, sink)?;
+                    }
+                    next += 1;
+                    let _ = ticket_tx.send(done.bytes);
+                    if let Some(p) = progress {
+                        (p.0)(done.end, len);
+                    }
+                }
+            }
+            Ok(())
+        })();
+        // Stop the cutter and the workers when taking failed.
+        drop(done_rx);
+        drop(ticket_tx);
+        let cut = cutter.join();
+        taken?;
+        match cut {
+            // Every piece cut was taken (none lost with a failed thread).
+            Ok(Ok(sent)) if sent == next && waiting.is_empty() => Ok(()),
+            Ok(Ok(_)) => Err(IngestError::Stage {
+                message: format!("{file}: a thread checking rows stopped"),
+            }),
+            Ok(Err(_)) | Err(_) => Err(unreadable()),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_piece_ends_after_the_last_record_outside_quotes() {
+        assert_eq!(last_record_end(b"a;b\nc;d\ne", b';'), Some(8));
+        assert_eq!(last_record_end(b"a;b", b';'), None);
+        // The line break inside the quoted field does not end a record.
+        assert_eq!(last_record_end(b"a;\"x\ny\"\nc", b';'), Some(8));
+        assert_eq!(last_record_end(b"a;\"x\ny", b';'), None);
+        // A doubled quote stays inside the field; a quote inside a plain field is text.
+        assert_eq!(last_record_end(b"\"a\"\"\nb\"\nc", b';'), Some(8));
+        assert_eq!(last_record_end(b"a\"b\nc", b';'), Some(4));
+        // `\r\n`: the record ends at `\r`, the piece after `\n`.
+        assert_eq!(last_record_end(b"\"a\"\r\nb", b';'), Some(5));
+    }
+}
