@@ -114,7 +114,7 @@ impl<'r> Fields<'r> {
         self.bytes.get(start..end).unwrap_or(b"")
     }
 
-    fn iter(&self) -> impl Iterator<Item = &'r [u8]> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'r [u8]> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
 }

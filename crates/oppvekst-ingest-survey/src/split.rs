@@ -103,12 +103,13 @@ fn cut<R: Read>(
     delimiter: u8,
     mut first_line: u64,
     mut offset: u64,
+    piece_bytes: usize,
     pieces: &SyncSender<Piece>,
     tickets: &Receiver<Vec<u8>>,
 ) -> std::io::Result<u64> {
     let mut sent = 0;
-    let mut buf: Vec<u8> = Vec::with_capacity(PIECE_BYTES + (64 << 10));
-    let mut want = PIECE_BYTES;
+    let mut buf: Vec<u8> = Vec::with_capacity(piece_bytes + (64 << 10));
+    let mut want = piece_bytes;
     for index in 0.. {
         let eof = {
             let need = want.saturating_sub(buf.len()) as u64;
@@ -130,12 +131,12 @@ fn cut<R: Read>(
                 }
             }
         };
-        want = PIECE_BYTES;
+        want = piece_bytes;
         let Ok(mut next) = tickets.recv() else {
             break; // the reader stopped
         };
         next.clear();
-        next.reserve(PIECE_BYTES + (64 << 10));
+        next.reserve(piece_bytes + (64 << 10));
         next.extend_from_slice(&buf[end..]);
         buf.truncate(end);
         let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
@@ -166,57 +167,50 @@ fn plain(bytes: &[u8], delimiter: u8) -> bool {
         && memchr::memchr_iter(b'\r', bytes).all(|i| bytes.get(i + 1) == Some(&b'\n'))
 }
 
-/// What a worker keeps between pieces.
-struct Worker<'c, 'a> {
-    check: &'c Checker<'a>,
-    spare: &'c Spare,
+/// Splits pieces into records, as `csv_core` does; keeps its buffers between pieces.
+struct Splitter {
     delimiter: u8,
     parser: csv_core::Reader,
     rec: Record,
     /// Field ends of a plain row.
     ends: Vec<usize>,
-    scratch: Scratch,
-    batches: Vec<Checked>,
-    batch: Option<Checked>,
 }
 
-impl Worker<'_, '_> {
-    /// Checks one row and starts a new batch when this one is full.
-    fn row(&mut self, line: u64, fields: Fields<'_>) {
-        let batch = self
-            .batch
-            .get_or_insert_with(|| self.check.batch(self.spare));
-        self.check.row(line, fields, batch, &mut self.scratch);
-        if batch.rows_read >= CHUNK_ROWS as u64
-            && let Some(full) = self.batch.take()
-        {
-            self.batches.push(full);
+impl Splitter {
+    fn new(delimiter: u8) -> Self {
+        Splitter {
+            delimiter,
+            parser: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            rec: Record::default(),
+            ends: Vec::new(),
         }
     }
 
-    /// Splits the records of a piece and checks each; the batches of checked rows.
-    fn piece(&mut self, piece: &Piece) -> Vec<Checked> {
-        if plain(&piece.bytes, self.delimiter) {
-            self.plain_rows(piece);
+    /// Hands every record of `input` (whole records, starting on line `first_line`) to
+    /// `each` with the line of its first byte.
+    fn rows(&mut self, input: &[u8], first_line: u64, each: &mut impl FnMut(u64, Fields<'_>)) {
+        if plain(input, self.delimiter) {
+            self.plain_rows(input, first_line, each);
         } else {
-            self.parsed_rows(piece);
+            self.parsed_rows(input, first_line, each);
         }
-        let mut batches = std::mem::take(&mut self.batches);
-        batches.extend(self.batch.take());
-        batches
     }
 
     /// The rows of a plain piece: each line a record, each separator a field end, exactly
     /// as the parser would split them (blank lines skipped, `\r\n` one line break).
-    fn plain_rows(&mut self, piece: &Piece) {
-        let input = &piece.bytes[..];
-        let mut ends = std::mem::take(&mut self.ends);
+    fn plain_rows(
+        &mut self,
+        input: &[u8],
+        first_line: u64,
+        each: &mut impl FnMut(u64, Fields<'_>),
+    ) {
+        let ends = &mut self.ends;
         ends.clear();
-        let (mut start, mut line) = (0, piece.first_line);
-        let emit = |w: &mut Self, start: usize, end: usize, line: u64, ends: &mut Vec<usize>| {
+        let (mut start, mut line) = (0, first_line);
+        let mut emit = |start: usize, end: usize, line: u64, ends: &mut Vec<usize>| {
             if end > start || !ends.is_empty() {
                 ends.push(end - start);
-                w.row(line, Fields::separated(&input[start..end], ends));
+                each(line, Fields::separated(&input[start..end], ends));
             }
             ends.clear();
         };
@@ -230,23 +224,26 @@ impl Worker<'_, '_> {
             } else {
                 pos
             };
-            emit(self, start, end, line, &mut ends);
+            emit(start, end, line, ends);
             start = pos + 1;
             line += 1;
         }
         if start < input.len() {
-            emit(self, start, input.len(), line, &mut ends);
+            emit(start, input.len(), line, ends);
         }
-        self.ends = ends;
     }
 
     /// The rows of a piece with quotes (or lone `\r`s), split by `csv_core`.
-    fn parsed_rows(&mut self, piece: &Piece) {
-        let input = &piece.bytes[..];
-        let mut rec = std::mem::take(&mut self.rec);
+    fn parsed_rows(
+        &mut self,
+        input: &[u8],
+        first_line: u64,
+        each: &mut impl FnMut(u64, Fields<'_>),
+    ) {
+        let rec = &mut self.rec;
         self.parser.reset();
         let mut pos = 0;
-        let mut line = piece.first_line;
+        let mut line = first_line;
         loop {
             // Line breaks before the record (blank lines, the `\n` of a `\r\n`) are skipped by
             // the parser too; a record's line is the line of its first byte.
@@ -302,9 +299,40 @@ impl Worker<'_, '_> {
             }
             // Field ends are relative to the record's first byte.
             rec.fields = nends;
-            self.row(record_line, rec.view());
+            each(record_line, rec.view());
         }
-        self.rec = rec;
+    }
+}
+
+/// Checks the rows a worker splits and collects them in batches of at most [`CHUNK_ROWS`]
+/// rows read.
+struct Batcher<'c, 'a> {
+    check: &'c Checker<'a>,
+    spare: &'c Spare,
+    scratch: Scratch,
+    batches: Vec<Checked>,
+    batch: Option<Checked>,
+}
+
+impl Batcher<'_, '_> {
+    /// Checks one row and starts a new batch when this one is full.
+    fn row(&mut self, line: u64, fields: Fields<'_>) {
+        let batch = self
+            .batch
+            .get_or_insert_with(|| self.check.batch(self.spare));
+        self.check.row(line, fields, batch, &mut self.scratch);
+        if batch.rows_read >= CHUNK_ROWS as u64
+            && let Some(full) = self.batch.take()
+        {
+            self.batches.push(full);
+        }
+    }
+
+    /// The batches so far.
+    fn take(&mut self) -> Vec<Checked> {
+        let mut batches = std::mem::take(&mut self.batches);
+        batches.extend(self.batch.take());
+        batches
     }
 }
 
@@ -338,18 +366,24 @@ pub(crate) fn read_body<R: Read + Send>(
     }
     let (done_tx, done_rx) = sync_channel::<Done>(IN_FLIGHT);
     std::thread::scope(|scope| {
-        let cutter =
-            scope.spawn(move || cut(src, delimiter, first_line, offset, &piece_tx, &ticket_rx));
+        let cutter = scope.spawn(move || {
+            cut(
+                src,
+                delimiter,
+                first_line,
+                offset,
+                PIECE_BYTES,
+                &piece_tx,
+                &ticket_rx,
+            )
+        });
         for _ in 0..workers() {
             let (done_tx, piece_rx, spare) = (done_tx.clone(), &piece_rx, &spare);
             scope.spawn(move || {
-                let mut worker = Worker {
+                let mut splitter = Splitter::new(delimiter);
+                let mut batcher = Batcher {
                     check,
                     spare,
-                    delimiter,
-                    parser: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
-                    rec: Record::default(),
-                    ends: Vec::new(),
                     scratch: Scratch::default(),
                     batches: Vec::new(),
                     batch: None,
@@ -361,9 +395,12 @@ pub(crate) fn read_body<R: Read + Send>(
                         Err(_) => break,
                     };
                     let Ok(piece) = next else { break };
+                    splitter.rows(&piece.bytes, piece.first_line, &mut |line, fields| {
+                        batcher.row(line, fields)
+                    });
                     let done = Done {
                         index: piece.index,
-                        batches: worker.piece(&piece),
+                        batches: batcher.take(),
                         end: piece.end,
                         bytes: piece.bytes,
                     };
@@ -412,6 +449,81 @@ pub(crate) fn read_body<R: Read + Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Every record of `data` as the csv crate reads it, with the line of its first byte.
+    fn reference(data: &[u8], delimiter: u8) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(data);
+        let mut out = Vec::new();
+        let mut rec = csv::ByteRecord::new();
+        while rdr.read_byte_record(&mut rec).unwrap() {
+            // The position is where the reader stood; the record starts after line breaks.
+            let mut first = rec.position().unwrap().byte() as usize;
+            while matches!(data.get(first), Some(b'\r' | b'\n')) {
+                first += 1;
+            }
+            let line = 1 + data[..first].iter().filter(|&&b| b == b'\n').count() as u64;
+            out.push((line, rec.iter().map(<[u8]>::to_vec).collect()));
+        }
+        out
+    }
+
+    /// Every record of `data` cut into pieces of about `piece_bytes` and split piece by
+    /// piece, as the reader does.
+    fn split(data: &[u8], delimiter: u8, piece_bytes: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let (piece_tx, piece_rx) = sync_channel(data.len() + 1);
+        let (ticket_tx, ticket_rx) = sync_channel(data.len() + 1);
+        for _ in 0..=data.len() {
+            ticket_tx.send(Vec::new()).unwrap();
+        }
+        let sent = cut(data, delimiter, 1, 0, piece_bytes, &piece_tx, &ticket_rx).unwrap();
+        drop(piece_tx);
+        let mut splitter = Splitter::new(delimiter);
+        let mut out = Vec::new();
+        let mut pieces = 0;
+        for piece in piece_rx {
+            pieces += 1;
+            splitter.rows(&piece.bytes, piece.first_line, &mut |line, f| {
+                out.push((line, f.iter().map(<[u8]>::to_vec).collect()));
+            });
+        }
+        assert_eq!(pieces, sent);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Cut into pieces anywhere and split, with or without quotes, blank lines, `\r\n`
+        /// or lone `\r`: the same records on the same lines as the csv crate reads them.
+        #[test]
+        fn pieces_split_as_the_csv_crate_reads(
+            data in proptest::collection::vec(
+                prop_oneof![
+                    4 => Just(b'a'), 4 => Just(b'1'), 4 => Just(b';'), 1 => Just(b'"'),
+                    1 => Just(b'\r'), 2 => Just(b'\n'), 1 => Just(b' '), 1 => Just(0xE6u8),
+                ],
+                0..160,
+            ),
+            piece_bytes in 1usize..40,
+        ) {
+            prop_assert_eq!(split(&data, b';', piece_bytes), reference(&data, b';'));
+        }
+    }
+
+    #[test]
+    fn plain_rows_are_split_in_place() {
+        let data = b"a;1\r\n\r\nb;;2\n;\nc";
+        assert!(plain(data, b';'));
+        let rows = split(data, b';', 4);
+        assert_eq!(rows, reference(data, b';'));
+        assert_eq!(rows[1], (3, vec![b"b".to_vec(), vec![], b"2".to_vec()]));
+        assert_eq!(rows.last().unwrap(), &(5, vec![b"c".to_vec()]));
+    }
 
     #[test]
     fn a_piece_ends_after_the_last_record_outside_quotes() {

@@ -119,6 +119,32 @@ fn each_bad_row_is_quarantined_with_position_and_reason_but_no_value() {
 }
 
 #[test]
+fn quarantined_rows_name_their_true_line_after_blank_lines_and_crlf() {
+    // Windows line breaks, a blank line before the header and two in the body, a quoted
+    // id and a quoted field over two lines: each bad row is named by the line it is on.
+    let text = format!(
+        "\r\n{}\r\n1;2025;3107;1;0;2;2;3\r\n\r\n2;2025;3107;1;0;2;9;3\r\n\r\n\"3\";2025;3107;1;0;2;9;3\r\n4;2025;3107;1;0;2;1;\"\r\n\"\r\n5;2025;3107;1;0;2;9;3\r\n{}",
+        HEADER.replace('\n', ""),
+        (6..10)
+            .map(|i| format!("{i};2025;3107;1;0;2;1;1\r\n"))
+            .collect::<String>()
+    );
+    let (r, rep, q) = read(text.as_bytes()).unwrap();
+    assert!(rep.reconciles());
+    // Row 4's last field is a quoted line break: blank, so a missing answer.
+    assert_eq!(r.source_row, vec![3, 8, 11, 12, 13, 14]);
+    let got: Vec<(u64, Option<&str>)> = q.iter().map(|x| (x.row, x.column.as_deref())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (5, Some("beruset")),
+            (7, Some("beruset")),
+            (10, Some("beruset"))
+        ]
+    );
+}
+
+#[test]
 fn whole_file_failures_name_the_file() {
     let e = read(b"").unwrap_err();
     assert_eq!(e.to_string(), "f.csv: the file is empty (no header line)");
