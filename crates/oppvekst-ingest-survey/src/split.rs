@@ -60,7 +60,7 @@ enum Quote {
     /// In a quoted field.
     Quoted,
     /// Just after a quote inside a quoted field (the field's end, or the first of two).
-    QuoteInQuoted,
+    ClosingQuote,
 }
 
 /// The end of the last whole record in `buf` (just past the line break that ends it),
@@ -77,13 +77,13 @@ fn last_record_end(buf: &[u8], delimiter: u8) -> Option<usize> {
         state = match state {
             Quote::Quoted => {
                 if b == b'"' {
-                    Quote::QuoteInQuoted
+                    Quote::ClosingQuote
                 } else {
                     Quote::Quoted
                 }
             }
             Quote::FieldStart if b == b'"' => Quote::Quoted,
-            Quote::QuoteInQuoted if b == b'"' => Quote::Quoted,
+            Quote::ClosingQuote if b == b'"' => Quote::Quoted,
             _ if b == delimiter || b == b'\r' => Quote::FieldStart,
             _ if b == b'\n' => {
                 last = Some(i + 1);
