@@ -52,7 +52,7 @@ struct Done {
 
 /// Where the parser stands with respect to quoting, as `csv_core` decides it.
 #[derive(Clone, Copy, PartialEq)]
-enum Quote {
+enum Quoting {
     /// At the start of a field (or a record).
     FieldStart,
     /// In a field that did not start with a quote.
@@ -60,7 +60,7 @@ enum Quote {
     /// In a quoted field.
     Quoted,
     /// Just after a quote inside a quoted field (the field's end, or the first of two).
-    ClosingQuote,
+    AfterQuote,
 }
 
 /// The end of the last whole record in `buf` (just past the line break that ends it),
@@ -71,25 +71,25 @@ fn last_record_end(buf: &[u8], delimiter: u8) -> Option<usize> {
     if memchr::memchr(b'"', buf).is_none() {
         return memchr::memrchr(b'\n', buf).map(|p| p + 1);
     }
-    let mut state = Quote::FieldStart;
+    let mut state = Quoting::FieldStart;
     let mut last = None;
     for (i, &b) in buf.iter().enumerate() {
         state = match state {
-            Quote::Quoted => {
+            Quoting::Quoted => {
                 if b == b'"' {
-                    Quote::ClosingQuote
+                    Quoting::AfterQuote
                 } else {
-                    Quote::Quoted
+                    Quoting::Quoted
                 }
             }
-            Quote::FieldStart if b == b'"' => Quote::Quoted,
-            Quote::ClosingQuote if b == b'"' => Quote::Quoted,
-            _ if b == delimiter || b == b'\r' => Quote::FieldStart,
+            Quoting::FieldStart if b == b'"' => Quoting::Quoted,
+            Quoting::AfterQuote if b == b'"' => Quoting::Quoted,
+            _ if b == delimiter || b == b'\r' => Quoting::FieldStart,
             _ if b == b'\n' => {
                 last = Some(i + 1);
-                Quote::FieldStart
+                Quoting::FieldStart
             }
-            _ => Quote::Plain,
+            _ => Quoting::Plain,
         };
     }
     last
