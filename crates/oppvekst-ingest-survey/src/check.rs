@@ -217,12 +217,36 @@ pub(crate) struct Checker<'a> {
 /// against the ids seen before them) and the quarantined ones.
 #[derive(Debug)]
 pub(crate) struct Checked {
+    /// The rows that passed; their last answers may still wait in `block`.
     pub(crate) rows: Respondents,
+    /// Answers of the last accepted rows, row by row (one byte per item), moved into the
+    /// answer columns [`BLOCK_ROWS`] rows at a time: a row's 150 answers written straight
+    /// into 150 columns would touch 150 cache lines.
+    block: Vec<i8>,
     pub(crate) quarantine: Vec<QuarantinedRow>,
     pub(crate) rows_read: u64,
     /// Whether the last row read had the wrong number of fields (it is then the last entry
     /// of the quarantine).
     pub(crate) last_short: bool,
+}
+
+/// Rows whose answers wait in [`Checked::block`] before they go into the columns.
+const BLOCK_ROWS: usize = 64;
+
+impl Checked {
+    /// Moves the answers waiting in the block into the answer columns.
+    pub(crate) fn flush(&mut self) {
+        let items = self.rows.answers.len();
+        if items == 0 || self.block.is_empty() {
+            self.block.clear();
+            return;
+        }
+        let rows = self.block.len() / items;
+        for (k, column) in self.rows.answers.iter_mut().enumerate() {
+            column.extend_raw((0..rows).map(|r| self.block[r * items + k]));
+        }
+        self.block.clear();
+    }
 }
 
 /// What a thread keeps between the rows it checks.
@@ -308,6 +332,7 @@ impl<'a> Checker<'a> {
     pub(crate) fn batch(&self, spare: &Spare) -> Checked {
         Checked {
             rows: spare.take(self.cat),
+            block: Vec::with_capacity(BLOCK_ROWS * self.items.len()),
             quarantine: Vec::new(),
             rows_read: 0,
             last_short: false,
@@ -363,8 +388,9 @@ impl<'a> Checker<'a> {
         t.municipality_source.push(head.municipality_source);
         t.grade.push(head.grade);
         t.gender.push(head.gender);
-        for (dst, &a) in t.answers.iter_mut().zip(&scratch.answers) {
-            dst.push_raw(a);
+        out.block.extend_from_slice(&scratch.answers);
+        if out.block.len() >= BLOCK_ROWS * self.items.len() {
+            out.flush();
         }
     }
 
@@ -591,6 +617,7 @@ impl Taker<'_> {
             self.spare.give(checked.rows);
             return Ok(());
         }
+        checked.flush();
         self.rows_read += checked.rows_read;
         let rows = &checked.rows;
         let mut keep = vec![true; rows.len()];

@@ -57,9 +57,9 @@ impl AnswerColumn {
         self.0.push(answer.unwrap_or(Self::MISSING));
     }
 
-    /// Appends a stored byte as it is ([`AnswerColumn::MISSING`] or a code).
-    pub(crate) fn push_raw(&mut self, raw: i8) {
-        self.0.push(raw);
+    /// Appends stored bytes as they are ([`AnswerColumn::MISSING`] or a code).
+    pub(crate) fn extend_raw(&mut self, raw: impl Iterator<Item = i8>) {
+        self.0.extend(raw);
     }
 
     /// The answer of row `r` (None when missing or past the end).
