@@ -21,6 +21,7 @@
 
 mod aggregate;
 mod check;
+mod parallel;
 mod parquet_in;
 mod read;
 mod reference;

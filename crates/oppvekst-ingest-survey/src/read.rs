@@ -386,7 +386,7 @@ pub fn read_csv(
 /// every value and sends accepted rows to `sink` in chunks. A file that fails as a whole
 /// returns an error after some chunks may have reached the sink; the caller discards them
 /// (the pipeline writes its stage files atomically, so nothing of the file is imported).
-pub fn stream_csv<R: Read + Seek + Send>(
+pub fn stream_csv<R: Read + Seek>(
     file: &str,
     mut src: R,
     cat: &Catalogue,

@@ -1,53 +1,31 @@
-//! The body of a CSV export read in parallel: one thread cuts the file into pieces of
-//! whole records, several threads split and check the records of a piece each, and the
-//! calling thread takes the checked pieces back in file order ([`crate::check::Validator`]).
+//! The body of a CSV export cut into pieces of whole records, for checking on every core
+//! ([`crate::parallel`]).
 //!
 //! Records are split by `csv_core`, the csv crate's own parser, with the same settings as
-//! the header. A piece always ends just after a line break that ends a record (outside any
+//! the header; a piece without quotes is split in place by the same rules, without copying
+//! its fields. A piece always ends just after a line break that ends a record (outside any
 //! quoted field, by the same quoting rules), so each piece starts where the parser would be
-//! at the start of a record. Memory stays flat: at most [`IN_FLIGHT`] pieces are cut ahead
-//! of the one being taken.
+//! at the start of a record.
 
-use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
 
 use csv_core::ReadRecordResult;
 
-use crate::check::{Checked, Checker, Fields, Record, Scratch, Spare, Validator};
+use crate::IngestError;
+use crate::check::{Fields, Record, Validator};
+use crate::parallel::{Rows, check_in_order};
 use crate::read::{Progress, Sink};
-use crate::{CHUNK_ROWS, IngestError};
 
 /// Bytes per piece (a piece holds whole records, so it may be a little longer).
 const PIECE_BYTES: usize = 2 << 20;
 
-/// Pieces cut but not yet taken back, at most.
-const IN_FLIGHT: usize = 8;
-
-/// Threads that split and check records.
-fn workers() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8))
-}
-
 /// Whole records cut from the body.
 struct Piece {
-    /// Position in the file order.
-    index: u64,
     bytes: Vec<u8>,
     /// Line of the piece's first byte (1-based).
     first_line: u64,
     /// Byte offset in the file just past the piece.
     end: u64,
-}
-
-/// A piece's rows, checked, in batches of at most [`CHUNK_ROWS`] rows read.
-struct Done {
-    index: u64,
-    batches: Vec<Checked>,
-    end: u64,
-    /// The piece's buffer, to be filled again.
-    bytes: Vec<u8>,
 }
 
 /// Where the parser stands with respect to quoting, as `csv_core` decides it.
@@ -95,68 +73,70 @@ fn last_record_end(buf: &[u8], delimiter: u8) -> Option<usize> {
     last
 }
 
-/// Cuts `src` into pieces of whole records and sends them. Each piece needs a ticket, the
-/// spent buffer of a piece taken back, so that no more than [`IN_FLIGHT`] are out and
-/// their buffers are reused. Returns how many pieces were sent.
-fn cut<R: Read>(
-    mut src: R,
+/// Cuts a source into pieces of whole records.
+struct Cutter<R> {
+    src: R,
     delimiter: u8,
-    mut first_line: u64,
-    mut offset: u64,
     piece_bytes: usize,
-    pieces: &SyncSender<Piece>,
-    tickets: &Receiver<Vec<u8>>,
-) -> std::io::Result<u64> {
-    let mut sent = 0;
-    let mut buf: Vec<u8> = Vec::with_capacity(piece_bytes + (64 << 10));
-    let mut want = piece_bytes;
-    for index in 0.. {
-        let eof = {
-            let need = want.saturating_sub(buf.len()) as u64;
-            let got = src.by_ref().take(need).read_to_end(&mut buf)?;
-            (got as u64) < need
-        };
-        if buf.is_empty() {
-            break;
-        }
-        let end = if eof {
-            buf.len()
-        } else {
-            match last_record_end(&buf, delimiter) {
-                Some(end) => end,
-                None => {
-                    // One record longer than a piece (a long quoted field): read on.
-                    want = want.saturating_mul(2);
-                    continue;
-                }
-            }
-        };
-        want = piece_bytes;
-        let Ok(mut next) = tickets.recv() else {
-            break; // the reader stopped
-        };
-        next.clear();
-        next.reserve(piece_bytes + (64 << 10));
-        next.extend_from_slice(&buf[end..]);
-        buf.truncate(end);
-        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-        offset += end as u64;
-        let piece = Piece {
-            index,
-            bytes: std::mem::replace(&mut buf, next),
+    /// Bytes read and not yet cut (the start of the next piece).
+    buf: Vec<u8>,
+    first_line: u64,
+    offset: u64,
+    ended: bool,
+}
+
+impl<R: Read> Cutter<R> {
+    fn new(src: R, delimiter: u8, first_line: u64, offset: u64, piece_bytes: usize) -> Self {
+        Cutter {
+            src,
+            delimiter,
+            piece_bytes,
+            buf: Vec::with_capacity(piece_bytes + (64 << 10)),
             first_line,
-            end: offset,
-        };
-        first_line += lines;
-        if pieces.send(piece).is_err() {
-            break;
-        }
-        sent += 1;
-        if eof {
-            break;
+            offset,
+            ended: false,
         }
     }
-    Ok(sent)
+
+    /// The next piece (in `spent`'s buffer when given), or None at the end.
+    fn next(&mut self, spent: Option<Piece>) -> std::io::Result<Option<Piece>> {
+        let mut want = self.piece_bytes;
+        while !self.ended {
+            let need = want.saturating_sub(self.buf.len()) as u64;
+            let got = self.src.by_ref().take(need).read_to_end(&mut self.buf)?;
+            self.ended = (got as u64) < need;
+            let end = if self.ended {
+                self.buf.len()
+            } else {
+                match last_record_end(&self.buf, self.delimiter) {
+                    Some(end) => end,
+                    None => {
+                        // One record longer than a piece (a long quoted field): read on.
+                        want = want.saturating_mul(2);
+                        continue;
+                    }
+                }
+            };
+            if end == 0 {
+                break;
+            }
+            let mut next = spent.map(|p| p.bytes).unwrap_or_default();
+            next.clear();
+            next.reserve(self.piece_bytes + (64 << 10));
+            next.extend_from_slice(&self.buf[end..]);
+            self.buf.truncate(end);
+            let bytes = std::mem::replace(&mut self.buf, next);
+            let first_line = self.first_line;
+            self.first_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+            self.offset += end as u64;
+            return Ok(Some(Piece {
+                bytes,
+                first_line,
+                end: self.offset,
+            }));
+        }
+        Ok(None)
+    }
 }
 
 /// Whether every line break of `bytes` ends a record and every field is its bytes as they
@@ -188,7 +168,7 @@ impl Splitter {
 
     /// Hands every record of `input` (whole records, starting on line `first_line`) to
     /// `each` with the line of its first byte.
-    fn rows(&mut self, input: &[u8], first_line: u64, each: &mut impl FnMut(u64, Fields<'_>)) {
+    fn rows(&mut self, input: &[u8], first_line: u64, each: &mut Rows<'_>) {
         if plain(input, self.delimiter) {
             self.plain_rows(input, first_line, each);
         } else {
@@ -198,12 +178,7 @@ impl Splitter {
 
     /// The rows of a plain piece: each line a record, each separator a field end, exactly
     /// as the parser would split them (blank lines skipped, `\r\n` one line break).
-    fn plain_rows(
-        &mut self,
-        input: &[u8],
-        first_line: u64,
-        each: &mut impl FnMut(u64, Fields<'_>),
-    ) {
+    fn plain_rows(&mut self, input: &[u8], first_line: u64, each: &mut Rows<'_>) {
         let ends = &mut self.ends;
         ends.clear();
         let (mut start, mut line) = (0, first_line);
@@ -234,12 +209,7 @@ impl Splitter {
     }
 
     /// The rows of a piece with quotes (or lone `\r`s), split by `csv_core`.
-    fn parsed_rows(
-        &mut self,
-        input: &[u8],
-        first_line: u64,
-        each: &mut impl FnMut(u64, Fields<'_>),
-    ) {
+    fn parsed_rows(&mut self, input: &[u8], first_line: u64, each: &mut Rows<'_>) {
         let rec = &mut self.rec;
         self.parser.reset();
         let mut pos = 0;
@@ -304,43 +274,11 @@ impl Splitter {
     }
 }
 
-/// Checks the rows a worker splits and collects them in batches of at most [`CHUNK_ROWS`]
-/// rows read.
-struct Batcher<'c, 'a> {
-    check: &'c Checker<'a>,
-    spare: &'c Spare,
-    scratch: Scratch,
-    batches: Vec<Checked>,
-    batch: Option<Checked>,
-}
-
-impl Batcher<'_, '_> {
-    /// Checks one row and starts a new batch when this one is full.
-    fn row(&mut self, line: u64, fields: Fields<'_>) {
-        let batch = self
-            .batch
-            .get_or_insert_with(|| self.check.batch(self.spare));
-        self.check.row(line, fields, batch, &mut self.scratch);
-        if batch.rows_read >= CHUNK_ROWS as u64
-            && let Some(full) = self.batch.take()
-        {
-            self.batches.push(full);
-        }
-    }
-
-    /// The batches so far.
-    fn take(&mut self) -> Vec<Checked> {
-        let mut batches = std::mem::take(&mut self.batches);
-        batches.extend(self.batch.take());
-        batches
-    }
-}
-
 /// Reads the records of a CSV body from `src` (positioned at `offset`, the start of line
-/// `first_line`, just after the header record), checks them in parallel and hands them to
-/// the validator in file order.
+/// `first_line`, just after the header record), checks them on every core and hands them
+/// to the validator in file order.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn read_body<R: Read + Send>(
+pub(crate) fn read_body<R: Read>(
     file: &str,
     src: R,
     delimiter: u8,
@@ -351,99 +289,29 @@ pub(crate) fn read_body<R: Read + Send>(
     v: &mut Validator<'_>,
     sink: &mut Sink<'_>,
 ) -> Result<(), IngestError> {
-    let unreadable = || IngestError::Unusable {
-        file: file.to_owned(),
-        message: "cannot read the file".into(),
-    };
-    let (check, taker) = v.parts();
-    let spare = Arc::clone(taker.spare());
-    let (piece_tx, piece_rx) = sync_channel::<Piece>(IN_FLIGHT);
-    let piece_rx = Mutex::new(piece_rx);
-    let (ticket_tx, ticket_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
-    for _ in 0..IN_FLIGHT {
-        // The channel holds IN_FLIGHT tickets; the receiver is alive.
-        let _ = ticket_tx.send(Vec::new());
-    }
-    let (done_tx, done_rx) = sync_channel::<Done>(IN_FLIGHT);
-    std::thread::scope(|scope| {
-        let cutter = scope.spawn(move || {
-            cut(
-                src,
-                delimiter,
-                first_line,
-                offset,
-                PIECE_BYTES,
-                &piece_tx,
-                &ticket_rx,
-            )
-        });
-        for _ in 0..workers() {
-            let (done_tx, piece_rx, spare) = (done_tx.clone(), &piece_rx, &spare);
-            scope.spawn(move || {
-                let mut splitter = Splitter::new(delimiter);
-                let mut batcher = Batcher {
-                    check,
-                    spare,
-                    scratch: Scratch::default(),
-                    batches: Vec::new(),
-                    batch: None,
-                };
-                loop {
-                    // A poisoned lock means another worker panicked: stop too.
-                    let next = match piece_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok(piece) = next else { break };
-                    splitter.rows(&piece.bytes, piece.first_line, &mut |line, fields| {
-                        batcher.row(line, fields)
-                    });
-                    let done = Done {
-                        index: piece.index,
-                        batches: batcher.take(),
-                        end: piece.end,
-                        bytes: piece.bytes,
-                    };
-                    if done_tx.send(done).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        // Take the pieces back in file order.
-        let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
-        let mut next = 0u64;
-        let taken = (|| -> Result<(), IngestError> {
-            for done in &done_rx {
-                waiting.insert(done.index, done);
-                while let Some(done) = waiting.remove(&next) {
-                    for batch in done.batches {
-                        taker.take(check, batch, sink)?;
-                    }
-                    next += 1;
-                    let _ = ticket_tx.send(done.bytes);
-                    if let Some(p) = progress {
-                        (p.0)(done.end, len);
-                    }
-                }
+    let mut cutter = Cutter::new(src, delimiter, first_line, offset, PIECE_BYTES);
+    check_in_order(
+        file,
+        v,
+        sink,
+        |spent| {
+            cutter.next(spent).map_err(|_| IngestError::Unusable {
+                file: file.to_owned(),
+                message: "cannot read the file".into(),
+            })
+        },
+        || {
+            let mut splitter = Splitter::new(delimiter);
+            move |piece: &Piece, rows: &mut Rows<'_>| {
+                splitter.rows(&piece.bytes, piece.first_line, rows);
             }
-            Ok(())
-        })();
-        // Stop the cutter and the workers when taking failed.
-        drop(done_rx);
-        drop(ticket_tx);
-        let cut = cutter.join();
-        taken?;
-        match cut {
-            // Every piece cut was taken (none lost with a failed thread).
-            Ok(Ok(sent)) if sent == next && waiting.is_empty() => Ok(()),
-            Ok(Ok(_)) => Err(IngestError::Stage {
-                message: format!("{file}: a thread checking rows stopped"),
-            }),
-            Ok(Err(_)) | Err(_) => Err(unreadable()),
-        }
-    })
+        },
+        |piece| {
+            if let Some(p) = progress {
+                (p.0)(piece.end, len);
+            }
+        },
+    )
 }
 
 #[cfg(test)]
@@ -475,23 +343,18 @@ mod tests {
     /// Every record of `data` cut into pieces of about `piece_bytes` and split piece by
     /// piece, as the reader does.
     fn split(data: &[u8], delimiter: u8, piece_bytes: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
-        let (piece_tx, piece_rx) = sync_channel(data.len() + 1);
-        let (ticket_tx, ticket_rx) = sync_channel(data.len() + 1);
-        for _ in 0..=data.len() {
-            ticket_tx.send(Vec::new()).unwrap();
-        }
-        let sent = cut(data, delimiter, 1, 0, piece_bytes, &piece_tx, &ticket_rx).unwrap();
-        drop(piece_tx);
+        let mut cutter = Cutter::new(data, delimiter, 1, 0, piece_bytes);
         let mut splitter = Splitter::new(delimiter);
         let mut out = Vec::new();
-        let mut pieces = 0;
-        for piece in piece_rx {
-            pieces += 1;
+        let mut end = 0;
+        while let Some(piece) = cutter.next(None).unwrap() {
+            assert!(piece.end > end, "a piece is never empty");
+            end = piece.end;
             splitter.rows(&piece.bytes, piece.first_line, &mut |line, f| {
                 out.push((line, f.iter().map(<[u8]>::to_vec).collect()));
             });
         }
-        assert_eq!(pieces, sent);
+        assert_eq!(end, data.len() as u64);
         out
     }
 
