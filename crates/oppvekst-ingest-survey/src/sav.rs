@@ -13,13 +13,15 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek};
 
 use ambers::MissingSpec;
-use arrow57::array::{Array, AsArray};
+use arrow57::array::{Array, AsArray, RecordBatch};
+use arrow57::buffer::NullBuffer;
 use arrow57::datatypes::{DataType, Float64Type};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use oppvekst_schema::text::Encoding;
 
-use crate::check::Validator;
+use crate::check::{Record, Validator};
+use crate::parallel::{Rows, check_in_order};
 use crate::read::{ReadOptions, SeenIds, Sink, collect};
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
@@ -90,8 +92,81 @@ pub fn read_sav(
     Ok((r, report, q, labels))
 }
 
+/// One column of a batch of cases, typed once per batch (not once per value).
+enum SavColumn<'b> {
+    /// Numbers, with the codes the file declares user-missing.
+    Number {
+        values: &'b [f64],
+        nulls: Option<&'b NullBuffer>,
+        specs: &'b [MissingSpec],
+    },
+    /// Text.
+    Text(&'b dyn Array),
+    /// Dates and durations are not survey answers; an unknown column with them is
+    /// reported by name like any other and never imported.
+    Other,
+}
+
+impl<'b> SavColumn<'b> {
+    fn new(col: &'b dyn Array, specs: &'b [MissingSpec]) -> Self {
+        match col.data_type() {
+            DataType::Float64 => SavColumn::Number {
+                values: col.as_primitive::<Float64Type>().values(),
+                nulls: col.nulls(),
+                specs,
+            },
+            DataType::Utf8View | DataType::Utf8 | DataType::LargeUtf8 => SavColumn::Text(col),
+            _ => SavColumn::Other,
+        }
+    }
+
+    /// Adds case `i` of this column to `rec` as text, as an export would write it (nothing
+    /// for a missing value).
+    fn push(&self, i: usize, rec: &mut Record) {
+        match *self {
+            SavColumn::Number {
+                values,
+                nulls,
+                specs,
+            } => {
+                let x = values.get(i).copied().unwrap_or(f64::NAN);
+                // A whole code 0..=99 (most values), written without formatting.
+                let small = x as u8;
+                if nulls.is_some_and(|n| n.is_null(i))
+                    || (!specs.is_empty() && is_user_missing(x, specs))
+                {
+                    rec.push_field(b"");
+                } else if f64::from(small) == x && small < 100 {
+                    if small < 10 {
+                        rec.push_field(&[b'0' + small]);
+                    } else {
+                        rec.push_field(&[b'0' + small / 10, b'0' + small % 10]);
+                    }
+                } else {
+                    let mut text = String::new();
+                    number_text(&mut text, x);
+                    rec.push_field(text.as_bytes());
+                }
+            }
+            SavColumn::Text(col) => {
+                let text = if col.is_null(i) {
+                    ""
+                } else {
+                    match col.data_type() {
+                        DataType::Utf8View => col.as_string_view().value(i),
+                        DataType::Utf8 => col.as_string::<i32>().value(i),
+                        _ => col.as_string::<i64>().value(i),
+                    }
+                };
+                rec.push_field(text.trim_end().as_bytes());
+            }
+            SavColumn::Other => rec.push_field(b""),
+        }
+    }
+}
+
 /// Cases per batch read from a `.sav` file.
-const SAV_BATCH: usize = 4 * 1024;
+const SAV_BATCH: usize = 2 * 1024;
 
 /// Reads one `.sav` or `.zsav` export batch by batch and validates its cases like a CSV
 /// export's rows, sending accepted rows to `sink`. A file that is not SPSS, or is truncated
@@ -127,41 +202,47 @@ pub fn stream_sav<R: Read + Seek>(
         .map(|n| meta.variable_missing_values.get(n).unwrap_or(&no_specs))
         .collect();
     let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
+    let total = meta.number_rows.map(|n| n.max(0) as u64);
     let mut case = 0u64;
-    while let Some(batch) = scanner.next_batch().map_err(unreadable)? {
-        let columns = batch.columns();
-        case = v.cases(
-            batch.num_rows(),
-            |i, c, out| {
-                let col = &columns[c];
-                if col.is_null(i) {
-                    return;
-                }
-                match col.data_type() {
-                    DataType::Float64 => {
-                        let x = col.as_primitive::<Float64Type>().value(i);
-                        if !is_user_missing(x, specs[c]) {
-                            number_text(out, x);
-                        }
+    check_in_order(
+        file,
+        &mut v,
+        sink,
+        |_spent| {
+            let batch = scanner.next_batch().map_err(unreadable)?;
+            Ok(batch.map(|batch| {
+                let first = case;
+                case += batch.num_rows() as u64;
+                (first, batch)
+            }))
+        },
+        || {
+            let mut rec = Record::default();
+            let specs = &specs;
+            move |(first, batch): &(u64, RecordBatch), rows: &mut Rows<'_>| {
+                let columns: Vec<SavColumn<'_>> = batch
+                    .columns()
+                    .iter()
+                    .zip(specs)
+                    .map(|(c, specs)| SavColumn::new(c.as_ref(), specs))
+                    .collect();
+                for i in 0..batch.num_rows() {
+                    rec.clear();
+                    for c in &columns {
+                        c.push(i, &mut rec);
                     }
-                    DataType::Utf8View => out.push_str(col.as_string_view().value(i).trim_end()),
-                    DataType::Utf8 => out.push_str(col.as_string::<i32>().value(i).trim_end()),
-                    DataType::LargeUtf8 => out.push_str(col.as_string::<i64>().value(i).trim_end()),
-                    // Dates and durations are not survey answers; an unknown column with
-                    // them is reported by name like any other and never imported.
-                    _ => {}
+                    // Case k of the file (1-based) is row k + 1, as in its CSV form.
+                    rows(first + i as u64 + 2, rec.view());
                 }
-            },
-            sink,
-        )?;
-        if let Some(p) = &opts.progress {
-            (p.0)(
-                case,
-                meta.number_rows
-                    .map_or(case, |n| (n.max(0) as u64).max(case)),
-            );
-        }
-    }
+            }
+        },
+        |(first, batch)| {
+            if let Some(p) = &opts.progress {
+                let done = first + batch.num_rows() as u64;
+                (p.0)(done, total.map_or(done, |n| n.max(done)));
+            }
+        },
+    )?;
     if !scanner.metadata().warnings.is_empty() {
         return Err(unusable(
             "damaged SPSS file (its header disagrees with its contents)".into(),
