@@ -12,6 +12,10 @@
 //!   accepted rows to a [`Sink`] in chunks of [`CHUNK_ROWS`], so a national-size export is
 //!   never held in memory: the CLI writes each chunk to the respondents Parquet file
 //!   ([`RespondentsWriter`]) and adds it to an [`Aggregator`].
+//! - CSV and SPSS rows are checked on every core: the calling thread reads the file a
+//!   unit at a time (2 MB of whole CSV records, 2,048 SPSS cases), worker threads split and
+//!   check the rows, and the calling thread takes them back in file order, so the duplicate
+//!   check, the quarantine and the chunks are the same as one thread would make them.
 //! - [`aggregate`] turns respondents into numerator/denominator cells per
 //!   indicator × municipality × survey year × grade × gender, totals included.
 //! - [`read_reference`] reads published reference levels (national figures) to compare with.
