@@ -174,17 +174,23 @@ impl Codes {
     }
 }
 
-/// A code in [`ItemCheck::small`] that is neither valid for the item nor a missing code.
+/// A code in [`Codebook::small`] that is neither valid for the item nor a missing code.
 const INVALID: i16 = i16::MIN;
 
-/// How one codebook item is read from a row.
+/// How one codebook item is read from a row: its source column (None when the file lacks
+/// the item) and its valid codes (an index into [`Checker::ranges`]).
 struct ItemCheck {
-    /// Source column (None when the file lacks the item).
     col: Option<usize>,
+    range: usize,
+}
+
+/// The codes of items with one valid range (most items share one, so the tables stay in
+/// the fastest cache).
+struct Codebook {
     /// Inclusive valid code range.
     valid: [i64; 2],
-    /// What each code 0..=99 (every one- or two-digit field) means for this item: the
-    /// answer, [`AnswerColumn::MISSING`], or [`INVALID`]. One lookup per answer.
+    /// What each code 0..=99 (every one- or two-digit field) means: the answer,
+    /// [`AnswerColumn::MISSING`], or [`INVALID`]. One lookup per answer.
     small: [i16; 100],
 }
 
@@ -211,6 +217,7 @@ pub(crate) struct Checker<'a> {
     encoding: Encoding,
     codes: Codes,
     items: Vec<ItemCheck>,
+    ranges: Vec<Codebook>,
 }
 
 /// Rows one thread has checked, in file order: the rows that passed (not yet checked
@@ -294,28 +301,30 @@ impl<'a> Checker<'a> {
     ) -> Result<Self, IngestError> {
         let cols = map_columns(file, &header, cat)?;
         let codes = Codes::new(cat);
-        let items = cat
-            .codebook
-            .items
-            .iter()
-            .zip(&cols.items)
-            .map(|(item, col)| {
-                let mut small = [INVALID; 100];
-                for (code, slot) in small.iter_mut().enumerate() {
-                    let code = code as i64;
-                    if codes.is_missing(code) {
-                        *slot = i16::from(AnswerColumn::MISSING);
-                    } else if (item.valid[0]..=item.valid[1]).contains(&code) {
-                        *slot = code as i16;
+        let mut ranges: Vec<Codebook> = Vec::new();
+        let mut items = Vec::with_capacity(cols.items.len());
+        for (item, col) in cat.codebook.items.iter().zip(&cols.items) {
+            let range = match ranges.iter().position(|r| r.valid == item.valid) {
+                Some(r) => r,
+                None => {
+                    let mut small = [INVALID; 100];
+                    for (code, slot) in small.iter_mut().enumerate() {
+                        let code = code as i64;
+                        if codes.is_missing(code) {
+                            *slot = i16::from(AnswerColumn::MISSING);
+                        } else if (item.valid[0]..=item.valid[1]).contains(&code) {
+                            *slot = code as i16;
+                        }
                     }
+                    ranges.push(Codebook {
+                        valid: item.valid,
+                        small,
+                    });
+                    ranges.len() - 1
                 }
-                ItemCheck {
-                    col: *col,
-                    valid: item.valid,
-                    small,
-                }
-            })
-            .collect();
+            };
+            items.push(ItemCheck { col: *col, range });
+        }
         Ok(Checker {
             file: Arc::from(file),
             cat,
@@ -325,6 +334,7 @@ impl<'a> Checker<'a> {
             encoding,
             codes,
             items,
+            ranges,
         })
     }
 
@@ -507,24 +517,29 @@ impl<'a> Checker<'a> {
                     "gender code not in the codebook".to_owned(),
                 )
             })?;
-        scratch.answers.clear();
-        for item in &self.items {
+        // One slot per item, written in place (no length to keep up per answer).
+        scratch
+            .answers
+            .resize(self.items.len(), AnswerColumn::MISSING);
+        for (item, slot) in self.items.iter().zip(scratch.answers.iter_mut()) {
             let Some(col) = item.col else {
-                scratch.answers.push(AnswerColumn::MISSING);
+                *slot = AnswerColumn::MISSING;
                 continue;
             };
+            // `range` indexes `ranges` by construction.
+            let range = &self.ranges[item.range];
             // Most answers are one or two plain digits: one lookup.
             let a = match rec.get(col) {
                 [] => i16::from(AnswerColumn::MISSING),
-                [d @ b'0'..=b'9'] => item.small[usize::from(d - b'0')],
+                [d @ b'0'..=b'9'] => range.small[usize::from(d - b'0')],
                 [a @ b'0'..=b'9', b @ b'0'..=b'9'] => {
-                    item.small[usize::from((a - b'0') * 10 + (b - b'0'))]
+                    range.small[usize::from((a - b'0') * 10 + (b - b'0'))]
                 }
                 _ => match self.int(rec, col)? {
                     None => i16::from(AnswerColumn::MISSING),
                     Some(v) if self.codes.is_missing(v) => i16::from(AnswerColumn::MISSING),
                     // Valid ranges fit in i8: the catalogue refuses wider ones when it loads.
-                    Some(v) if (item.valid[0]..=item.valid[1]).contains(&v) => v as i16,
+                    Some(v) if (range.valid[0]..=range.valid[1]).contains(&v) => v as i16,
                     Some(_) => INVALID,
                 },
             };
@@ -533,12 +548,12 @@ impl<'a> Checker<'a> {
                     Some(col),
                     format!(
                         "answer code out of range {}–{}",
-                        item.valid[0], item.valid[1]
+                        range.valid[0], range.valid[1]
                     ),
                 ));
             }
             // Every entry of `small` and every code kept above is within i8.
-            scratch.answers.push(a as i8);
+            *slot = a as i8;
         }
         Ok(Head {
             id,
