@@ -165,6 +165,9 @@ impl<'b> SavColumn<'b> {
     }
 }
 
+/// Cases laid out as rows together.
+const CASE_BLOCK: usize = 64;
+
 /// Cases per batch read from a `.sav` file.
 const SAV_BATCH: usize = 2 * 1024;
 
@@ -217,7 +220,9 @@ pub fn stream_sav<R: Read + Seek>(
             }))
         },
         || {
-            let mut rec = Record::default();
+            // Cases are laid out as rows a block at a time, column by column: the values
+            // of one column lie together, those of one case 155 columns apart.
+            let mut block = vec![Record::default(); CASE_BLOCK];
             let specs = &specs;
             move |(first, batch): &(u64, RecordBatch), rows: &mut Rows<'_>| {
                 let columns: Vec<SavColumn<'_>> = batch
@@ -226,13 +231,18 @@ pub fn stream_sav<R: Read + Seek>(
                     .zip(specs)
                     .map(|(c, specs)| SavColumn::new(c.as_ref(), specs))
                     .collect();
-                for i in 0..batch.num_rows() {
-                    rec.clear();
+                for start in (0..batch.num_rows()).step_by(CASE_BLOCK) {
+                    let cases = &mut block[..CASE_BLOCK.min(batch.num_rows() - start)];
+                    cases.iter_mut().for_each(Record::clear);
                     for c in &columns {
-                        c.push(i, &mut rec);
+                        for (j, rec) in cases.iter_mut().enumerate() {
+                            c.push(start + j, rec);
+                        }
                     }
-                    // Case k of the file (1-based) is row k + 1, as in its CSV form.
-                    rows(first + i as u64 + 2, rec.view());
+                    for (j, rec) in cases.iter().enumerate() {
+                        // Case k of the file (1-based) is row k + 1, as in its CSV form.
+                        rows(first + (start + j) as u64 + 2, rec.view());
+                    }
                 }
             }
         },
