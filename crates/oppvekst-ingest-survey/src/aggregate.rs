@@ -145,16 +145,16 @@ impl<'c> Aggregator<'c> {
             (self.cat, &self.plans, &mut self.blocks, &mut self.answers);
         for r in 0..resp.len() {
             let gi = (resp.grade[r] - 8) as usize;
-            let si = usize::from(resp.gender[r] == "jente");
+            let si = usize::from(resp.gender.get(r) == Some("jente"));
             if gi >= 6 {
                 continue; // unreachable for validated rows: grades are 8..=13
             }
-            let mun = &resp.municipality[r];
+            let mun = resp.municipality.get(r).unwrap_or("");
             let by_mun = blocks.entry(resp.survey_year[r]).or_default();
-            if !by_mun.contains_key(mun.as_str()) {
-                by_mun.insert(mun.clone(), vec![[[(0, 0); 2]; 6]; cat.indicators.len()]);
+            if !by_mun.contains_key(mun) {
+                by_mun.insert(mun.to_owned(), vec![[[(0, 0); 2]; 6]; cat.indicators.len()]);
             }
-            let Some(per_indicator) = by_mun.get_mut(mun.as_str()) else {
+            let Some(per_indicator) = by_mun.get_mut(mun) else {
                 continue; // unreachable: inserted just above
             };
             for (ii, ind) in cat.indicators.iter().enumerate() {

@@ -194,16 +194,6 @@ struct Codebook {
     small: [i16; 100],
 }
 
-/// The identifying part of a valid row; its answers are left in the caller's buffer.
-struct Head {
-    id: String,
-    year: i32,
-    municipality: String,
-    municipality_source: String,
-    grade: i8,
-    gender: String,
-}
-
 type RowError = (Option<usize>, String);
 
 /// Everything needed to check one row against the codebook. Immutable, so the threads
@@ -382,25 +372,8 @@ impl<'a> Checker<'a> {
             out.last_short = true;
             return;
         }
-        let head = match self.validate(rec, scratch) {
-            Ok(head) => head,
-            Err((col, reason)) => {
-                out.quarantine.push(self.quarantined(line, col, reason));
-                return;
-            }
-        };
-        let t = &mut out.rows;
-        t.respondent_id.push(head.id);
-        t.source_file.push(self.file.to_string());
-        t.source_row.push(line);
-        t.survey_year.push(head.year);
-        t.municipality.push(head.municipality);
-        t.municipality_source.push(head.municipality_source);
-        t.grade.push(head.grade);
-        t.gender.push(head.gender);
-        out.block.extend_from_slice(&scratch.answers);
-        if out.block.len() >= BLOCK_ROWS * self.items.len() {
-            out.flush();
+        if let Err((col, reason)) = self.validate(line, rec, scratch, out) {
+            out.quarantine.push(self.quarantined(line, col, reason));
         }
     }
 
@@ -427,10 +400,22 @@ impl<'a> Checker<'a> {
             .map_err(|()| (Some(col), "not an integer code".to_owned()))
     }
 
-    fn validate(&self, rec: Fields<'_>, scratch: &mut Scratch) -> Result<Head, RowError> {
+    /// Checks every value of a row; a valid row goes into `out` (line `line`).
+    fn validate(
+        &self,
+        line: u64,
+        rec: Fields<'_>,
+        scratch: &mut Scratch,
+        out: &mut Checked,
+    ) -> Result<(), RowError> {
         let cb = &self.cat.codebook;
         let cols = &self.cols;
-        let id = self.text(rec, cols.id).trim().to_owned();
+        let Scratch {
+            municipalities,
+            answers,
+        } = scratch;
+        let id_field = self.text(rec, cols.id);
+        let id = id_field.trim();
         if id.is_empty() {
             return Err((
                 Some(cols.id),
@@ -460,15 +445,11 @@ impl<'a> Checker<'a> {
             ));
         };
         let m_src = m_src.as_ref();
-        let municipality = match scratch.municipalities.get(m_src) {
-            Some(known) => known.clone(),
-            None => {
-                let now = self.harmoniser.current(m_src);
-                scratch.municipalities.insert(m_src.to_owned(), now.clone());
-                now
-            }
+        if !municipalities.contains_key(m_src) {
+            municipalities.insert(m_src.to_owned(), self.harmoniser.current(m_src));
         }
-        .ok_or_else(|| {
+        let municipality = municipalities.get(m_src).and_then(Option::as_deref);
+        let municipality = municipality.ok_or_else(|| {
             (
                 Some(cols.municipality),
                 "municipality number was split; cannot harmonise".to_owned(),
@@ -506,22 +487,15 @@ impl<'a> Checker<'a> {
         if self.codes.is_missing(gender_code) {
             return Err((Some(cols.gender), "required value missing (gender)".into()));
         }
-        let gender = self
-            .codes
-            .gender
-            .get(&gender_code)
-            .cloned()
-            .ok_or_else(|| {
-                (
-                    Some(cols.gender),
-                    "gender code not in the codebook".to_owned(),
-                )
-            })?;
+        let gender = self.codes.gender.get(&gender_code).ok_or_else(|| {
+            (
+                Some(cols.gender),
+                "gender code not in the codebook".to_owned(),
+            )
+        })?;
         // One slot per item, written in place (no length to keep up per answer).
-        scratch
-            .answers
-            .resize(self.items.len(), AnswerColumn::MISSING);
-        for (item, slot) in self.items.iter().zip(scratch.answers.iter_mut()) {
+        answers.resize(self.items.len(), AnswerColumn::MISSING);
+        for (item, slot) in self.items.iter().zip(answers.iter_mut()) {
             let Some(col) = item.col else {
                 *slot = AnswerColumn::MISSING;
                 continue;
@@ -555,14 +529,20 @@ impl<'a> Checker<'a> {
             // Every entry of `small` and every code kept above is within i8.
             *slot = a as i8;
         }
-        Ok(Head {
-            id,
-            year: year as i32,
-            municipality,
-            municipality_source: m_src.to_owned(),
-            grade: grade as i8,
-            gender,
-        })
+        let t = &mut out.rows;
+        t.respondent_id.push(id);
+        t.source_file.push(&self.file);
+        t.source_row.push(line);
+        t.survey_year.push(year as i32);
+        t.municipality.push(municipality);
+        t.municipality_source.push(m_src);
+        t.grade.push(grade as i8);
+        t.gender.push(gender);
+        out.block.extend_from_slice(answers);
+        if out.block.len() >= BLOCK_ROWS * self.items.len() {
+            out.flush();
+        }
+        Ok(())
     }
 }
 
@@ -641,7 +621,7 @@ impl Taker<'_> {
             let line = rows.source_row[r];
             if let Some((f, first)) = self.seen.first_or_insert(
                 rows.survey_year[r],
-                &rows.respondent_id[r],
+                rows.respondent_id.get(r).unwrap_or(""),
                 &check.file,
                 line,
             ) {

@@ -40,7 +40,7 @@ pub use read::{
 };
 pub use reference::read_reference;
 pub use sav::{SavLabels, read_sav, stream_sav};
-pub use table::{AnswerColumn, Respondents, RespondentsWriter};
+pub use table::{AnswerColumn, Respondents, RespondentsWriter, TextColumn};
 
 pub use oppvekst_schema::quarantine::QuarantinedRow;
 

@@ -17,23 +17,100 @@ pub struct Respondents {
     /// Canonical item ids, in codebook order.
     pub items: Vec<String>,
     /// Respondent id.
-    pub respondent_id: Vec<String>,
+    pub respondent_id: TextColumn,
     /// File each row came from.
-    pub source_file: Vec<String>,
+    pub source_file: TextColumn,
     /// Line number in that file.
     pub source_row: Vec<u64>,
     /// Survey year.
     pub survey_year: Vec<i32>,
     /// Today's municipality number.
-    pub municipality: Vec<String>,
+    pub municipality: TextColumn,
     /// Municipality number as written in the file.
-    pub municipality_source: Vec<String>,
+    pub municipality_source: TextColumn,
     /// Grade 8..13 (11..13 = VG1..VG3).
     pub grade: Vec<i8>,
     /// `gutt` or `jente`.
-    pub gender: Vec<String>,
+    pub gender: TextColumn,
     /// Answers per item, `answers[item]`, one entry per row.
     pub answers: Vec<AnswerColumn>,
+}
+
+/// Text, one per row, stored as Arrow stores it: the texts back to back and where each
+/// ends, so a row adds no allocation of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextColumn {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl TextColumn {
+    /// An empty column with room for `rows` texts of `bytes` bytes in all.
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        TextColumn {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Appends one text.
+    pub fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+
+    /// The text of row `r`.
+    pub fn get(&self, r: usize) -> Option<&str> {
+        let end = *self.ends.get(r)?;
+        let start = if r == 0 { 0 } else { self.ends[r - 1] };
+        self.text.get(start..end)
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The texts in row order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|r| self.get(r).unwrap_or(""))
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn extend(&mut self, other: &TextColumn) {
+        for s in other.iter() {
+            self.push(s);
+        }
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        let mut kept = TextColumn::with_capacity(self.len(), self.text.len());
+        for (r, s) in self.iter().enumerate() {
+            if keep.get(r).copied().unwrap_or(true) {
+                kept.push(s);
+            }
+        }
+        *self = kept;
+    }
+
+    fn to_arrow(&self) -> StringArray {
+        StringArray::from_iter_values(self.iter())
+    }
+}
+
+impl PartialEq<Vec<&str>> for TextColumn {
+    fn eq(&self, other: &Vec<&str>) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == *b)
+    }
 }
 
 /// The answers to one item, one per row: a code, or missing. Stored as one byte per row
@@ -132,14 +209,14 @@ impl Respondents {
     pub fn with_capacity(items: &[Item], rows: usize) -> Self {
         Respondents {
             items: items.iter().map(|i| i.id.clone()).collect(),
-            respondent_id: Vec::with_capacity(rows),
-            source_file: Vec::with_capacity(rows),
+            respondent_id: TextColumn::with_capacity(rows, 16 * rows),
+            source_file: TextColumn::with_capacity(rows, 32 * rows),
             source_row: Vec::with_capacity(rows),
             survey_year: Vec::with_capacity(rows),
-            municipality: Vec::with_capacity(rows),
-            municipality_source: Vec::with_capacity(rows),
+            municipality: TextColumn::with_capacity(rows, 4 * rows),
+            municipality_source: TextColumn::with_capacity(rows, 4 * rows),
             grade: Vec::with_capacity(rows),
-            gender: Vec::with_capacity(rows),
+            gender: TextColumn::with_capacity(rows, 5 * rows),
             answers: (0..items.len())
                 .map(|_| AnswerColumn::with_capacity(rows))
                 .collect(),
@@ -177,14 +254,14 @@ impl Respondents {
             *self = other;
             return;
         }
-        self.respondent_id.extend(other.respondent_id);
-        self.source_file.extend(other.source_file);
+        self.respondent_id.extend(&other.respondent_id);
+        self.source_file.extend(&other.source_file);
         self.source_row.extend(other.source_row);
         self.survey_year.extend(other.survey_year);
-        self.municipality.extend(other.municipality);
-        self.municipality_source.extend(other.municipality_source);
+        self.municipality.extend(&other.municipality);
+        self.municipality_source.extend(&other.municipality_source);
         self.grade.extend(other.grade);
-        self.gender.extend(other.gender);
+        self.gender.extend(&other.gender);
         for (a, b) in self.answers.iter_mut().zip(&other.answers) {
             a.extend(b);
         }
@@ -192,14 +269,14 @@ impl Respondents {
 
     /// Keeps the rows whose flag in `keep` (one per row) is true.
     pub(crate) fn retain_rows(&mut self, keep: &[bool]) {
-        retain_flagged(&mut self.respondent_id, keep);
-        retain_flagged(&mut self.source_file, keep);
+        self.respondent_id.retain(keep);
+        self.source_file.retain(keep);
         retain_flagged(&mut self.source_row, keep);
         retain_flagged(&mut self.survey_year, keep);
-        retain_flagged(&mut self.municipality, keep);
-        retain_flagged(&mut self.municipality_source, keep);
+        self.municipality.retain(keep);
+        self.municipality_source.retain(keep);
         retain_flagged(&mut self.grade, keep);
-        retain_flagged(&mut self.gender, keep);
+        self.gender.retain(keep);
         for a in &mut self.answers {
             a.retain(keep);
         }
@@ -212,18 +289,18 @@ impl Respondents {
     ) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
         let schema = Arc::new(respondents_schema(items));
         let mut cols: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(&self.respondent_id)),
-            Arc::new(StringArray::from_iter_values(&self.source_file)),
+            Arc::new(self.respondent_id.to_arrow()),
+            Arc::new(self.source_file.to_arrow()),
             Arc::new(UInt64Array::from_iter_values(
                 self.source_row.iter().copied(),
             )),
             Arc::new(Int32Array::from_iter_values(
                 self.survey_year.iter().copied(),
             )),
-            Arc::new(StringArray::from_iter_values(&self.municipality)),
-            Arc::new(StringArray::from_iter_values(&self.municipality_source)),
+            Arc::new(self.municipality.to_arrow()),
+            Arc::new(self.municipality_source.to_arrow()),
             Arc::new(Int8Array::from_iter_values(self.grade.iter().copied())),
-            Arc::new(StringArray::from_iter_values(&self.gender)),
+            Arc::new(self.gender.to_arrow()),
         ];
         for a in &self.answers {
             cols.push(Arc::new(a.to_arrow()));
@@ -270,5 +347,43 @@ impl RespondentsWriter {
     /// Finishes the file and puts it in place.
     pub fn commit(self) -> Result<(), IoError> {
         self.out.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::Array;
+
+    #[test]
+    fn text_columns_keep_each_text_and_drop_flagged_rows() {
+        let mut c = TextColumn::default();
+        for s in ["3107", "", "æøå", "3105"] {
+            c.push(s);
+        }
+        assert_eq!(c, vec!["3107", "", "æøå", "3105"]);
+        assert_eq!((c.get(2), c.get(4)), (Some("æøå"), None));
+        let mut more = c.clone();
+        more.extend(&c);
+        assert_eq!(more.len(), 8);
+        c.retain(&[true, false, true, false]);
+        assert_eq!(c, vec!["3107", "æøå"]);
+        let arrow = c.to_arrow();
+        assert_eq!((arrow.value(0), arrow.value(1)), ("3107", "æøå"));
+    }
+
+    #[test]
+    fn missing_answers_become_nulls_and_codes_stay() {
+        let a: AnswerColumn = [Some(3), None, Some(-127), Some(0)].into_iter().collect();
+        assert_eq!(a.to_vec(), vec![Some(3), None, Some(-127), Some(0)]);
+        let arrow = a.to_arrow();
+        assert_eq!(arrow.null_count(), 1);
+        assert!(arrow.is_null(1));
+        assert_eq!(
+            (arrow.value(0), arrow.value(2), arrow.value(3)),
+            (3, -127, 0)
+        );
+        let full: AnswerColumn = [Some(1), Some(2)].into_iter().collect();
+        assert!(full.to_arrow().nulls().is_none());
     }
 }
