@@ -87,6 +87,12 @@ pub fn parquet_bytes(
 }
 
 /// The properties of every Parquet file oppvekst writes (zstd, deterministic bytes).
+///
+/// Int8 columns (answer codes: 150 of them in a national survey export, 225 million
+/// values) are delta-encoded without a dictionary or compression. Measured on the ingest
+/// benchmark's 1.5 million respondents: a dictionary of a handful of codes cost a hash per
+/// value (the writer's largest cost, 100 MB file); delta with zstd 118 MB, byte-stream
+/// split with zstd 101 MB but about 0.8 s more CPU; delta alone 142 MB and the least CPU.
 fn writer_properties(schema: &Schema) -> WriterProperties {
     let mut b = WriterProperties::builder();
     for f in schema.fields() {
