@@ -1,6 +1,6 @@
 //! Aggregation of respondents into survey cells with every total.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int32Array, StringArray, UInt32Array};
@@ -111,9 +111,14 @@ pub struct Aggregator<'c> {
     cat: &'c Catalogue,
     /// Column index of every item each indicator reads.
     plans: Vec<Vec<Option<usize>>>,
-    /// year → municipality → one block per indicator (looked up by `&str`, so a row needs
-    /// no allocation).
-    blocks: HashMap<i32, HashMap<String, Vec<Block>>>,
+    /// (year, municipality) → its blocks in `blocks` (a lookup only, never iterated, so a
+    /// fast hash keeps the output deterministic).
+    index: hashbrown::HashMap<i32, hashbrown::HashMap<String, usize>>,
+    /// One block per indicator for each (year, municipality), in `keys` order.
+    blocks: Vec<Vec<Block>>,
+    keys: Vec<(i32, String)>,
+    /// Block and cell of each row of the chunk being added.
+    rows: Vec<(usize, usize, usize)>,
     answers: Vec<Option<i64>>,
 }
 
@@ -134,38 +139,49 @@ impl<'c> Aggregator<'c> {
         Aggregator {
             cat,
             plans,
-            blocks: HashMap::new(),
+            index: hashbrown::HashMap::new(),
+            blocks: Vec::new(),
+            keys: Vec::new(),
+            rows: Vec::new(),
             answers: Vec::new(),
         }
     }
 
-    /// Adds the respondents of one chunk.
+    /// Adds the respondents of one chunk: first where each row counts, then indicator by
+    /// indicator (each reads a few answer columns from top to bottom).
     pub fn add(&mut self, resp: &Respondents) {
-        let (cat, plans, blocks, answers) =
-            (self.cat, &self.plans, &mut self.blocks, &mut self.answers);
+        self.rows.clear();
         for r in 0..resp.len() {
             let gi = (resp.grade[r] - 8) as usize;
             let si = usize::from(resp.gender.get(r) == Some("jente"));
             if gi >= 6 {
                 continue; // unreachable for validated rows: grades are 8..=13
             }
+            let year = resp.survey_year[r];
             let mun = resp.municipality.get(r).unwrap_or("");
-            let by_mun = blocks.entry(resp.survey_year[r]).or_default();
-            if !by_mun.contains_key(mun) {
-                by_mun.insert(mun.to_owned(), vec![[[(0, 0); 2]; 6]; cat.indicators.len()]);
-            }
-            let Some(per_indicator) = by_mun.get_mut(mun) else {
-                continue; // unreachable: inserted just above
+            let by_mun = self.index.entry(year).or_default();
+            let block = match by_mun.get(mun) {
+                Some(&b) => b,
+                None => {
+                    self.blocks
+                        .push(vec![[[(0, 0); 2]; 6]; self.cat.indicators.len()]);
+                    self.keys.push((year, mun.to_owned()));
+                    by_mun.insert(mun.to_owned(), self.blocks.len() - 1);
+                    self.blocks.len() - 1
+                }
             };
-            for (ii, ind) in cat.indicators.iter().enumerate() {
-                answers.clear();
-                answers.extend(
-                    plans[ii]
-                        .iter()
+            self.rows.push((r, block, gi * 2 + si));
+        }
+        for (ii, ind) in self.cat.indicators.iter().enumerate() {
+            let plan = &self.plans[ii];
+            for &(r, block, cell) in &self.rows {
+                self.answers.clear();
+                self.answers.extend(
+                    plan.iter()
                         .map(|c| c.and_then(|c| resp.answers[c].get(r)).map(i64::from)),
                 );
-                if let Some(yes) = ind.rule.evaluate(answers) {
-                    let cell = &mut per_indicator[ii][gi][si];
+                if let Some(yes) = ind.rule.evaluate(&self.answers) {
+                    let cell = &mut self.blocks[block][ii][cell / 2][cell % 2];
                     cell.1 += 1;
                     cell.0 += u32::from(yes);
                 }
@@ -177,9 +193,10 @@ impl<'c> Aggregator<'c> {
     pub fn finish(self) -> SurveyCells {
         let cat = self.cat;
         let blocks: BTreeMap<(String, i32), Vec<Block>> = self
-            .blocks
+            .keys
             .into_iter()
-            .flat_map(|(year, by_mun)| by_mun.into_iter().map(move |(m, b)| ((m, year), b)))
+            .zip(self.blocks)
+            .map(|((year, mun), b)| ((mun, year), b))
             .collect();
         let mut cells =
             Vec::with_capacity(blocks.len() * cat.indicators.len() * GRADES.len() * GENDERS.len());
