@@ -16,7 +16,8 @@ use crate::check::{Fields, Record, Validator};
 use crate::parallel::{Rows, check_in_order};
 use crate::read::{Progress, Sink};
 
-/// Bytes per piece (a piece holds whole records, so it may be a little longer).
+/// Bytes per piece, about: a piece ends after the last whole record that fits (or after
+/// the first record, when one record is longer).
 const PIECE_BYTES: usize = 2 << 20;
 
 /// Whole records cut from the body.
