@@ -15,19 +15,35 @@ use oppvekst_schema::{Catalogue, Harmoniser};
 use crate::read::{Columns, ReadOptions, SeenIds, Sink, map_columns};
 use crate::{AnswerColumn, CHUNK_ROWS, FileReport, IngestError, QuarantinedRow, Respondents};
 
+/// In [`Record::push_code`]: a field that is blank (a missing value).
+pub(crate) const CODE_BLANK: u8 = 100;
+/// In a record's codes: a field to be read from its text.
+const CODE_TEXT: u8 = u8::MAX;
+
 /// One row's fields as bytes: the fields back to back, and where each ends. The buffers
 /// keep their size from row to row (only `fields` of `ends` count), so a parser can write
-/// into them without clearing or growing them for every row.
+/// into them without clearing or growing them for every row. A binary export can give an
+/// answer as a whole code 0..=99 ([`Record::push_code`]) instead of its text.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Record {
     pub(crate) bytes: Vec<u8>,
     pub(crate) ends: Vec<usize>,
     pub(crate) fields: usize,
+    /// Per field pushed: its code, [`CODE_BLANK`] or [`CODE_TEXT`] (empty when the fields
+    /// were written by a parser, which gives text only).
+    codes: Vec<u8>,
 }
 
 impl Record {
     pub(crate) fn clear(&mut self) {
         self.fields = 0;
+        self.codes.clear();
+    }
+
+    /// Adds an answer field given as a whole code 0..=99 or [`CODE_BLANK`] (no text).
+    pub(crate) fn push_code(&mut self, code: u8) {
+        self.push_text(b"");
+        self.codes.push(code);
     }
 
     /// Where the last field ends.
@@ -39,6 +55,11 @@ impl Record {
     }
 
     pub(crate) fn push_field(&mut self, field: &[u8]) {
+        self.push_text(field);
+        self.codes.push(CODE_TEXT);
+    }
+
+    fn push_text(&mut self, field: &[u8]) {
         let start = self.used();
         let end = start + field.len();
         if self.bytes.len() < end {
@@ -57,7 +78,17 @@ impl Record {
     pub(crate) fn view(&self) -> Fields<'_> {
         // `fields <= ends.len()` always (push_field and the parser grow `ends` first).
         let ends = self.ends.get(..self.fields).unwrap_or(&[]);
-        Fields::new(&self.bytes, ends)
+        let codes = if self.codes.len() == self.fields {
+            &self.codes[..]
+        } else {
+            &[]
+        };
+        Fields {
+            bytes: &self.bytes,
+            ends,
+            gap: 0,
+            codes,
+        }
     }
 }
 
@@ -70,25 +101,24 @@ pub(crate) struct Fields<'r> {
     bytes: &'r [u8],
     ends: &'r [usize],
     gap: usize,
+    /// Codes given instead of text, per field (empty: text only).
+    codes: &'r [u8],
 }
 
 impl<'r> Fields<'r> {
-    /// Fields back to back.
-    pub(crate) fn new(bytes: &'r [u8], ends: &'r [usize]) -> Self {
-        Fields {
-            bytes,
-            ends,
-            gap: 0,
-        }
-    }
-
     /// Fields as they lie in a line, one separator apart.
     pub(crate) fn separated(line: &'r [u8], ends: &'r [usize]) -> Self {
         Fields {
             bytes: line,
             ends,
             gap: 1,
+            codes: &[],
         }
+    }
+
+    /// The code given for field `i` instead of its text, if one was.
+    fn code(&self, i: usize) -> Option<u8> {
+        self.codes.get(i).copied().filter(|&c| c != CODE_TEXT)
     }
 
     fn len(&self) -> usize {
@@ -328,6 +358,17 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// For each column of the file, whether it holds a codebook item's answers.
+    pub(crate) fn item_columns(&self) -> Vec<bool> {
+        let mut items = vec![false; self.header.len()];
+        for col in self.cols.items.iter().flatten() {
+            if let Some(flag) = items.get_mut(*col) {
+                *flag = true;
+            }
+        }
+        items
+    }
+
     /// An empty batch of checked rows, in a table from `spare` when it has one.
     pub(crate) fn batch(&self, spare: &Spare) -> Checked {
         Checked {
@@ -502,14 +543,20 @@ impl<'a> Checker<'a> {
             };
             // `range` indexes `ranges` by construction.
             let range = &self.ranges[item.range];
-            // Most answers are one or two plain digits: one lookup.
-            let a = match rec.get(col) {
-                [] => i16::from(AnswerColumn::MISSING),
-                [d @ b'0'..=b'9'] => range.small[usize::from(d - b'0')],
-                [a @ b'0'..=b'9', b @ b'0'..=b'9'] => {
+            // Most answers are one or two plain digits (or given as a code): one lookup.
+            let a = match (rec.code(col), rec.get(col)) {
+                (Some(CODE_BLANK), _) => i16::from(AnswerColumn::MISSING),
+                (Some(code), _) => range
+                    .small
+                    .get(usize::from(code))
+                    .copied()
+                    .unwrap_or(INVALID),
+                (None, []) => i16::from(AnswerColumn::MISSING),
+                (None, [d @ b'0'..=b'9']) => range.small[usize::from(d - b'0')],
+                (None, [a @ b'0'..=b'9', b @ b'0'..=b'9']) => {
                     range.small[usize::from((a - b'0') * 10 + (b - b'0'))]
                 }
-                _ => match self.int(rec, col)? {
+                (None, _) => match self.int(rec, col)? {
                     None => i16::from(AnswerColumn::MISSING),
                     Some(v) if self.codes.is_missing(v) => i16::from(AnswerColumn::MISSING),
                     // Valid ranges fit in i8: the catalogue refuses wider ones when it loads.

@@ -20,7 +20,7 @@ use oppvekst_schema::{Catalogue, Harmoniser};
 
 use oppvekst_schema::text::Encoding;
 
-use crate::check::{Record, Validator};
+use crate::check::{CODE_BLANK, Record, Validator};
 use crate::parallel::{Rows, check_in_order};
 use crate::read::{ReadOptions, SeenIds, Sink, collect};
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
@@ -99,6 +99,8 @@ enum SavColumn<'b> {
         values: &'b [f64],
         nulls: Option<&'b NullBuffer>,
         specs: &'b [MissingSpec],
+        /// An item's answers: whole codes 0..=99 go to the record as codes, not text.
+        answer: bool,
     },
     /// Text.
     Text(&'b dyn Array),
@@ -108,12 +110,13 @@ enum SavColumn<'b> {
 }
 
 impl<'b> SavColumn<'b> {
-    fn new(col: &'b dyn Array, specs: &'b [MissingSpec]) -> Self {
+    fn new(col: &'b dyn Array, specs: &'b [MissingSpec], answer: bool) -> Self {
         match col.data_type() {
             DataType::Float64 => SavColumn::Number {
                 values: col.as_primitive::<Float64Type>().values(),
                 nulls: col.nulls(),
                 specs,
+                answer,
             },
             DataType::Utf8View | DataType::Utf8 | DataType::LargeUtf8 => SavColumn::Text(col),
             _ => SavColumn::Other,
@@ -128,24 +131,27 @@ impl<'b> SavColumn<'b> {
                 values,
                 nulls,
                 specs,
+                answer,
             } => {
                 let x = values.get(i).copied().unwrap_or(f64::NAN);
                 // A whole code 0..=99 (most values), written without formatting.
                 let small = x as u8;
-                if nulls.is_some_and(|n| n.is_null(i))
-                    || (!specs.is_empty() && is_user_missing(x, specs))
-                {
-                    rec.push_field(b"");
-                } else if f64::from(small) == x && small < 100 {
-                    if small < 10 {
-                        rec.push_field(&[b'0' + small]);
-                    } else {
+                let blank = nulls.is_some_and(|n| n.is_null(i))
+                    || (!specs.is_empty() && is_user_missing(x, specs));
+                let whole = f64::from(small) == x && small < 100;
+                match (answer, blank, whole) {
+                    (true, true, _) => rec.push_code(CODE_BLANK),
+                    (true, false, true) => rec.push_code(small),
+                    (false, true, _) => rec.push_field(b""),
+                    (false, false, true) if small < 10 => rec.push_field(&[b'0' + small]),
+                    (false, false, true) => {
                         rec.push_field(&[b'0' + small / 10, b'0' + small % 10]);
                     }
-                } else {
-                    let mut text = String::new();
-                    number_text(&mut text, x);
-                    rec.push_field(text.as_bytes());
+                    (_, false, false) => {
+                        let mut text = String::new();
+                        number_text(&mut text, x);
+                        rec.push_field(text.as_bytes());
+                    }
                 }
             }
             SavColumn::Text(col) => {
@@ -205,6 +211,7 @@ pub fn stream_sav<R: Read + Seek>(
         .map(|n| meta.variable_missing_values.get(n).unwrap_or(&no_specs))
         .collect();
     let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
+    let answers = v.parts().0.item_columns();
     let total = meta.number_rows.map(|n| n.max(0) as u64);
     let mut case = 0u64;
     check_in_order(
@@ -223,13 +230,14 @@ pub fn stream_sav<R: Read + Seek>(
             // Cases are laid out as rows a block at a time, column by column: the values
             // of one column lie together, those of one case 155 columns apart.
             let mut block = vec![Record::default(); CASE_BLOCK];
-            let specs = &specs;
+            let (specs, answers) = (&specs, &answers);
             move |(first, batch): &(u64, RecordBatch), rows: &mut Rows<'_>| {
                 let columns: Vec<SavColumn<'_>> = batch
                     .columns()
                     .iter()
                     .zip(specs)
-                    .map(|(c, specs)| SavColumn::new(c.as_ref(), specs))
+                    .zip(answers)
+                    .map(|((c, specs), &answer)| SavColumn::new(c.as_ref(), specs, answer))
                     .collect();
                 for start in (0..batch.num_rows()).step_by(CASE_BLOCK) {
                     let cases = &mut block[..CASE_BLOCK.min(batch.num_rows() - start)];
