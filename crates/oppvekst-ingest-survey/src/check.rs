@@ -42,7 +42,13 @@ impl Record {
 
     /// Adds an answer field given as a whole code 0..=99 or [`CODE_BLANK`] (no text).
     pub(crate) fn push_code(&mut self, code: u8) {
-        self.push_text(b"");
+        let end = self.used();
+        if self.ends.len() <= self.fields {
+            self.ends
+                .resize((self.fields + 1).max(2 * self.ends.len()), 0);
+        }
+        self.ends[self.fields] = end;
+        self.fields += 1;
         self.codes.push(code);
     }
 

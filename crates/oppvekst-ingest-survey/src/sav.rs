@@ -123,9 +123,9 @@ impl<'b> SavColumn<'b> {
         }
     }
 
-    /// Adds case `i` of this column to `rec` as text, as an export would write it (nothing
-    /// for a missing value).
-    fn push(&self, i: usize, rec: &mut Record) {
+    /// Adds cases `start..` of this column to `cases` (one record per case), as an export
+    /// would write them (nothing for a missing value); whole answer codes as codes.
+    fn push(&self, start: usize, cases: &mut [Record]) {
         match *self {
             SavColumn::Number {
                 values,
@@ -133,40 +133,45 @@ impl<'b> SavColumn<'b> {
                 specs,
                 answer,
             } => {
-                let x = values.get(i).copied().unwrap_or(f64::NAN);
-                // A whole code 0..=99 (most values), written without formatting.
-                let small = x as u8;
-                let blank = nulls.is_some_and(|n| n.is_null(i))
-                    || (!specs.is_empty() && is_user_missing(x, specs));
-                let whole = f64::from(small) == x && small < 100;
-                match (answer, blank, whole) {
-                    (true, true, _) => rec.push_code(CODE_BLANK),
-                    (true, false, true) => rec.push_code(small),
-                    (false, true, _) => rec.push_field(b""),
-                    (false, false, true) if small < 10 => rec.push_field(&[b'0' + small]),
-                    (false, false, true) => {
-                        rec.push_field(&[b'0' + small / 10, b'0' + small % 10]);
-                    }
-                    (_, false, false) => {
-                        let mut text = String::new();
-                        number_text(&mut text, x);
-                        rec.push_field(text.as_bytes());
+                let values = values.get(start..).unwrap_or(&[]);
+                for (j, (rec, &x)) in cases.iter_mut().zip(values).enumerate() {
+                    // A whole code 0..=99 (most values), written without formatting.
+                    let small = x as u8;
+                    let blank = nulls.is_some_and(|n| n.is_null(start + j))
+                        || (!specs.is_empty() && is_user_missing(x, specs));
+                    let whole = f64::from(small) == x && small < 100;
+                    match (answer, blank, whole) {
+                        (true, true, _) => rec.push_code(CODE_BLANK),
+                        (true, false, true) => rec.push_code(small),
+                        (false, true, _) => rec.push_field(b""),
+                        (false, false, true) if small < 10 => rec.push_field(&[b'0' + small]),
+                        (false, false, true) => {
+                            rec.push_field(&[b'0' + small / 10, b'0' + small % 10]);
+                        }
+                        (_, false, false) => {
+                            let mut text = String::new();
+                            number_text(&mut text, x);
+                            rec.push_field(text.as_bytes());
+                        }
                     }
                 }
             }
             SavColumn::Text(col) => {
-                let text = if col.is_null(i) {
-                    ""
-                } else {
-                    match col.data_type() {
-                        DataType::Utf8View => col.as_string_view().value(i),
-                        DataType::Utf8 => col.as_string::<i32>().value(i),
-                        _ => col.as_string::<i64>().value(i),
-                    }
-                };
-                rec.push_field(text.trim_end().as_bytes());
+                for (j, rec) in cases.iter_mut().enumerate() {
+                    let i = start + j;
+                    let text = if col.is_null(i) {
+                        ""
+                    } else {
+                        match col.data_type() {
+                            DataType::Utf8View => col.as_string_view().value(i),
+                            DataType::Utf8 => col.as_string::<i32>().value(i),
+                            _ => col.as_string::<i64>().value(i),
+                        }
+                    };
+                    rec.push_field(text.trim_end().as_bytes());
+                }
             }
-            SavColumn::Other => rec.push_field(b""),
+            SavColumn::Other => cases.iter_mut().for_each(|rec| rec.push_field(b"")),
         }
     }
 }
@@ -243,9 +248,7 @@ pub fn stream_sav<R: Read + Seek>(
                     let cases = &mut block[..CASE_BLOCK.min(batch.num_rows() - start)];
                     cases.iter_mut().for_each(Record::clear);
                     for c in &columns {
-                        for (j, rec) in cases.iter_mut().enumerate() {
-                            c.push(start + j, rec);
-                        }
+                        c.push(start, cases);
                     }
                     for (j, rec) in cases.iter().enumerate() {
                         // Case k of the file (1-based) is row k + 1, as in its CSV form.
