@@ -1,7 +1,7 @@
 //! Checking rows on every core: the calling thread reads the export unit by unit (a piece
 //! of a CSV file, a batch of SPSS cases), worker threads turn each unit into rows and check
 //! them, and the calling thread takes the checked rows back in file order (duplicate ids,
-//! the sink). At most [`IN_FLIGHT`] units are out at a time, so memory stays flat; spent
+//! the sink). At most `in_flight` units are out at a time, so memory stays flat; spent
 //! units come back to the reader to be filled again.
 
 use std::collections::BTreeMap;
@@ -12,9 +12,6 @@ use std::time::Duration;
 use crate::check::{Checked, Checker, Fields, Scratch, Spare, Validator};
 use crate::read::Sink;
 use crate::{CHUNK_ROWS, IngestError};
-
-/// Units read but not yet taken back, at most.
-const IN_FLIGHT: usize = 8;
 
 /// Threads that check rows.
 fn workers() -> usize {
@@ -59,9 +56,12 @@ impl Batcher<'_, '_> {
 /// Reads units with `read` (handed a spent unit to reuse, when there is one; None at the
 /// end), has every row of each checked on a worker thread — each worker makes its own
 /// `rows_of` with `worker` and calls it for each unit — and takes the checked rows back in
-/// file order through the validator, calling `taken` after each unit.
+/// file order through the validator, calling `taken` after each unit. At most `in_flight`
+/// units are read and not yet taken.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn check_in_order<U, F>(
     file: &str,
+    in_flight: usize,
     v: &mut Validator<'_>,
     sink: &mut Sink<'_>,
     mut read: impl FnMut(Option<U>) -> Result<Option<U>, IngestError>,
@@ -77,9 +77,10 @@ where
     };
     let (check, taker) = v.parts();
     let spare = Arc::clone(taker.spare());
-    let (work_tx, work_rx) = sync_channel::<(u64, U)>(IN_FLIGHT);
+    let in_flight = in_flight.max(1);
+    let (work_tx, work_rx) = sync_channel::<(u64, U)>(in_flight);
     let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = sync_channel::<(u64, Vec<Checked>, U)>(IN_FLIGHT);
+    let (done_tx, done_rx) = sync_channel::<(u64, Vec<Checked>, U)>(in_flight);
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
         for _ in 0..workers() {
@@ -114,10 +115,10 @@ where
             let (mut sent, mut next) = (0u64, 0u64);
             let mut ended = false;
             loop {
-                if !ended && sent - next < IN_FLIGHT as u64 {
+                if !ended && sent - next < in_flight as u64 {
                     match read(spent.pop())? {
                         Some(unit) => {
-                            // Never blocks: at most IN_FLIGHT units are out.
+                            // Never blocks: at most `in_flight` units are out.
                             work_tx.send((sent, unit)).map_err(|_| stopped())?;
                             sent += 1;
                         }

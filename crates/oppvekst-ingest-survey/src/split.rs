@@ -20,6 +20,9 @@ use crate::read::{Progress, Sink};
 /// the first record, when one record is longer).
 const PIECE_BYTES: usize = 2 << 20;
 
+/// Pieces read and not yet taken back, at most.
+const PIECES_IN_FLIGHT: usize = 8;
+
 /// Whole records cut from the body.
 struct Piece {
     bytes: Vec<u8>,
@@ -310,6 +313,7 @@ pub(crate) fn read_body<R: Read>(
     let mut cutter = Cutter::new(src, delimiter, first_line, offset, PIECE_BYTES);
     check_in_order(
         file,
+        PIECES_IN_FLIGHT,
         v,
         sink,
         |spent| {
