@@ -10,7 +10,7 @@ use arrow::record_batch::RecordBatch;
 use oppvekst_schema::Catalogue;
 use oppvekst_schema::contracts::survey_cells_schema;
 
-use crate::Respondents;
+use crate::{AnswerColumn, Respondents};
 
 /// Grade codes of survey cells: the six grades and the two school-level totals, in report order.
 pub const GRADES: [&str; 8] = [
@@ -173,13 +173,18 @@ impl<'c> Aggregator<'c> {
             self.rows.push((r, block, gi * 2 + si));
         }
         for (ii, ind) in self.cat.indicators.iter().enumerate() {
-            let plan = &self.plans[ii];
+            // The stored answers of the indicator's items (None: the file lacks the item).
+            let columns: Vec<Option<&[i8]>> = self.plans[ii]
+                .iter()
+                .map(|c| c.and_then(|c| resp.answers.get(c)).map(AnswerColumn::raw))
+                .collect();
             for &(r, block, cell) in &self.rows {
                 self.answers.clear();
-                self.answers.extend(
-                    plan.iter()
-                        .map(|c| c.and_then(|c| resp.answers[c].get(r)).map(i64::from)),
-                );
+                self.answers.extend(columns.iter().map(|c| {
+                    c.and_then(|c| c.get(r).copied())
+                        .filter(|&a| a != AnswerColumn::MISSING)
+                        .map(i64::from)
+                }));
                 if let Some(yes) = ind.rule.evaluate(&self.answers) {
                     let cell = &mut self.blocks[block][ii][cell / 2][cell % 2];
                     cell.1 += 1;

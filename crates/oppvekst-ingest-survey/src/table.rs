@@ -154,6 +154,11 @@ impl AnswerColumn {
         self.0.is_empty()
     }
 
+    /// The stored bytes, one per row ([`AnswerColumn::MISSING`] or a code).
+    pub(crate) fn raw(&self) -> &[i8] {
+        &self.0
+    }
+
     /// The answers in row order.
     pub fn iter(&self) -> impl Iterator<Item = Option<i8>> + '_ {
         self.0.iter().map(|&v| (v != Self::MISSING).then_some(v))
