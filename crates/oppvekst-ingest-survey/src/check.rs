@@ -42,14 +42,18 @@ impl Record {
 
     /// Adds an answer field given as a whole code 0..=99 or [`CODE_BLANK`] (no text).
     pub(crate) fn push_code(&mut self, code: u8) {
-        let end = self.used();
+        self.end_field(self.used());
+        self.codes.push(code);
+    }
+
+    /// Ends the next field at byte `end`.
+    fn end_field(&mut self, end: usize) {
         if self.ends.len() <= self.fields {
             self.ends
                 .resize((self.fields + 1).max(2 * self.ends.len()), 0);
         }
         self.ends[self.fields] = end;
         self.fields += 1;
-        self.codes.push(code);
     }
 
     /// Where the last field ends.
@@ -72,12 +76,7 @@ impl Record {
             self.bytes.resize(end.max(2 * self.bytes.len()), 0);
         }
         self.bytes[start..end].copy_from_slice(field);
-        if self.ends.len() <= self.fields {
-            self.ends
-                .resize((self.fields + 1).max(2 * self.ends.len()), 0);
-        }
-        self.ends[self.fields] = end;
-        self.fields += 1;
+        self.end_field(end);
     }
 
     /// The record's fields.
@@ -718,17 +717,10 @@ pub(crate) struct Validator<'a> {
 }
 
 impl<'a> Validator<'a> {
-    /// Maps the header through the codebook; fails when a required column is missing.
-    pub(crate) fn new(
-        file: &str,
-        header: Vec<String>,
-        encoding: Encoding,
-        cat: &'a Catalogue,
-        harmoniser: &'a Harmoniser,
-        seen: &'a mut SeenIds,
-    ) -> Result<Self, IngestError> {
-        Ok(Validator {
-            check: Checker::new(file, header, encoding, cat, harmoniser)?,
+    /// Takes the rows `check` checks; `seen` holds the ids accepted before this file.
+    pub(crate) fn new(check: Checker<'a>, seen: &'a mut SeenIds) -> Self {
+        Validator {
+            check,
             taker: Taker {
                 seen,
                 quarantine: Vec::new(),
@@ -741,7 +733,7 @@ impl<'a> Validator<'a> {
             scratch: Scratch::default(),
             case: Record::default(),
             cases_read: 0,
-        })
+        }
     }
 
     /// The row checker (shared by checking threads) and the taker of checked rows.

@@ -9,7 +9,7 @@ use oppvekst_schema::{Catalogue, Harmoniser};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::ChunkReader;
 
-use crate::check::Validator;
+use crate::check::{Checker, Validator};
 use crate::read::{ReadOptions, SeenIds, Sink, collect};
 use crate::sav::number_text;
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
@@ -90,7 +90,10 @@ pub fn stream_parquet<T: ChunkReader + 'static>(
         .map_err(|_| unusable("not a readable Parquet file (truncated or damaged)".into()))?;
     let schema = reader.schema();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
+    let mut v = Validator::new(
+        Checker::new(file, names.clone(), Encoding::Utf8, cat, harmoniser)?,
+        seen,
+    );
     for batch in reader {
         let batch: RecordBatch = batch.map_err(|_| unusable("damaged Parquet data page".into()))?;
         let columns: Vec<TextColumn> = batch

@@ -15,7 +15,7 @@ use encoding_rs::WINDOWS_1252;
 use oppvekst_schema::text::{Encoding, detect_delimiter};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
-use crate::check::Validator;
+use crate::check::{Checker, Validator};
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
 /// Reports how far a read has come: `(done, all)` — bytes of a CSV source, cases of an SPSS
@@ -454,7 +454,7 @@ pub fn stream_csv<R: Read + Seek>(
             .collect();
         (header, rdr.position().byte())
     };
-    let mut v = Validator::new(file, header, encoding, cat, harmoniser, seen)?;
+    let mut v = Validator::new(Checker::new(file, header, encoding, cat, harmoniser)?, seen);
     // The body starts just after the header record, on the line after the line breaks
     // before that point.
     src.seek(SeekFrom::Start(start)).map_err(io)?;

@@ -20,7 +20,7 @@ use oppvekst_schema::{Catalogue, Harmoniser};
 
 use oppvekst_schema::text::Encoding;
 
-use crate::check::{CODE_BLANK, Record, Validator};
+use crate::check::{CODE_BLANK, Checker, Record, Validator};
 use crate::parallel::{Rows, check_in_order};
 use crate::read::{ReadOptions, SeenIds, Sink, collect};
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
@@ -220,7 +220,10 @@ pub fn stream_sav<R: Read + Seek>(
         .iter()
         .map(|n| meta.variable_missing_values.get(n).unwrap_or(&no_specs))
         .collect();
-    let mut v = Validator::new(file, names.clone(), Encoding::Utf8, cat, harmoniser, seen)?;
+    let mut v = Validator::new(
+        Checker::new(file, names.clone(), Encoding::Utf8, cat, harmoniser)?,
+        seen,
+    );
     let answers = v.parts().0.item_columns();
     let total = meta.number_rows.map(|n| n.max(0) as u64);
     let mut case = 0u64;
