@@ -154,7 +154,14 @@ where
             }
         })();
         // The workers end when the channel closes (also when reading or taking failed).
+        // Joined here, a worker that panicked is an error, not a panic of the caller.
         drop(work_tx);
+        let mut result = result;
+        for handle in handles {
+            if handle.join().is_err() && result.is_ok() {
+                result = Err(stopped());
+            }
+        }
         result
     })
 }

@@ -276,3 +276,34 @@ fn a_file_that_fails_as_a_whole_leaves_no_ids_behind() {
     let (r, rep, q) = read_csv("good.csv", good.as_bytes(), &cat, &h, &opts, &mut seen).unwrap();
     assert_eq!((r.len(), rep.rows_quarantined), (1, 0), "{q:?}");
 }
+
+#[test]
+fn a_failing_sink_stops_the_read_with_its_error() {
+    use oppvekst_ingest_survey::{Respondents, stream_csv};
+    let cat = Catalogue::builtin().unwrap();
+    let h = Harmoniser::builtin().unwrap();
+    // Several pieces of 2 MB, checked on every core; the sink fails on its third chunk.
+    let bytes = big_export(200_000);
+    assert!(bytes.len() > 3 << 21);
+    let mut chunks = 0;
+    let err = stream_csv(
+        "big.csv",
+        std::io::Cursor::new(&bytes),
+        &cat,
+        &h,
+        &ReadOptions::default(),
+        &mut Default::default(),
+        &mut |_: Respondents| {
+            chunks += 1;
+            if chunks == 3 {
+                return Err(IngestError::Stage {
+                    message: "disk full".into(),
+                });
+            }
+            Ok(None)
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, IngestError::Stage { ref message } if message == "disk full"));
+    assert_eq!(chunks, 3, "nothing reaches the sink after it failed");
+}
