@@ -1,7 +1,8 @@
 //! Ingest benchmark (not a timed test): a generated national-size Ungdata export —
 //! 1,500,000 respondents × 150 items by default — read as CSV and as SPSS `.sav`, every value
 //! validated, respondents written to Parquet and aggregated, exactly as `oppvekst ingest`
-//! does; side by side with Python polars reading the same CSV and writing Parquet.
+//! does; side by side with Python polars reading the same CSV and writing Parquet (the
+//! yardstick), and with pyreadstat reading the same `.sav` into polars.
 //!
 //! `cargo bench -p oppvekst-ingest-survey --bench ingest`
 //!
@@ -191,12 +192,7 @@ fn child(format: &str, path: &Path, out: &Path) {
     })
     .unwrap()
     .0;
-    let read_secs = start.elapsed().as_secs_f64();
     writer.commit().unwrap();
-    eprintln!(
-        "read {read_secs:.2} s, committed {:.2} s",
-        start.elapsed().as_secs_f64()
-    );
     let cells = agg.finish().cells.len();
     let secs = start.elapsed().as_secs_f64();
     assert!(report.reconciles());
@@ -245,21 +241,21 @@ fn python(dir: &Path) -> Option<PathBuf> {
     let venv = dir.join("venv");
     let py = venv.join("bin/python");
     let req = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/requirements.txt");
-    if !py.exists() {
-        let ok = Command::new("python3")
+    // pip installs what the venv lacks (nothing, once it has the pinned versions).
+    let ok = (py.exists()
+        || Command::new("python3")
             .args(["-m", "venv"])
             .arg(&venv)
             .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(&py)
-                .args(["-m", "pip", "install", "-q", "-r"])
-                .arg(&req)
-                .status()
-                .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("no Python polars (venv or pip failed); baseline skipped");
-            return None;
-        }
+            .is_ok_and(|s| s.success()))
+        && Command::new(&py)
+            .args(["-m", "pip", "install", "-q", "-r"])
+            .arg(&req)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("no Python polars (venv or pip failed); baselines skipped");
+        return None;
     }
     Some(py)
 }
@@ -299,11 +295,18 @@ fn main() {
         .unwrap_or(3)
         .max(1);
     let py = python(&dir);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/polars_ingest.py");
+    let benches = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches");
+    // Python on the same files: polars reading the CSV (the benchmark's yardstick), and
+    // pyreadstat reading the .sav into polars.
+    let baselines = [
+        (benches.join("polars_ingest.py"), &csv, "polars.parquet"),
+        (benches.join("sav_ingest.py"), &sav, "pyreadstat.parquet"),
+    ];
     let mut all: Vec<(&str, f64, Vec<Figures>)> = vec![
         ("oppvekst, CSV", size(&csv), Vec::new()),
         ("oppvekst, .sav", size(&sav), Vec::new()),
         ("Python polars, CSV", size(&csv), Vec::new()),
+        ("Python pyreadstat → polars, .sav", size(&sav), Vec::new()),
     ];
     for run in 0..runs {
         eprintln!("run {} of {runs} …", run + 1);
@@ -316,14 +319,15 @@ fn main() {
                 .unwrap();
             all[k].2.push(figures(out, format));
         }
-        if let Some(py) = &py {
+        for (k, (script, input, output)) in baselines.iter().enumerate() {
+            let Some(py) = &py else { break };
             let out = Command::new(py)
-                .arg(&script)
-                .arg(&csv)
-                .arg(dir.join("polars.parquet"))
+                .arg(script)
+                .arg(input)
+                .arg(dir.join(output))
                 .output()
                 .unwrap();
-            all[2].2.push(figures(out, "polars"));
+            all[2 + k].2.push(figures(out, output));
         }
     }
     let results: Vec<(&str, f64, Figures)> = all
@@ -336,25 +340,39 @@ fn main() {
             (name, size, Figures { peak, ..mid })
         })
         .collect();
-    let polars = results
-        .iter()
-        .find(|r| r.0.starts_with("Python"))
-        .map(|r| r.2.rows / r.2.secs);
+    let rate_of = |name: &str| {
+        results
+            .iter()
+            .find(|r| r.0 == name)
+            .map(|r| r.2.rows / r.2.secs)
+    };
+    let polars = rate_of("Python polars, CSV");
     println!(
         "\ningest of {rows} respondents × {ITEMS} items (every value validated by oppvekst); median of {runs} runs, highest peak"
     );
-    println!("| reader | file MB | seconds | rows/s | peak MB | peak / file | speed vs polars |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| reader | file MB | seconds | rows/s | peak MB | peak / file | speed vs polars (CSV) | speed vs Python, same file |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let ratio = |rate: f64, base: Option<f64>| {
+        base.map_or("–".to_owned(), |b| format!("{:.2}×", rate / b))
+    };
     for (name, size, f) in &results {
         let rate = f.rows / f.secs;
+        let same_file = match *name {
+            "oppvekst, CSV" => polars,
+            "oppvekst, .sav" => rate_of("Python pyreadstat → polars, .sav"),
+            _ => None,
+        };
         println!(
-            "| {name} | {:.0} | {:.2} | {:.0} | {:.0} | {:.2} | {} |",
+            "| {name} | {:.0} | {:.2} | {:.0} | {:.0} | {:.2} | {} | {} |",
             size / 1e6,
             f.secs,
             rate,
             f.peak / 1e6,
             f.peak / size,
-            polars.map_or("–".to_owned(), |p| format!("{:.2}×", rate / p))
+            ratio(rate, polars),
+            ratio(rate, same_file),
         );
     }
 }
