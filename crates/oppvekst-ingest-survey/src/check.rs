@@ -24,7 +24,8 @@ const CODE_TEXT: u8 = u8::MAX;
 /// keep their size from row to row (only `fields` of `ends` count), so a parser can write
 /// into them without clearing or growing them for every row. A binary export can give an
 /// answer as a whole code 0..=99 ([`Record::push_code`]) instead of its text.
-#[derive(Debug, Default, Clone)]
+// No Debug: a record holds a respondent's answers.
+#[derive(Default, Clone)]
 pub(crate) struct Record {
     pub(crate) bytes: Vec<u8>,
     pub(crate) ends: Vec<usize>,
@@ -101,7 +102,8 @@ impl Record {
 /// the first byte) and how many bytes separate two fields. A row of a CSV piece without
 /// quotes is checked straight from the piece (fields one separator apart), without copying
 /// its fields.
-#[derive(Debug, Clone, Copy)]
+// No Debug: the fields are a respondent's answers.
+#[derive(Clone, Copy)]
 pub(crate) struct Fields<'r> {
     bytes: &'r [u8],
     ends: &'r [usize],
@@ -209,7 +211,7 @@ impl Codes {
     }
 }
 
-/// A code in [`Codebook::small`] that is neither valid for the item nor a missing code.
+/// A code in [`CodeTable::small`] that is neither valid for the item nor a missing code.
 const INVALID: i16 = i16::MIN;
 
 /// How one codebook item is read from a row: its source column (None when the file lacks
@@ -221,7 +223,7 @@ struct ItemCheck {
 
 /// The codes of items with one valid range (most items share one, so the tables stay in
 /// the fastest cache).
-struct Codebook {
+struct CodeTable {
     /// Inclusive valid code range.
     valid: [i64; 2],
     /// What each code 0..=99 (every one- or two-digit field) means: the answer,
@@ -242,12 +244,11 @@ pub(crate) struct Checker<'a> {
     encoding: Encoding,
     codes: Codes,
     items: Vec<ItemCheck>,
-    ranges: Vec<Codebook>,
+    ranges: Vec<CodeTable>,
 }
 
 /// Rows one thread has checked, in file order: the rows that passed (not yet checked
 /// against the ids seen before them) and the quarantined ones.
-#[derive(Debug)]
 pub(crate) struct Checked {
     /// The rows that passed; their last answers may still wait in `block`.
     pub(crate) rows: Respondents,
@@ -326,7 +327,7 @@ impl<'a> Checker<'a> {
     ) -> Result<Self, IngestError> {
         let cols = map_columns(file, &header, cat)?;
         let codes = Codes::new(cat);
-        let mut ranges: Vec<Codebook> = Vec::new();
+        let mut ranges: Vec<CodeTable> = Vec::new();
         let mut items = Vec::with_capacity(cols.items.len());
         for (item, col) in cat.codebook.items.iter().zip(&cols.items) {
             let range = match ranges.iter().position(|r| r.valid == item.valid) {
@@ -341,7 +342,7 @@ impl<'a> Checker<'a> {
                             *slot = code as i16;
                         }
                     }
-                    ranges.push(Codebook {
+                    ranges.push(CodeTable {
                         valid: item.valid,
                         small,
                     });

@@ -438,7 +438,7 @@ pub fn stream_csv<R: Read + Seek>(
     }
     let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(&first));
     src.seek(SeekFrom::Start(start)).map_err(io)?;
-    let (header, header_bytes) = {
+    let (header, header_end) = {
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
@@ -452,18 +452,13 @@ pub fn stream_csv<R: Read + Seek>(
             .iter()
             .map(|h| decode_bytes(h, encoding).into_owned())
             .collect();
-        (header, rdr.position().byte())
+        // Where the body starts: the byte after the header record, and its line (the
+        // reader counts every line break it consumed, blank lines before the header too).
+        let end = rdr.position();
+        (header, (end.byte(), end.line()))
     };
     let mut v = Validator::new(Checker::new(file, header, encoding, cat, harmoniser)?, seen);
-    // The body starts just after the header record, on the line after the line breaks
-    // before that point.
-    src.seek(SeekFrom::Start(start)).map_err(io)?;
-    let mut head = Vec::new();
-    (&mut src)
-        .take(header_bytes)
-        .read_to_end(&mut head)
-        .map_err(io)?;
-    let first_line = 1 + memchr::memchr_iter(b'\n', &head).count() as u64;
+    let (header_bytes, first_line) = header_end;
     let body = start + header_bytes;
     src.seek(SeekFrom::Start(body)).map_err(io)?;
     crate::split::read_body(

@@ -11,8 +11,9 @@ use oppvekst_schema::Item;
 use oppvekst_schema::contracts::respondents_schema;
 use oppvekst_schema::io::{IoError, ParquetStream};
 
-/// Canonical respondents, one entry per accepted row (columnar).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Canonical respondents, one entry per accepted row (columnar). Its `Debug` shows counts
+/// only, never an answer or an id.
+#[derive(Clone, Default, PartialEq)]
 pub struct Respondents {
     /// Canonical item ids, in codebook order.
     pub items: Vec<String>,
@@ -38,7 +39,7 @@ pub struct Respondents {
 
 /// Text, one per row, stored as Arrow stores it: the texts back to back and where each
 /// ends, so a row adds no allocation of its own.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct TextColumn {
     text: String,
     ends: Vec<usize>,
@@ -117,8 +118,22 @@ impl PartialEq<Vec<&str>> for TextColumn {
 /// (missing as [`AnswerColumn::MISSING`], a code no item can have: the catalogue keeps
 /// valid ranges within −127..=127), so a chunk becomes an Arrow column without a pass per
 /// value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AnswerColumn(Vec<i8>);
+
+/// Counts only: respondents' answers, ids and places are never printed.
+macro_rules! debug_counts {
+    ($t:ty, $name:literal) => {
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct($name).field("rows", &self.len()).finish()
+            }
+        }
+    };
+}
+debug_counts!(Respondents, "Respondents");
+debug_counts!(TextColumn, "TextColumn");
+debug_counts!(AnswerColumn, "AnswerColumn");
 
 impl AnswerColumn {
     /// The stored byte of a missing answer.

@@ -2,21 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use oppvekst_ingest_survey::{IngestError, ReadOptions, aggregate, read_csv};
+use oppvekst_ingest_survey::{
+    FileReport, IngestError, QuarantinedRow, ReadOptions, Respondents, Sink, aggregate, read_csv,
+    stream_csv,
+};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 const HEADER: &str = "ID;år;kommune;skolenivå;Klasse;kjønn;beruset;ensom";
 
-fn read(
-    text: &[u8],
-) -> Result<
-    (
-        oppvekst_ingest_survey::Respondents,
-        oppvekst_ingest_survey::FileReport,
-        Vec<oppvekst_ingest_survey::QuarantinedRow>,
-    ),
-    IngestError,
-> {
+fn read(text: &[u8]) -> Result<(Respondents, FileReport, Vec<QuarantinedRow>), IngestError> {
     let cat = Catalogue::builtin().unwrap();
     let h = Harmoniser::builtin().unwrap();
     read_csv(
@@ -201,6 +195,24 @@ fn aggregation_totals_add_up() {
 
 /// A large generated export with a Windows-1252 column whose first non-ASCII byte comes
 /// after the first megabyte.
+/// Streams `big.csv` (the bytes of [`big_export`]) into `sink` with the built-in catalogue.
+fn stream_big(
+    bytes: &[u8],
+    sink: &mut Sink<'_>,
+) -> Result<(FileReport, Vec<QuarantinedRow>), IngestError> {
+    let cat = Catalogue::builtin().unwrap();
+    let h = Harmoniser::builtin().unwrap();
+    stream_csv(
+        "big.csv",
+        std::io::Cursor::new(bytes),
+        &cat,
+        &h,
+        &ReadOptions::default(),
+        &mut Default::default(),
+        sink,
+    )
+}
+
 fn big_export(rows: usize) -> Vec<u8> {
     let mut text = format!("{HEADER};skole\n");
     for i in 0..rows {
@@ -219,9 +231,8 @@ fn big_export(rows: usize) -> Vec<u8> {
 
 #[test]
 fn streaming_reads_in_chunks_and_aggregates_the_same() {
-    use oppvekst_ingest_survey::{Aggregator, CHUNK_ROWS, Respondents, stream_csv};
+    use oppvekst_ingest_survey::{Aggregator, CHUNK_ROWS};
     let cat = Catalogue::builtin().unwrap();
-    let h = Harmoniser::builtin().unwrap();
     // Whole chunks and a half, past 2 MB (so the second half starts past the first MB).
     let whole = (1 << 21) / 40 / CHUNK_ROWS + 1;
     let rows = whole * CHUNK_ROWS + CHUNK_ROWS / 2;
@@ -230,20 +241,12 @@ fn streaming_reads_in_chunks_and_aggregates_the_same() {
     let mut sizes = Vec::new();
     let mut agg = Aggregator::new(&cat);
     let mut all = Respondents::new(&cat.codebook.items);
-    let (rep, q) = stream_csv(
-        "big.csv",
-        std::io::Cursor::new(&bytes),
-        &cat,
-        &h,
-        &ReadOptions::default(),
-        &mut Default::default(),
-        &mut |chunk: Respondents| {
-            sizes.push(chunk.len());
-            agg.add(&chunk);
-            all.append(chunk);
-            Ok(None)
-        },
-    )
+    let (rep, q) = stream_big(&bytes, &mut |chunk: Respondents| {
+        sizes.push(chunk.len());
+        agg.add(&chunk);
+        all.append(chunk);
+        Ok(None)
+    })
     .unwrap();
     // Detected as Windows-1252 from the whole file, not from its ASCII first megabyte.
     assert_eq!(rep.encoding, "Windows-1252");
@@ -279,30 +282,19 @@ fn a_file_that_fails_as_a_whole_leaves_no_ids_behind() {
 
 #[test]
 fn a_failing_sink_stops_the_read_with_its_error() {
-    use oppvekst_ingest_survey::{Respondents, stream_csv};
-    let cat = Catalogue::builtin().unwrap();
-    let h = Harmoniser::builtin().unwrap();
     // Several pieces of 2 MB, checked on every core; the sink fails on its third chunk.
     let bytes = big_export(200_000);
     assert!(bytes.len() > 3 << 21);
     let mut chunks = 0;
-    let err = stream_csv(
-        "big.csv",
-        std::io::Cursor::new(&bytes),
-        &cat,
-        &h,
-        &ReadOptions::default(),
-        &mut Default::default(),
-        &mut |_: Respondents| {
-            chunks += 1;
-            if chunks == 3 {
-                return Err(IngestError::Stage {
-                    message: "disk full".into(),
-                });
-            }
-            Ok(None)
-        },
-    )
+    let err = stream_big(&bytes, &mut |_: Respondents| {
+        chunks += 1;
+        if chunks == 3 {
+            return Err(IngestError::Stage {
+                message: "disk full".into(),
+            });
+        }
+        Ok(None)
+    })
     .unwrap_err();
     assert!(matches!(err, IngestError::Stage { ref message } if message == "disk full"));
     assert_eq!(chunks, 3, "nothing reaches the sink after it failed");

@@ -46,6 +46,15 @@ fn os(path: &Path) -> impl FnOnce(std::io::Error) -> IoError + '_ {
     }
 }
 
+/// A Parquet or Arrow error about the file at `path` (its message names structure, never
+/// values).
+fn format<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> IoError + Copy + '_ {
+    move |e| IoError::Format {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
 fn tmp_sibling(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
@@ -75,10 +84,7 @@ pub fn parquet_bytes(
     schema: Arc<Schema>,
     batches: &[RecordBatch],
 ) -> Result<Vec<u8>, IoError> {
-    let fmt = |e: parquet::errors::ParquetError| IoError::Format {
-        path: path_for_errors.to_owned(),
-        message: e.to_string(),
-    };
+    let fmt = format(path_for_errors);
     let props = writer_properties(&schema);
     let mut buf = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut buf, schema, Some(props)).map_err(fmt)?;
@@ -147,10 +153,6 @@ impl ParquetStream {
         }
         let tmp = tmp_sibling(path);
         let file = fs::File::create(&tmp).map_err(os(&tmp))?;
-        let fmt = |e: parquet::errors::ParquetError| IoError::Format {
-            path: path.to_owned(),
-            message: e.to_string(),
-        };
         // The Arrow writer sets up the file (with the Arrow schema in its metadata); its
         // lower-level parts then write the row groups.
         let (file, factory) = ArrowWriter::try_new(
@@ -159,7 +161,7 @@ impl ParquetStream {
             Some(writer_properties(&schema)),
         )
         .and_then(ArrowWriter::into_serialized_writer)
-        .map_err(fmt)?;
+        .map_err(format(path))?;
         Ok(ParquetStream {
             path: path.to_owned(),
             tmp,
@@ -176,13 +178,6 @@ impl ParquetStream {
         &self.path
     }
 
-    fn format(&self, e: impl std::fmt::Display) -> IoError {
-        IoError::Format {
-            path: self.path.clone(),
-            message: e.to_string(),
-        }
-    }
-
     /// Appends one batch.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), IoError> {
         let mut done = 0;
@@ -193,7 +188,7 @@ impl ParquetStream {
                     let writers = self
                         .factory
                         .create_column_writers(self.groups)
-                        .map_err(|e| self.format(e))?;
+                        .map_err(format(&self.path))?;
                     (writers, 0)
                 }
             };
@@ -201,13 +196,13 @@ impl ParquetStream {
             let part = batch.slice(done, take);
             let mut leaves = Vec::with_capacity(writers.len());
             for (field, column) in self.schema.fields().iter().zip(part.columns()) {
-                leaves.extend(compute_leaves(field, column).map_err(|e| self.format(e))?);
+                leaves.extend(compute_leaves(field, column).map_err(format(&self.path))?);
             }
             writers
                 .par_iter_mut()
                 .zip(leaves.par_iter())
                 .try_for_each(|(w, leaf)| w.write(leaf))
-                .map_err(|e| self.format(e))?;
+                .map_err(format(&self.path))?;
             done += take;
             if rows + take >= ROW_GROUP_ROWS {
                 self.close_group(writers)?;
@@ -224,12 +219,8 @@ impl ParquetStream {
             .into_par_iter()
             .map(ArrowColumnWriter::close)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.format(e))?;
-        let path = &self.path;
-        let fmt = |e: parquet::errors::ParquetError| IoError::Format {
-            path: path.clone(),
-            message: e.to_string(),
-        };
+            .map_err(format(&self.path))?;
+        let fmt = format(&self.path);
         let mut group = self.file.next_row_group().map_err(fmt)?;
         for chunk in chunks {
             chunk.append_to_row_group(&mut group).map_err(fmt)?;
@@ -246,11 +237,7 @@ impl ParquetStream {
         {
             self.close_group(writers)?;
         }
-        let fmt = |e: parquet::errors::ParquetError| IoError::Format {
-            path: self.path.clone(),
-            message: e.to_string(),
-        };
-        let buffered = self.file.into_inner().map_err(fmt)?;
+        let buffered = self.file.into_inner().map_err(format(&self.path))?;
         let file = buffered.into_inner().map_err(|e| IoError::Os {
             path: self.tmp.clone(),
             source: e.into_error(),
@@ -272,17 +259,13 @@ pub fn write_parquet(
 
 /// Reads every record batch of a Parquet file.
 pub fn read_parquet(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>), IoError> {
-    let fmt = |m: String| IoError::Format {
-        path: path.to_owned(),
-        message: m,
-    };
     let file = fs::File::open(path).map_err(os(path))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fmt(e.to_string()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(format(path))?;
     let schema = builder.schema().clone();
-    let reader = builder.build().map_err(|e| fmt(e.to_string()))?;
+    let reader = builder.build().map_err(format(path))?;
     let batches = reader
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| fmt(e.to_string()))?;
+        .map_err(format(path))?;
     Ok((schema, batches))
 }
 
