@@ -20,6 +20,14 @@ pub fn write_parquet(df: &DataFrame, path: &Path) -> Result<(), AnalysisError> {
     oppvekst_schema::io::write_atomic(path, &buf).map_err(|e| err(e.to_string()))
 }
 
+/// A count as the u32 of the published columns; a count too large is an error, never
+/// truncated.
+pub(crate) fn count32(table: &str, v: u64) -> Result<u32, AnalysisError> {
+    u32::try_from(v).map_err(|_| AnalysisError::TooLarge {
+        table: table.to_owned(),
+    })
+}
+
 /// Strings of a column.
 pub(crate) fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>, AnalysisError> {
     Ok(df
@@ -79,21 +87,26 @@ pub fn protected_frame(
             ));
         }
     }
-    cols.push(Column::new(
-        value_name.into(),
-        cells
-            .iter()
-            .map(|c| c.value().map(|v| v as u32))
-            .collect::<Vec<_>>(),
-    ));
+    let name = table.name();
+    let values = cells
+        .iter()
+        .map(|c| c.value().map(|v| count32(name, v)).transpose())
+        .collect::<Result<Vec<Option<u32>>, _>>()?;
+    cols.push(Column::new(value_name.into(), values));
     if cells.iter().any(|c| c.denominator().is_some()) {
-        cols.push(Column::new(
-            "denominator".into(),
-            cells
-                .iter()
-                .map(|c| c.denominator().unwrap_or(0) as u32)
-                .collect::<Vec<_>>(),
-        ));
+        // Every cell of a table with denominators has one; a cell without is an error,
+        // never a silent 0.
+        let dens = cells
+            .iter()
+            .map(|c| {
+                c.denominator()
+                    .ok_or_else(|| AnalysisError::MissingDenominator {
+                        table: name.to_owned(),
+                    })
+                    .and_then(|d| count32(name, d))
+            })
+            .collect::<Result<Vec<u32>, _>>()?;
+        cols.push(Column::new("denominator".into(), dens));
     }
     cols.push(Column::new(
         "status".into(),

@@ -39,13 +39,25 @@ pub enum AnalysisError {
         /// Dimension.
         dimension: &'static str,
     },
-    /// A code that should be a number is not.
-    #[error("table `{table}`: dimension `{dimension}` has a non-numeric code")]
+    /// A code that should be a number (or a quarter) is not.
+    #[error("table `{table}`: dimension `{dimension}` has a code of the wrong form")]
     BadCode {
         /// Table.
         table: String,
         /// Dimension.
         dimension: &'static str,
+    },
+    /// A count or a sum of counts does not fit the published column type (u32).
+    #[error("table `{table}`: a count or a sum of counts is too large for its column")]
+    TooLarge {
+        /// Table.
+        table: String,
+    },
+    /// A cell of a table with denominators has none.
+    #[error("table `{table}`: a cell has no denominator")]
+    MissingDenominator {
+        /// Table.
+        table: String,
     },
     /// polars failed.
     #[error("polars: {0}")]

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use oppvekst_disclosure::{Protected, ProtectedTable};
-use oppvekst_schema::codes::parse_quarter;
+use oppvekst_schema::dims;
 use oppvekst_schema::population::{AgeRange, Population};
+use oppvekst_schema::quarter::Quarter;
 use polars::prelude::*;
 
 use crate::AnalysisError;
@@ -18,8 +19,8 @@ pub struct PoliceRow {
     pub offence_group: String,
     /// Age band code.
     pub age_band: String,
-    /// Quarter `YYYYQn`.
-    pub quarter: String,
+    /// Quarter.
+    pub quarter: Quarter,
     /// Count (None when hidden).
     pub count: Option<u32>,
     /// Sum of this and the three previous quarters (None if any is hidden or missing).
@@ -45,8 +46,9 @@ pub struct PoliceAnalysis {
     pub rows: Vec<PoliceRow>,
 }
 
-fn quarter_index(q: &str) -> Option<i32> {
-    parse_quarter(q).map(|(y, n)| y * 4 + i32::from(n) - 1)
+/// Quarters counted from year 0, so that a year earlier is 4 less.
+fn quarter_index(q: Quarter) -> i32 {
+    q.year() * 4 + i32::from(q.number()) - 1
 }
 
 /// Builds the series from the protected police table (dimensions `municipality`,
@@ -64,31 +66,47 @@ pub fn police_series(
             })
     };
     let [dm, dq, dg, da] = [
-        d("municipality")?,
-        d("quarter")?,
-        d("offence_group")?,
-        d("age_band")?,
+        d(dims::MUNICIPALITY)?,
+        d(dims::QUARTER)?,
+        d(dims::OFFENCE_GROUP)?,
+        d(dims::AGE_BAND)?,
     ];
     /// (municipality, offence group, age band) → quarter index → (quarter, count, status).
     type Series<'a> =
-        BTreeMap<(&'a str, &'a str, &'a str), BTreeMap<i32, (&'a str, Option<u32>, &'a str)>>;
+        BTreeMap<(&'a str, &'a str, &'a str), BTreeMap<i32, (Quarter, Option<u32>, &'a str)>>;
     let mut series: Series = BTreeMap::new();
     for c in table.cells() {
         let k = c.key();
-        let qi = quarter_index(&k[dq]).ok_or(AnalysisError::BadCode {
+        let q: Quarter = k[dq].parse().map_err(|_| AnalysisError::BadCode {
             table: table.name().to_owned(),
-            dimension: "quarter",
+            dimension: dims::QUARTER,
         })?;
+        let count = c
+            .value()
+            .map(|v| {
+                u32::try_from(v).map_err(|_| AnalysisError::TooLarge {
+                    table: table.name().to_owned(),
+                })
+            })
+            .transpose()?;
         series
             .entry((&k[dm], &k[dg], &k[da]))
             .or_default()
-            .insert(qi, (&k[dq], c.value().map(|v| v as u32), c.status().code()));
+            .insert(quarter_index(q), (q, count, c.status().code()));
     }
     let mut rows = Vec::new();
     for ((mun, group, age), quarters) in &series {
         for (&qi, &(q, count, status)) in quarters {
             let get = |i: i32| quarters.get(&i).and_then(|x| x.1);
-            let rolling = (0..4).map(|k| get(qi - k)).sum::<Option<u32>>();
+            let rolling = (0..4)
+                .map(|k| get(qi - k).map(u64::from))
+                .sum::<Option<u64>>()
+                .map(|s| {
+                    u32::try_from(s).map_err(|_| AnalysisError::TooLarge {
+                        table: table.name().to_owned(),
+                    })
+                })
+                .transpose()?;
             let yoy = match (count, get(qi - 4)) {
                 (Some(a), Some(b)) => Some(i64::from(a) - i64::from(b)),
                 _ => None,
@@ -104,7 +122,7 @@ pub fn police_series(
                 municipality: (*mun).to_owned(),
                 offence_group: (*group).to_owned(),
                 age_band: (*age).to_owned(),
-                quarter: q.to_owned(),
+                quarter: q,
                 count,
                 rolling_4q: rolling,
                 change_yoy: yoy,
@@ -118,10 +136,13 @@ pub fn police_series(
     let df = DataFrame::new(
         rows.len(),
         vec![
-            Column::new("municipality".into(), col_s(|r| &r.municipality)),
-            Column::new("offence_group".into(), col_s(|r| &r.offence_group)),
-            Column::new("age_band".into(), col_s(|r| &r.age_band)),
-            Column::new("quarter".into(), col_s(|r| &r.quarter)),
+            Column::new(dims::MUNICIPALITY.into(), col_s(|r| &r.municipality)),
+            Column::new(dims::OFFENCE_GROUP.into(), col_s(|r| &r.offence_group)),
+            Column::new(dims::AGE_BAND.into(), col_s(|r| &r.age_band)),
+            Column::new(
+                dims::QUARTER.into(),
+                rows.iter().map(|r| r.quarter.code()).collect::<Vec<_>>(),
+            ),
             Column::new(
                 "count".into(),
                 rows.iter().map(|r| r.count).collect::<Vec<_>>(),

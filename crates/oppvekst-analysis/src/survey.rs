@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use oppvekst_disclosure::{Protected, ProtectedTable};
 use oppvekst_schema::Catalogue;
+use oppvekst_schema::dims;
 use polars::prelude::*;
 
 use crate::AnalysisError;
-use crate::frame::{f64s, i32s, strs, u32s};
+use crate::frame::{count32, f64s, i32s, strs, u32s};
 use crate::stats::{two_proportion_test, wilson};
 
 /// One indicator figure (a published or hidden survey cell).
@@ -63,11 +64,11 @@ pub fn survey_indicators(
     cat: &Catalogue,
 ) -> Result<SurveyAnalysis, AnalysisError> {
     let [di, dm, dy, dg, ds] = [
-        dim(table, "indicator")?,
-        dim(table, "municipality")?,
-        dim(table, "survey_year")?,
-        dim(table, "grade")?,
-        dim(table, "gender")?,
+        dim(table, dims::INDICATOR)?,
+        dim(table, dims::MUNICIPALITY)?,
+        dim(table, dims::SURVEY_YEAR)?,
+        dim(table, dims::GRADE)?,
+        dim(table, dims::GENDER)?,
     ];
     let cells = table.cells();
     let mut year = Vec::with_capacity(cells.len());
@@ -90,17 +91,26 @@ pub fn survey_indicators(
                 .unwrap_or("Annet")
         })
         .collect();
-    let num: Vec<Option<u32>> = cells.iter().map(|c| c.value().map(|v| v as u32)).collect();
-    let den: Vec<u32> = cells
+    let name = table.name();
+    let num = cells
         .iter()
-        .map(|c| c.denominator().unwrap_or(0) as u32)
-        .collect();
-    let ci: Vec<Option<(f64, f64)>> = cells
+        .map(|c| c.value().map(|v| count32(name, v)).transpose())
+        .collect::<Result<Vec<Option<u32>>, _>>()?;
+    // A survey cell without a denominator is an error, never a silent 0.
+    let den = cells
         .iter()
         .map(|c| {
-            c.value()
-                .and_then(|x| wilson(x, c.denominator().unwrap_or(0)))
+            c.denominator()
+                .ok_or_else(|| AnalysisError::MissingDenominator {
+                    table: name.to_owned(),
+                })
+                .and_then(|d| count32(name, d))
         })
+        .collect::<Result<Vec<u32>, _>>()?;
+    let ci: Vec<Option<(f64, f64)>> = cells
+        .iter()
+        .zip(&den)
+        .map(|(c, &n)| c.value().and_then(|x| wilson(x, u64::from(n))))
         .collect();
     let status: Vec<&str> = cells.iter().map(|c| c.status().code()).collect();
     let df = DataFrame::new(

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use crate::report::quarter_nb;
 use crate::{BundleError, BundleInput, municipality_name, write_file};
 
 /// One cell of a table.
@@ -110,7 +109,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 t(municipality_name(input, &r.municipality)),
                 t(&r.offence_group),
                 t(&r.age_band),
-                V::T(quarter_nb(&r.quarter)),
+                V::T(r.quarter.to_string()),
                 int(r.count),
                 int(r.rolling_4q),
                 r.change_yoy.map(V::I).unwrap_or(V::Hidden),
@@ -307,7 +306,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 vec![
                     t(&k[0]),
                     t(municipality_name(input, &k[0])),
-                    t(&k[1].replace('Q', "K")),
+                    V::T(oppvekst_schema::quarter::display_code(&k[1])),
                     t(&k[2]),
                     V::T(label(&k[3])),
                     c.value().map_or(V::Hidden, |v| V::I(v as i64)),

@@ -13,6 +13,7 @@
 
 mod csv_out;
 mod report;
+pub mod sentences;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -66,11 +67,7 @@ impl InputFile {
         }
         Ok(InputFile {
             name: name.to_owned(),
-            sha256: hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            sha256: hex::encode(hasher.finalize()),
             bytes,
         })
     }
@@ -254,8 +251,7 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BundleError 
 
 /// SHA-256 as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {

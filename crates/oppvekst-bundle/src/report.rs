@@ -32,11 +32,6 @@ pub(crate) fn format_int(n: i64) -> String {
     oppvekst_charts::format_nb(n as f64)
 }
 
-/// Display form of a quarter code (`2025Q4` → `2025K4`, SSB's convention).
-pub(crate) fn quarter_nb(q: &str) -> String {
-    q.replace('Q', "K")
-}
-
 pub(crate) struct ChartIds {
     survey: BTreeMap<String, String>,
     bars: BTreeMap<String, Vec<String>>,
@@ -318,7 +313,7 @@ fn flag_views(input: &BundleInput<'_>) -> (Vec<FlagView>, Vec<String>) {
             rows: last
                 .iter()
                 .map(|q| TableRow {
-                    year: q.replace('Q', "K"),
+                    year: oppvekst_schema::quarter::display_code(q),
                     cells: muns
                         .iter()
                         .map(|m| match cells.get(&(m.code.as_str(), *q, f.0)) {
@@ -443,15 +438,15 @@ fn police_sentences(input: &BundleInput<'_>) -> Vec<String> {
                 "I {} ble det anmeldt {} lovbrudd de siste fire kvartalene til og med {}, mot {} de fire kvartalene til og med {}.",
                 m.name,
                 format_int(now.into()),
-                quarter_nb(&last.quarter),
+                last.quarter,
                 format_int(before.into()),
-                quarter_nb(&e.quarter)
+                e.quarter
             )),
             (Some(now), None) => out.push(format!(
                 "I {} ble det anmeldt {} lovbrudd de siste fire kvartalene til og med {}.",
                 m.name,
                 format_int(now.into()),
-                quarter_nb(&last.quarter)
+                last.quarter
             )),
             _ => {}
         }
@@ -550,7 +545,8 @@ fn police_views(
                 .iter()
                 .filter(|r| &r.offence_group == group && &r.age_band == age)
                 .collect();
-            let mut quarters: Vec<&str> = sel.iter().map(|r| r.quarter.as_str()).collect();
+            let mut quarters: Vec<oppvekst_schema::quarter::Quarter> =
+                sel.iter().map(|r| r.quarter).collect();
             quarters.sort_unstable();
             quarters.dedup();
             let recent = &quarters[quarters.len().saturating_sub(8)..];
@@ -561,7 +557,7 @@ fn police_views(
                     .iter()
                     .rev()
                     .map(|q| TableRow {
-                        year: quarter_nb(q),
+                        year: q.to_string(),
                         cells: units
                             .iter()
                             .map(|m| {

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use oppvekst_schema::quarter::Quarter;
+
 use oppvekst_analysis::{IndicatorRow, PoliceRow};
 
 use crate::render::format_nb;
@@ -122,7 +124,7 @@ pub fn police_trend(
             points: mine
                 .iter()
                 .map(|r| Point {
-                    x: xi[r.quarter.as_str()],
+                    x: xi[&r.quarter],
                     y: r.count.map(f64::from),
                     ci: None,
                 })
@@ -136,7 +138,7 @@ pub fn police_trend(
                 .iter()
                 .filter_map(|r| {
                     Some(Point {
-                        x: xi[r.quarter.as_str()],
+                        x: xi[&r.quarter],
                         y: Some(f64::from(r.rolling_4q?) / 4.0),
                         ci: None,
                     })
@@ -147,13 +149,13 @@ pub fn police_trend(
         if let Some(last) = mine
             .iter()
             .rev()
-            .find_map(|r| r.rolling_4q.map(|v| (r.quarter.as_str(), v)))
+            .find_map(|r| r.rolling_4q.map(|v| (r.quarter, v)))
         {
             totals.push(format!(
                 "{} {} (siste fire kvartaler til {})",
                 m.name,
                 format_nb(last.1.into()),
-                last.0.replace('Q', "K")
+                last.0
             ));
         }
     }
@@ -191,10 +193,9 @@ pub fn police_rate(
     let first = sel
         .iter()
         .filter(|r| r.rate_per_1000.is_some())
-        .map(|r| r.quarter.as_str())
-        .min()
-        .unwrap_or("");
-    let quarters = quarters_of(&sel, |q| q >= first);
+        .map(|r| r.quarter)
+        .min();
+    let quarters = quarters_of(&sel, |q| first.is_none_or(|f| q >= f));
     let xi = x_index(&quarters);
     let mut latest = Vec::new();
     let series = municipalities
@@ -202,19 +203,14 @@ pub fn police_rate(
         .map(|m| {
             let mine: Vec<&&PoliceRow> = sel
                 .iter()
-                .filter(|r| r.municipality == m.code && xi.contains_key(r.quarter.as_str()))
+                .filter(|r| r.municipality == m.code && xi.contains_key(&r.quarter))
                 .collect();
             if let Some((q, v)) = mine
                 .iter()
                 .rev()
-                .find_map(|r| r.rate_per_1000.map(|v| (r.quarter.as_str(), v)))
+                .find_map(|r| r.rate_per_1000.map(|v| (r.quarter, v)))
             {
-                latest.push(format!(
-                    "{} {} ({})",
-                    m.name,
-                    format_nb_1(v),
-                    q.replace('Q', "K")
-                ));
+                latest.push(format!("{} {} ({})", m.name, format_nb_1(v), q));
             }
             Series {
                 name: m.name.clone(),
@@ -222,7 +218,7 @@ pub fn police_rate(
                 points: mine
                     .iter()
                     .map(|r| Point {
-                        x: xi[r.quarter.as_str()],
+                        x: xi[&r.quarter],
                         y: r.rate_per_1000,
                         ci: None,
                     })
@@ -258,29 +254,28 @@ fn select<'a>(rows: &'a [PoliceRow], group: &str, age: &str) -> Vec<&'a PoliceRo
 }
 
 /// The distinct quarters of `sel` that `keep` accepts, in order.
-fn quarters_of<'a>(sel: &[&'a PoliceRow], keep: impl Fn(&str) -> bool) -> Vec<&'a str> {
-    let mut quarters: Vec<&str> = sel
-        .iter()
-        .map(|r| r.quarter.as_str())
-        .filter(|q| keep(q))
-        .collect();
+fn quarters_of(sel: &[&PoliceRow], keep: impl Fn(Quarter) -> bool) -> Vec<Quarter> {
+    let mut quarters: Vec<Quarter> = sel.iter().map(|r| r.quarter).filter(|q| keep(*q)).collect();
     quarters.sort_unstable();
     quarters.dedup();
     quarters
 }
 
 /// Quarter → x position.
-fn x_index<'a>(quarters: &[&'a str]) -> BTreeMap<&'a str, usize> {
+fn x_index(quarters: &[Quarter]) -> BTreeMap<Quarter, usize> {
     quarters.iter().enumerate().map(|(i, q)| (*q, i)).collect()
 }
 
 /// X labels for quarters: the year under each first quarter, nothing under the others.
-fn year_ticks(quarters: &[&str]) -> Vec<String> {
+fn year_ticks(quarters: &[Quarter]) -> Vec<String> {
     quarters
         .iter()
-        .map(|q| match q.strip_suffix("Q1") {
-            Some(year) => year.to_owned(),
-            None => String::new(),
+        .map(|q| {
+            if q.number() == 1 {
+                q.year().to_string()
+            } else {
+                String::new()
+            }
         })
         .collect()
 }

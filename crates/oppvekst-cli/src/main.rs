@@ -1,11 +1,14 @@
-//! `oppvekst`: the command-line glue that wires ingest → disclosure → analysis → charts →
-//! bundle. One module per subcommand under `cmd/`; the shared quarterly pipeline is in
-//! `pipeline`. This binary holds no statistics or disclosure logic of its own, and never
+//! `oppvekst`: the command-line glue over the release library (`oppvekst-release`). It
+//! reads the TOML file, finds the inbox's files, draws progress bars and prints; one module
+//! per subcommand under `cmd/`. What a quarter publishes, the gate and the ledger live in
+//! the library. This binary holds no statistics or disclosure logic of its own, and never
 //! prints a respondent's answer or a confidential cell value.
 
 mod cmd;
 mod config;
-mod pipeline;
+mod inbox;
+mod progress;
+mod summary;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::UInt32Type;
 
+use oppvekst_schema::quarter::Quarter;
+
 use crate::{FlagCount, PoliceCount, PoliceCounts};
 
 /// Store errors name the path.
@@ -37,30 +39,58 @@ fn serr(path: &Path, m: impl ToString) -> StoreError {
     }
 }
 
-/// The rows of a `police_counts` or `police_flags` file: four key columns and a count.
-fn read_keyed(path: &Path) -> Result<Vec<([String; 4], u32)>, StoreError> {
+/// The rows of a `police_counts` or `police_flags` file: the four key columns named in
+/// `keys` (text) and `count` (uint32), found by name, so a file whose columns are in another
+/// order still reads and a damaged or older file is an error naming the file and the column,
+/// never a panic.
+fn read_keyed(path: &Path, keys: [&str; 4]) -> Result<Vec<([String; 4], u32)>, StoreError> {
     let (_, batches) = oppvekst_schema::io::read_parquet(path).map_err(|e| serr(path, e))?;
     let mut out = Vec::new();
     for b in batches {
-        let s = |i: usize| {
-            b.column(i).as_string_opt::<i32>().map(|a| {
+        let column = |name: &str| {
+            b.column_by_name(name)
+                .ok_or_else(|| serr(path, format!("column `{name}` is missing")))
+        };
+        let mut text = Vec::with_capacity(4);
+        for name in keys {
+            let c = column(name)?;
+            // Text as written by this store (Utf8) or by another Parquet tool (Utf8View,
+            // large strings): cast to Utf8, which keeps every value.
+            let c = arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8)
+                .map_err(|_| serr(path, format!("column `{name}` is not text")))?;
+            let a = c.as_string::<i32>();
+            if a.null_count() > 0 {
+                return Err(serr(path, format!("column `{name}` has empty values")));
+            }
+            text.push(
                 (0..a.len())
                     .map(|k| a.value(k).to_owned())
-                    .collect::<Vec<_>>()
-            })
-        };
-        let (Some(m), Some(q), Some(g), Some(a)) = (s(0), s(1), s(2), s(3)) else {
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let c = column("count")?
+            .as_primitive_opt::<UInt32Type>()
+            .ok_or_else(|| serr(path, "column `count` is not uint32"))?;
+        if c.null_count() > 0 {
+            return Err(serr(path, "column `count` has empty values"));
+        }
+        let mut cols = text.into_iter();
+        let (Some(k0), Some(k1), Some(k2), Some(k3)) =
+            (cols.next(), cols.next(), cols.next(), cols.next())
+        else {
             return Err(serr(path, "not a police_counts or police_flags file"));
         };
-        let c = b
-            .column(4)
-            .as_primitive_opt::<UInt32Type>()
-            .ok_or_else(|| serr(path, "count column is not uint32"))?;
-        for (i, (((m, q), g), a)) in m.into_iter().zip(q).zip(g).zip(a).enumerate() {
-            out.push(([m, q, g, a], c.value(i)));
+        for (i, (((a, q), g), d)) in k0.into_iter().zip(k1).zip(k2).zip(k3).enumerate() {
+            out.push(([a, q, g, d], c.value(i)));
         }
     }
     Ok(out)
+}
+
+/// A quarter code read from a store file.
+fn quarter_of(path: &Path, code: &str) -> Result<Quarter, StoreError> {
+    code.parse()
+        .map_err(|_| serr(path, "column `quarter` holds a value that is not a quarter"))
 }
 
 /// A revision's cells keyed (municipality, group, age band or flag, is a flag), to count
@@ -85,7 +115,7 @@ fn cell_map(t: &PoliceCounts) -> BTreeMap<(&str, &str, &str, bool), u32> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
     /// Quarter.
-    pub quarter: String,
+    pub quarter: Quarter,
     /// Revision number (1 = first import).
     pub revision: u32,
     /// Source file name.
@@ -118,6 +148,15 @@ pub struct Store {
 }
 
 const HEADER: &str = "quarter,revision,source,source_sha256,cells,changed,imported_at";
+const HEADER_NAMES: [&str; 7] = [
+    "quarter",
+    "revision",
+    "source",
+    "source_sha256",
+    "cells",
+    "changed",
+    "imported_at",
+];
 
 impl Store {
     /// Opens (creating if needed) a store.
@@ -132,9 +171,9 @@ impl Store {
         self.root.join("police/log.csv")
     }
 
-    fn revision_path(&self, quarter: &str, revision: u32) -> PathBuf {
+    fn revision_path(&self, quarter: Quarter, revision: u32) -> PathBuf {
         self.root
-            .join(format!("police/{quarter}/r{revision:03}.parquet"))
+            .join(format!("police/{}/r{revision:03}.parquet", quarter.code()))
     }
 
     /// The revision log.
@@ -144,23 +183,41 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut rdr = csv::Reader::from_path(&p).map_err(|e| serr(&p, e))?;
+        // Columns by name: a log written by an older version, or edited, still reads when
+        // its columns are all there, and a missing one is named.
+        let header = rdr.headers().map_err(|e| serr(&p, e))?.clone();
+        let mut at = [0usize; 7];
+        for (slot, name) in at.iter_mut().zip(HEADER.split(',')) {
+            *slot = header
+                .iter()
+                .position(|h| h.trim() == name)
+                .ok_or_else(|| serr(&p, format!("column `{name}` is missing")))?;
+        }
         let mut out = Vec::new();
         for (i, rec) in rdr.records().enumerate() {
             let r = rec.map_err(|e| serr(&p, e))?;
+            let line = i + 2;
+            let field = |k: usize| r.get(at[k]).unwrap_or("");
             let num = |k: usize| {
-                r.get(k)
-                    .unwrap_or("")
-                    .parse::<usize>()
-                    .map_err(|_| serr(&p, format!("line {}: bad number", i + 2)))
+                field(k).parse::<usize>().map_err(|_| {
+                    serr(
+                        &p,
+                        format!("line {line}, column `{}`: not a number", HEADER_NAMES[k]),
+                    )
+                })
             };
+            let quarter = field(0)
+                .parse()
+                .map_err(|_| serr(&p, format!("line {line}, column `quarter`: not a quarter")))?;
             out.push(LogEntry {
-                quarter: r.get(0).unwrap_or("").to_owned(),
-                revision: num(1)? as u32,
-                source: r.get(2).unwrap_or("").to_owned(),
-                source_sha256: r.get(3).unwrap_or("").to_owned(),
+                quarter,
+                revision: u32::try_from(num(1)?)
+                    .map_err(|_| serr(&p, format!("line {line}, column `revision`: too large")))?,
+                source: field(2).to_owned(),
+                source_sha256: field(3).to_owned(),
                 cells: num(4)?,
                 changed: num(5)?,
-                imported_at: r.get(6).unwrap_or("").to_owned(),
+                imported_at: field(6).to_owned(),
             });
         }
         Ok(out)
@@ -171,7 +228,7 @@ impl Store {
         let _ = w.write_record(HEADER.split(','));
         for e in log {
             let _ = w.write_record([
-                e.quarter.as_str(),
+                e.quarter.code().as_str(),
                 &e.revision.to_string(),
                 &e.source,
                 &e.source_sha256,
@@ -186,51 +243,52 @@ impl Store {
     }
 
     /// Newest revision number per quarter, from the log.
-    fn newest(log: &[LogEntry]) -> BTreeMap<String, u32> {
+    fn newest(log: &[LogEntry]) -> BTreeMap<Quarter, u32> {
         let mut m = BTreeMap::new();
         for e in log {
-            let r = m.entry(e.quarter.clone()).or_insert(0);
+            let r = m.entry(e.quarter).or_insert(0);
             *r = (*r).max(e.revision);
         }
         m
     }
 
-    fn flags_path(&self, quarter: &str, revision: u32) -> PathBuf {
+    fn flags_path(&self, quarter: Quarter, revision: u32) -> PathBuf {
         self.revision_path(quarter, revision)
             .with_extension("flags.parquet")
     }
 
     /// One revision: its counts and, when its extract had flag columns, its flagged counts.
-    fn read_revision(&self, quarter: &str, revision: u32) -> Result<PoliceCounts, StoreError> {
-        let rows = read_keyed(&self.revision_path(quarter, revision))?
-            .into_iter()
-            .map(
-                |([municipality, quarter, offence_group, age_band], count)| PoliceCount {
-                    municipality,
-                    quarter,
-                    offence_group,
-                    age_band,
-                    count,
-                },
-            )
-            .collect();
+    fn read_revision(&self, quarter: Quarter, revision: u32) -> Result<PoliceCounts, StoreError> {
+        let path = self.revision_path(quarter, revision);
+        let mut rows = Vec::new();
+        for ([municipality, q, offence_group, age_band], count) in read_keyed(
+            &path,
+            ["municipality", "quarter", "offence_group", "age_band"],
+        )? {
+            rows.push(PoliceCount {
+                municipality,
+                quarter: quarter_of(&path, &q)?,
+                offence_group,
+                age_band,
+                count,
+            });
+        }
         let flags_path = self.flags_path(quarter, revision);
-        let flags = if flags_path.exists() {
-            read_keyed(&flags_path)?
-                .into_iter()
-                .map(
-                    |([municipality, quarter, offence_group, flag], count)| FlagCount {
-                        municipality,
-                        quarter,
-                        offence_group,
-                        flag,
-                        count,
-                    },
-                )
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let mut flags = Vec::new();
+        if flags_path.exists() {
+            for ([municipality, q, offence_group, flag], count) in read_keyed(
+                &flags_path,
+                ["municipality", "quarter", "offence_group", "flag"],
+            )? {
+                flags.push(FlagCount {
+                    municipality,
+                    quarter: quarter_of(&flags_path, &q)?,
+                    offence_group,
+                    flag,
+                    count,
+                });
+            }
+        }
         Ok(PoliceCounts { rows, flags })
     }
 
@@ -238,7 +296,7 @@ impl Store {
     pub fn latest(&self) -> Result<PoliceCounts, StoreError> {
         let mut out = PoliceCounts::default();
         for (q, r) in Self::newest(&self.log()?) {
-            let rev = self.read_revision(&q, r)?;
+            let rev = self.read_revision(q, r)?;
             out.rows.extend(rev.rows);
             out.flags.extend(rev.flags);
         }
@@ -254,7 +312,7 @@ impl Store {
         sha256: &str,
         counts: &PoliceCounts,
         when: &str,
-    ) -> Result<Vec<(String, Outcome)>, StoreError> {
+    ) -> Result<Vec<(Quarter, Outcome)>, StoreError> {
         self.import_inner(source, sha256, counts, when, false)
     }
 
@@ -265,12 +323,12 @@ impl Store {
         counts: &PoliceCounts,
         when: &str,
         crash_before_commit: bool,
-    ) -> Result<Vec<(String, Outcome)>, StoreError> {
+    ) -> Result<Vec<(Quarter, Outcome)>, StoreError> {
         let mut log = self.log()?;
         if log.iter().any(|e| e.source_sha256 == sha256) {
             // This very file was imported before: importing it again changes nothing, even
             // when a later correction has superseded it.
-            let mut quarters: Vec<String> = counts.rows.iter().map(|r| r.quarter.clone()).collect();
+            let mut quarters: Vec<Quarter> = counts.rows.iter().map(|r| r.quarter).collect();
             quarters.dedup();
             return Ok(quarters
                 .into_iter()
@@ -278,17 +336,17 @@ impl Store {
                 .collect());
         }
         let newest = Self::newest(&log);
-        let mut by_quarter: BTreeMap<&str, PoliceCounts> = BTreeMap::new();
+        let mut by_quarter: BTreeMap<Quarter, PoliceCounts> = BTreeMap::new();
         for r in &counts.rows {
             by_quarter
-                .entry(r.quarter.as_str())
+                .entry(r.quarter)
                 .or_default()
                 .rows
                 .push(r.clone());
         }
         for f in &counts.flags {
             by_quarter
-                .entry(f.quarter.as_str())
+                .entry(f.quarter)
                 .or_default()
                 .flags
                 .push(f.clone());
@@ -298,12 +356,12 @@ impl Store {
             table.rows.sort();
             table.flags.sort();
             let rows = &table.rows;
-            let (outcome, revision) = match newest.get(q) {
+            let (outcome, revision) = match newest.get(&q) {
                 None => (Outcome::New, 1),
                 Some(&r) => {
                     let old_table = self.read_revision(q, r)?;
                     if old_table == table {
-                        outcomes.push((q.to_owned(), Outcome::Unchanged));
+                        outcomes.push((q, Outcome::Unchanged));
                         continue;
                     }
                     let old_map = cell_map(&old_table);
@@ -335,7 +393,7 @@ impl Store {
             oppvekst_schema::io::write_parquet(&path, schema, &[batch])
                 .map_err(|e| serr(&path, e))?;
             log.push(LogEntry {
-                quarter: q.to_owned(),
+                quarter: q,
                 revision,
                 source: source.to_owned(),
                 source_sha256: sha256.to_owned(),
@@ -346,7 +404,7 @@ impl Store {
                 },
                 imported_at: when.to_owned(),
             });
-            outcomes.push((q.to_owned(), outcome));
+            outcomes.push((q, outcome));
         }
         if crash_before_commit {
             return Err(serr(&self.root, "simulated crash before commit"));
@@ -369,7 +427,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, v)| PoliceCount {
                     municipality: "3105".into(),
-                    quarter: quarter.into(),
+                    quarter: quarter.parse().unwrap(),
                     offence_group: "vold".into(),
                     age_band: ["10-14", "15-17", "18-20", "21-25", "andre"][i].into(),
                     count: *v,
@@ -382,7 +440,7 @@ mod tests {
     fn flag(quarter: &str, flag: &str, count: u32) -> FlagCount {
         FlagCount {
             municipality: "3105".into(),
-            quarter: quarter.into(),
+            quarter: quarter.parse().unwrap(),
             offence_group: "vold".into(),
             flag: flag.into(),
             count,
@@ -406,7 +464,7 @@ mod tests {
         fixed.flags[1].count = 13;
         assert_eq!(
             store.import("a-korr.csv", "bb", &fixed, "t2").unwrap(),
-            vec![("2025Q1".into(), Outcome::Revised(1))]
+            vec![("2025Q1".parse().unwrap(), Outcome::Revised(1))]
         );
         assert_eq!(store.latest().unwrap(), fixed);
         // A later extract without flag columns: the quarter's newest revision has none.
@@ -422,13 +480,13 @@ mod tests {
         let q1 = counts("2025Q1", &[1, 2, 3, 4, 50]);
         assert_eq!(
             store.import("a.csv", "aa", &q1, "t1").unwrap(),
-            vec![("2025Q1".into(), Outcome::New)]
+            vec![("2025Q1".parse().unwrap(), Outcome::New)]
         );
         let log_before = fs::read(store.log_path()).unwrap();
         // Same extract again: nothing changes, not even the log.
         assert_eq!(
             store.import("a.csv", "aa", &q1, "t2").unwrap(),
-            vec![("2025Q1".into(), Outcome::Unchanged)]
+            vec![("2025Q1".parse().unwrap(), Outcome::Unchanged)]
         );
         assert_eq!(fs::read(store.log_path()).unwrap(), log_before);
         // A correction becomes revision 2 and is what `latest` returns; the superseded file,
@@ -436,11 +494,11 @@ mod tests {
         let fixed = counts("2025Q1", &[1, 2, 5, 4, 50]);
         assert_eq!(
             store.import("a-korr.csv", "bb", &fixed, "t3").unwrap(),
-            vec![("2025Q1".into(), Outcome::Revised(1))]
+            vec![("2025Q1".parse().unwrap(), Outcome::Revised(1))]
         );
         assert_eq!(
             store.import("a.csv", "aa", &q1, "t3b").unwrap(),
-            vec![("2025Q1".into(), Outcome::Unchanged)]
+            vec![("2025Q1".parse().unwrap(), Outcome::Unchanged)]
         );
         assert_eq!(store.latest().unwrap(), fixed);
         let log = store.log().unwrap();
@@ -468,7 +526,7 @@ mod tests {
         // The next real import overwrites the orphaned files and commits.
         assert_eq!(
             store.import("b.csv", "cc", &q2, "t5").unwrap(),
-            vec![("2025Q2".into(), Outcome::New)]
+            vec![("2025Q2".parse().unwrap(), Outcome::New)]
         );
         let mut all = fixed.clone();
         all.extend(q2);

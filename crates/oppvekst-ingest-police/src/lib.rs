@@ -35,11 +35,10 @@ use arrow::datatypes::Schema;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use oppvekst_schema::Harmoniser;
-use oppvekst_schema::codes::{
-    AGE_ALL, AGE_BANDS, AGE_OTHER, FLAGS, age_band, format_quarter, offence_group, parse_quarter,
-};
+use oppvekst_schema::codes::{AGE_ALL, AGE_BANDS, AGE_OTHER, FLAGS, age_band, offence_group};
 use oppvekst_schema::contracts::{police_counts_schema, police_flags_schema};
 use oppvekst_schema::municipality::municipality_number;
+use oppvekst_schema::quarter::Quarter;
 use oppvekst_schema::text::{Encoding, decode, parse_decimal, table_reader};
 
 /// One inner police cell.
@@ -47,8 +46,8 @@ use oppvekst_schema::text::{Encoding, decode, parse_decimal, table_reader};
 pub struct PoliceCount {
     /// Today's municipality number.
     pub municipality: String,
-    /// Quarter, `YYYYQn`.
-    pub quarter: String,
+    /// Quarter (stored as `YYYYQn`).
+    pub quarter: Quarter,
     /// Offence group code.
     pub offence_group: String,
     /// Age band code (`10-14` … `21-25`, or `andre`).
@@ -63,8 +62,8 @@ pub struct PoliceCount {
 pub struct FlagCount {
     /// Today's municipality number.
     pub municipality: String,
-    /// Quarter, `YYYYQn`.
-    pub quarter: String,
+    /// Quarter (stored as `YYYYQn`).
+    pub quarter: Quarter,
     /// Offence group code.
     pub offence_group: String,
     /// Flag code.
@@ -93,11 +92,12 @@ impl PoliceCounts {
 
     /// The flagged counts in Arrow form (contract `police_flags`).
     pub fn flags_record_batch(&self) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
+        let quarters: Vec<String> = self.flags.iter().map(|x| x.quarter.code()).collect();
         keyed_counts(
             police_flags_schema(),
-            self.flags.iter().map(|x| {
+            self.flags.iter().zip(&quarters).map(|(x, q)| {
                 (
-                    [&x.municipality, &x.quarter, &x.offence_group, &x.flag],
+                    [x.municipality.as_str(), q, &x.offence_group, &x.flag],
                     x.count,
                 )
             }),
@@ -106,11 +106,12 @@ impl PoliceCounts {
 
     /// Arrow form with the contract schema.
     pub fn to_record_batch(&self) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
+        let quarters: Vec<String> = self.rows.iter().map(|x| x.quarter.code()).collect();
         keyed_counts(
             police_counts_schema(),
-            self.rows.iter().map(|x| {
+            self.rows.iter().zip(&quarters).map(|(x, q)| {
                 (
-                    [&x.municipality, &x.quarter, &x.offence_group, &x.age_band],
+                    [x.municipality.as_str(), q, &x.offence_group, &x.age_band],
                     x.count,
                 )
             }),
@@ -121,7 +122,7 @@ impl PoliceCounts {
 /// A batch of four key columns and a count (the layout of both police contracts).
 fn keyed_counts<'a>(
     schema: Schema,
-    rows: impl Iterator<Item = ([&'a String; 4], u32)> + Clone,
+    rows: impl Iterator<Item = ([&'a str; 4], u32)> + Clone,
 ) -> Result<(Arc<Schema>, RecordBatch), ArrowError> {
     let schema = Arc::new(schema);
     let mut cols: Vec<ArrayRef> = (0..4)
@@ -193,7 +194,7 @@ pub enum PoliceError {
 }
 
 /// Keys already accepted in this run: (municipality, quarter, group, age) → file.
-pub type SeenKeys = BTreeMap<(String, String, String, String), String>;
+pub type SeenKeys = BTreeMap<(String, Quarter, String, String), String>;
 
 const COLUMNS: [(&str, &[&str], &str); 5] = [
     (
@@ -220,7 +221,7 @@ type Block = BTreeMap<String, (u32, Parsed)>;
 
 struct Parsed {
     line: u64,
-    key: (String, String, String, String),
+    key: (String, Quarter, String, String),
     /// Flag values of an all-ages row, one per flag column of the file.
     flags: Vec<u32>,
 }
@@ -270,7 +271,7 @@ pub fn read_extract(
     let mut quarantine = Vec::new();
     let mut rows_read = 0u64;
     // (mun, quarter, group) → age → (count, parsed row)
-    let mut groups: BTreeMap<(String, String, String), Block> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, Quarter, String), Block> = BTreeMap::new();
     for rec in rdr.records() {
         rows_read += 1;
         let rec = match rec {
@@ -317,7 +318,7 @@ pub fn read_extract(
             );
             continue;
         };
-        let Some((y, qn)) = parse_quarter(get(1)) else {
+        let Ok(quarter) = get(1).parse::<Quarter>() else {
             q(Some(idx[1]), "quarter is not of the form YYYYKn or YYYYQn");
             continue;
         };
@@ -372,13 +373,7 @@ pub fn read_extract(
             q(Some(c), reason);
             continue;
         }
-        let quarter = format_quarter(y, qn);
-        let key = (
-            mun.clone(),
-            quarter.clone(),
-            group.to_owned(),
-            age.to_owned(),
-        );
+        let key = (mun.clone(), quarter, group.to_owned(), age.to_owned());
         if let Some(f) = seen.get(&key) {
             q(
                 None,
@@ -435,7 +430,7 @@ pub fn read_extract(
         for b in AGE_BANDS {
             out.rows.push(PoliceCount {
                 municipality: mun.clone(),
-                quarter: quarter.clone(),
+                quarter,
                 offence_group: group.clone(),
                 age_band: b.to_owned(),
                 count: ages[b].0,
@@ -443,7 +438,7 @@ pub fn read_extract(
         }
         out.rows.push(PoliceCount {
             municipality: mun.clone(),
-            quarter: quarter.clone(),
+            quarter,
             offence_group: group.clone(),
             age_band: AGE_OTHER.to_owned(),
             count: all - in_bands as u32,
@@ -451,7 +446,7 @@ pub fn read_extract(
         for ((flag, _), f) in flag_cols.iter().zip(&all_row.flags) {
             out.flags.push(FlagCount {
                 municipality: mun.clone(),
-                quarter: quarter.clone(),
+                quarter,
                 offence_group: group.clone(),
                 flag: (*flag).to_owned(),
                 count: *f,

@@ -12,34 +12,12 @@ use oppvekst_schema::contracts::survey_cells_schema;
 
 use crate::{AnswerColumn, Respondents};
 
-/// Grade codes of survey cells: the six grades and the two school-level totals, in report order.
-pub const GRADES: [&str; 8] = [
-    "8",
-    "9",
-    "10",
-    "ungdomstrinn",
-    "VG1",
-    "VG2",
-    "VG3",
-    "videregaende",
-];
-/// Gender codes of survey cells: the two genders and their total.
-pub const GENDERS: [&str; 3] = ["gutt", "jente", "alle"];
-
-/// Grade label (nb) for a cell grade code.
-pub fn grade_label(code: &str) -> &'static str {
-    match code {
-        "8" => "8. trinn",
-        "9" => "9. trinn",
-        "10" => "10. trinn",
-        "ungdomstrinn" => "Ungdomstrinnet",
-        "VG1" => "VG1",
-        "VG2" => "VG2",
-        "VG3" => "VG3",
-        "videregaende" => "Videregående",
-        _ => "Ukjent trinn",
-    }
-}
+/// Gender codes of survey cells (defined once, in the schema crate).
+pub use oppvekst_schema::dims::GENDER_CODES as GENDERS;
+/// Grade codes of survey cells (defined once, in the schema crate).
+pub use oppvekst_schema::dims::GRADE_CODES as GRADES;
+/// Grade label (nb) for a cell grade code (defined once, in the schema crate).
+pub use oppvekst_schema::dims::grade_label;
 
 /// One aggregated cell: how many answered "yes" (numerator) of those who answered (denominator).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

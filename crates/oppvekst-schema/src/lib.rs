@@ -10,6 +10,8 @@
 //!   shared by the survey and the police ingest;
 //! - population by municipality, year and age for rates and regional coverage
 //!   ([`population`]) and published reference levels to compare against ([`reference`]);
+//! - the names of the tables' dimensions, their totals and the grade hierarchy ([`dims`]),
+//!   and the calendar quarter ([`quarter::Quarter`]);
 //! - code lists for police data ([`codes`]), atomic, deterministic file writing ([`io`]) and
 //!   the decoding of Norwegian CSV exports shared by both ingest crates ([`text`]).
 //!
@@ -19,10 +21,12 @@
 pub mod catalogue;
 pub mod codes;
 pub mod contracts;
+pub mod dims;
 pub mod io;
 pub mod municipality;
 pub mod population;
 pub mod quarantine;
+pub mod quarter;
 pub mod reference;
 pub mod text;
 

@@ -5,9 +5,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use oppvekst_synth::DEFAULT_SEED;
 
-use crate::config::Config;
-use crate::pipeline;
-
 /// Arguments of `demo`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -21,7 +18,7 @@ pub struct Args {
 
 /// Runs `demo`.
 pub fn run(config: Option<&Path>, args: Args) -> Result<()> {
-    let mut cfg = Config::load(config)?;
+    let mut cfg = crate::config::load(config)?;
     if cfg.report.release_date.is_empty() {
         // The demo data end in 2025; a fixed date keeps the bundle reproducible.
         cfg.report.release_date = "2026-02-15".into();
@@ -32,7 +29,9 @@ pub fn run(config: Option<&Path>, args: Args) -> Result<()> {
         "demo: wrote {n} synthetic input files to {}",
         inbox.display()
     );
-    let summary = pipeline::run(&cfg, &inbox, &args.work, &args.out)?;
-    println!("{summary}");
+    let files = crate::inbox::discover(&inbox)?;
+    let bars = crate::progress::Bars::new();
+    let summary = oppvekst_release::run_demo(&cfg, &files, &args.work, &args.out, &bars)?;
+    crate::summary::print(&summary);
     Ok(())
 }

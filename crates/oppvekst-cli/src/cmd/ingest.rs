@@ -3,11 +3,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use oppvekst_release::inputs::{ingest_police, ingest_survey};
 use oppvekst_schema::{Catalogue, Harmoniser};
-
-use crate::config::Config;
-use crate::pipeline::{ingest_police, ingest_survey, write_stage};
 
 /// Which source.
 #[derive(clap::Subcommand, Debug)]
@@ -30,22 +28,39 @@ pub struct Files {
     work: PathBuf,
 }
 
-fn named(files: &[PathBuf]) -> Vec<(String, PathBuf)> {
-    files
-        .iter()
-        .map(|p| (p.display().to_string(), p.clone()))
-        .collect()
+/// Writes an Arrow batch as a stage Parquet file.
+fn write_stage<E: std::error::Error + Send + Sync + 'static>(
+    path: &std::path::Path,
+    batch: std::result::Result<
+        (
+            std::sync::Arc<arrow::datatypes::Schema>,
+            arrow::record_batch::RecordBatch,
+        ),
+        E,
+    >,
+) -> Result<()> {
+    let (schema, batch) =
+        batch.with_context(|| format!("{}: building Arrow batch", path.display()))?;
+    oppvekst_schema::io::write_parquet(path, schema, &[batch])?;
+    Ok(())
 }
 
 /// Runs `ingest`.
 pub fn run(config: Option<&std::path::Path>, source: Source) -> Result<()> {
-    let cfg = Config::load(config)?;
+    let cfg = crate::config::load(config)?;
+    let bars = crate::progress::Bars::new();
     let harmoniser = Harmoniser::builtin()?;
     match source {
         Source::Survey(f) => {
             let cat = Catalogue::builtin()?;
-            let (survey, recon, _) =
-                ingest_survey(&cfg, &cat, &harmoniser, &named(&f.files), &f.work)?;
+            let (survey, recon, _) = ingest_survey(
+                &cfg,
+                &cat,
+                &harmoniser,
+                &crate::inbox::given(&f.files),
+                &f.work,
+                &bars,
+            )?;
             let stages = f.work.join("stages");
             let cells = survey.cells;
             write_stage(
@@ -64,7 +79,13 @@ pub fn run(config: Option<&std::path::Path>, source: Source) -> Result<()> {
             );
         }
         Source::Police(f) => {
-            let (counts, recon, _) = ingest_police(&cfg, &harmoniser, &named(&f.files), &f.work)?;
+            let (counts, recon, _) = ingest_police(
+                &cfg,
+                &harmoniser,
+                &crate::inbox::given(&f.files),
+                &f.work,
+                &bars,
+            )?;
             let stages = f.work.join("stages");
             write_stage(
                 &stages.join("police_counts.parquet"),

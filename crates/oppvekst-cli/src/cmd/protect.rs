@@ -33,6 +33,24 @@ impl TableArgs {
     }
 }
 
+/// What secondary suppression loses least of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Cost {
+    /// The smallest sum of hidden values.
+    Value,
+    /// The fewest and finest cells.
+    Cells,
+}
+
+impl From<Cost> for oppvekst_disclosure::SecondaryCost {
+    fn from(c: Cost) -> Self {
+        match c {
+            Cost::Value => oppvekst_disclosure::SecondaryCost::Value,
+            Cost::Cells => oppvekst_disclosure::SecondaryCost::Cells,
+        }
+    }
+}
+
 /// Arguments of `protect`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -64,7 +82,7 @@ pub struct Args {
     width: Option<u64>,
     /// What secondary suppression loses least of.
     #[arg(long, value_enum, default_value = "value")]
-    cost: crate::config::Cost,
+    cost: Cost,
 }
 
 /// Runs `protect`.

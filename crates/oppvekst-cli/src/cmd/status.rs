@@ -5,13 +5,11 @@ use std::path::Path;
 
 use anyhow::Result;
 use oppvekst_ingest_police::history::Store;
-use oppvekst_schema::codes::{format_quarter, parse_quarter};
-
-use crate::config::Config;
+use oppvekst_schema::quarter::Quarter;
 
 /// Runs `status`.
 pub fn run(config: Option<&Path>) -> Result<()> {
-    let cfg = Config::load(config)?;
+    let cfg = crate::config::load(config)?;
     let store_path = cfg.paths.work.join("store");
     if !store_path.join("police/log.csv").exists() {
         println!(
@@ -23,16 +21,16 @@ pub fn run(config: Option<&Path>) -> Result<()> {
     let store = Store::open(&store_path)?;
     let log = store.log()?;
     let latest = store.latest()?;
-    let mut revisions: BTreeMap<&str, (u32, &str)> = BTreeMap::new();
+    let mut revisions: BTreeMap<Quarter, (u32, &str)> = BTreeMap::new();
     for e in &log {
-        let r = revisions.entry(e.quarter.as_str()).or_insert((0, ""));
+        let r = revisions.entry(e.quarter).or_insert((0, ""));
         if e.revision >= r.0 {
             *r = (e.revision, e.source.as_str());
         }
     }
-    let mut muns: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut muns: BTreeMap<Quarter, BTreeSet<&str>> = BTreeMap::new();
     for r in &latest.rows {
-        muns.entry(r.quarter.as_str())
+        muns.entry(r.quarter)
             .or_default()
             .insert(r.municipality.as_str());
     }
@@ -42,25 +40,23 @@ pub fn run(config: Option<&Path>) -> Result<()> {
         revisions.len(),
         log.len()
     );
-    let flagged: BTreeSet<&str> = latest.flags.iter().map(|f| f.quarter.as_str()).collect();
+    let flagged: BTreeSet<Quarter> = latest.flags.iter().map(|f| f.quarter).collect();
     for (q, (rev, src)) in &revisions {
         let flags = if flagged.contains(q) {
             "  with flags"
         } else {
             ""
         };
-        println!("  {q}  revision {rev}  from {src}{flags}");
+        println!("  {}  revision {rev}  from {src}{flags}", q.code());
     }
-    let quarters: Vec<(i32, u8)> = revisions.keys().filter_map(|q| parse_quarter(q)).collect();
     let mut missing = Vec::new();
-    if let (Some(first), Some(last)) = (quarters.first(), quarters.last()) {
-        let (mut y, mut q) = *first;
-        while (y, q) <= *last {
-            let code = format_quarter(y, q);
-            if !revisions.contains_key(code.as_str()) {
-                missing.push(code);
+    if let (Some(first), Some(last)) = (revisions.keys().next(), revisions.keys().last()) {
+        let mut q = *first;
+        while q <= *last {
+            if !revisions.contains_key(&q) {
+                missing.push(q.code());
             }
-            (y, q) = if q == 4 { (y + 1, 1) } else { (y, q + 1) };
+            q = q.next();
         }
     }
     if missing.is_empty() {
@@ -76,7 +72,7 @@ pub fn run(config: Option<&Path>) -> Result<()> {
             .map(|m| m.name.as_str())
             .collect();
         if !absent.is_empty() {
-            println!("{q}: no data for {}", absent.join(", "));
+            println!("{}: no data for {}", q.code(), absent.join(", "));
         }
     }
     Ok(())

@@ -1,0 +1,101 @@
+//! The report's sentences about the release itself (Norwegian bokmål): the period the data
+//! cover, what the region covers, where the population comes from.
+
+use oppvekst_schema::quarter::Quarter;
+
+/// What the region covers, for its sentence in the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionCoverage {
+    /// The region's name.
+    pub name: String,
+    /// Display names of the members with data, in order.
+    pub members: Vec<String>,
+    /// Share of the region's youth 13–18 living in those members (None: unknown).
+    pub survey_coverage: Option<f64>,
+    /// Share of the region's youth 10–25 living in those members (None: unknown).
+    pub police_coverage: Option<f64>,
+    /// Population year behind the shares.
+    pub year: Option<i32>,
+    /// FHI's coverage rule: the smallest share published.
+    pub min_coverage: f64,
+}
+
+/// "Ungdata 2016–2025, politiets tall til og med 2025K4".
+pub fn period_label(
+    first_year: Option<i32>,
+    last_year: Option<i32>,
+    last: Option<Quarter>,
+) -> String {
+    format!(
+        "Ungdata {}–{}, politiets tall til og med {}",
+        first_year.unwrap_or_default(),
+        last_year.unwrap_or_default(),
+        last.map(|q| q.to_string()).unwrap_or_default()
+    )
+}
+
+/// Where the population behind rates comes from.
+pub fn population_note(sources: &[String]) -> String {
+    format!("befolkning per 1. januar fra {}", sources.join(" og "))
+}
+
+/// The report's sentence on what the region covers.
+pub fn region_sentence(r: &RegionCoverage) -> String {
+    let members = match r.members.as_slice() {
+        [rest @ .., last] if !rest.is_empty() => format!("{} og {last}", rest.join(", ")),
+        _ => r.members.join(""),
+    };
+    let pct = |c: Option<f64>| {
+        c.map(|c| format!("{} %", (c * 100.0).round()))
+            .unwrap_or_else(|| "ukjent andel".into())
+    };
+    let mut s = format!(
+        "{}: summen av {members}, som har {} av regionens unge 13–18 år og {} av de 10–25 år",
+        r.name,
+        pct(r.survey_coverage),
+        pct(r.police_coverage)
+    );
+    if let Some(y) = r.year {
+        s.push_str(&format!(" (befolkning 1. januar {y})"));
+    }
+    let min = r.min_coverage;
+    if [r.survey_coverage, r.police_coverage]
+        .iter()
+        .any(|c| c.is_none_or(|c| c < min))
+    {
+        s.push_str(&format!(
+            ". Regiontall som dekker under {} % av ungdommene vises ikke",
+            (min * 100.0).round()
+        ));
+    }
+    s.push('.');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_read_as_norwegian() {
+        let r = RegionCoverage {
+            name: "Nedre Glomma".into(),
+            members: vec!["Fredrikstad".into(), "Sarpsborg".into()],
+            survey_coverage: Some(0.8),
+            police_coverage: None,
+            year: Some(2025),
+            min_coverage: 0.5,
+        };
+        assert_eq!(
+            region_sentence(&r),
+            "Nedre Glomma: summen av Fredrikstad og Sarpsborg, som har 80 % av regionens unge \
+             13–18 år og ukjent andel av de 10–25 år (befolkning 1. januar 2025). Regiontall \
+             som dekker under 50 % av ungdommene vises ikke."
+        );
+        let q = "2025Q4".parse().ok();
+        assert_eq!(
+            period_label(Some(2016), Some(2025), q),
+            "Ungdata 2016–2025, politiets tall til og med 2025K4"
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! Printing what a run did.
+
+use oppvekst_release::RunSummary;
+
+/// The run summary as printed at the end of `demo` and `run`.
+pub fn print(s: &RunSummary) {
+    println!("reconciliation (rows read = accepted + quarantined):");
+    for r in &s.reconciliation {
+        println!(
+            "  {:<8} {:>3} files  {:>7} read = {:>7} accepted + {:>3} quarantined",
+            r.source, r.files, r.read, r.accepted, r.quarantined
+        );
+    }
+    println!("disclosure control:");
+    for t in &s.tables {
+        println!(
+            "  {:<18} {:>6} cells, {:>5} hidden by primary rules, {:>5} secondary",
+            t.name, t.cells, t.primary, t.secondary
+        );
+    }
+    println!(
+        "bundle: {} ({} files, see manifest.json)",
+        s.bundle.display(),
+        s.files
+    );
+}

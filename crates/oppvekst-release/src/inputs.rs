@@ -1,0 +1,457 @@
+//! Reading the inbox: survey exports, police extracts, population and reference files, each
+//! with its quarantine (`work/quarantine/*.csv`: file, row, column, reason) and its
+//! reconciliation (rows read = rows accepted + rows quarantined), and importing police
+//! extracts into the history store. Which files there are is the caller's business
+//! ([`Inbox`]).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use oppvekst_bundle::{InputFile, Reconciliation};
+use oppvekst_ingest_police::history::{Outcome, Store};
+use oppvekst_ingest_police::population::read_population;
+use oppvekst_ingest_police::{PoliceCounts, read_extract, read_extract_xlsx};
+use oppvekst_ingest_survey::{
+    Aggregator, IngestError, Progress, ReadOptions, Respondents, RespondentsWriter, SeenIds,
+    SurveyCells, read_reference, stream_csv, stream_parquet, stream_sav, with_background_sink,
+};
+use oppvekst_schema::population::Population;
+use oppvekst_schema::quarter::Quarter;
+use oppvekst_schema::reference::ReferenceRow;
+use oppvekst_schema::{Catalogue, Harmoniser};
+
+use crate::config::Config;
+use crate::{ReleaseError, Reporter, file_err};
+
+type Result<T> = std::result::Result<T, ReleaseError>;
+
+/// A file of the inbox: its name relative to the inbox (as it appears in the manifest and
+/// the quarantine) and its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedFile {
+    /// Name relative to the inbox.
+    pub name: String,
+    /// Path on disk.
+    pub path: PathBuf,
+}
+
+/// The files of an inbox, each list sorted by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inbox {
+    /// The inbox folder (for messages).
+    pub root: PathBuf,
+    /// Survey exports: CSV, SPSS `.sav`/`.zsav`, Parquet.
+    pub survey: Vec<NamedFile>,
+    /// Police extracts: CSV or `.xlsx`.
+    pub police: Vec<NamedFile>,
+    /// Population tables: JSON-stat or `.px`.
+    pub population: Vec<NamedFile>,
+    /// Reference levels: CSV.
+    pub reference: Vec<NamedFile>,
+}
+
+/// Survey exports by extension: CSV, SPSS `.sav` and `.zsav`, Parquet.
+pub const SURVEY_EXTENSIONS: &[&str] = &["csv", "sav", "zsav", "parquet"];
+/// Police extracts: CSV or an Excel workbook.
+pub const POLICE_EXTENSIONS: &[&str] = &["csv", "xlsx"];
+/// Population tables.
+pub const POPULATION_EXTENSIONS: &[&str] = &["json", "px"];
+/// Reference levels.
+pub const REFERENCE_EXTENSIONS: &[&str] = &["csv"];
+
+/// Public inputs: population tables (for rates and the coverage rule) and reference levels.
+pub struct PublicInputs {
+    /// Population by municipality, year and age.
+    pub population: Population,
+    /// National reference levels.
+    pub reference: Vec<ReferenceRow>,
+    /// The reference files' accounting (None when there were none).
+    pub reconciliation: Option<Reconciliation>,
+    /// The files read.
+    pub inputs: Vec<InputFile>,
+}
+
+/// Everything read for one run.
+pub struct Ingested {
+    /// Survey cells and years.
+    pub survey: SurveyIngest,
+    /// Police counts.
+    pub police: PoliceCounts,
+    /// Population and reference levels.
+    pub public: PublicInputs,
+    /// Every input file, for the manifest.
+    pub inputs: Vec<InputFile>,
+    /// Rows read, accepted and quarantined per source.
+    pub reconciliation: Vec<Reconciliation>,
+}
+
+/// What survey ingest leaves for the rest of the run: the aggregated cells (with every
+/// total) and the survey years seen. The respondents themselves went to
+/// `work/stages/respondents.parquet`.
+pub struct SurveyIngest {
+    /// Cells with every total.
+    pub cells: SurveyCells,
+    /// Survey years of the accepted respondents.
+    pub years: BTreeSet<i32>,
+}
+
+/// The quarantine rows of a source as CSV (file, row, column, reason).
+fn quarantine_csv(rows: &[(String, u64, Option<String>, String)]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(["file", "row", "column", "reason"]);
+    for (file, row, col, reason) in rows {
+        let _ = w.write_record([
+            file.as_str(),
+            &row.to_string(),
+            col.as_deref().unwrap_or(""),
+            reason.as_str(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// Fails when a source does not reconcile.
+fn check(r: &Reconciliation) -> Result<()> {
+    if !r.reconciles() {
+        return Err(ReleaseError::Reconciliation {
+            what: r.source.clone(),
+            read: r.read,
+            accepted: r.accepted,
+            quarantined: r.quarantined,
+        });
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(file_err(path))
+}
+
+/// Reads the population and reference files; both are optional.
+pub fn read_public(
+    cfg: &Config,
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    inbox: &Inbox,
+    work: &Path,
+    report: &dyn Reporter,
+) -> Result<PublicInputs> {
+    let mut population = Population::default();
+    let mut inputs = Vec::new();
+    for f in &inbox.population {
+        let bytes = read(&f.path)?;
+        population.merge(read_population(&f.name, &bytes, harmoniser)?);
+        inputs.push(InputFile::from_bytes(&f.name, &bytes));
+    }
+    let mut reference = Vec::new();
+    let mut quarantine = Vec::new();
+    let mut recon = Reconciliation::new("Referanse");
+    for f in &inbox.reference {
+        let bytes = read(&f.path)?;
+        let (rows, file_report, q) = read_reference(&f.name, &bytes, cat, cfg.encoding()?)?;
+        recon.add_file(
+            file_report.rows_read,
+            file_report.rows_accepted,
+            file_report.rows_quarantined,
+        );
+        if !file_report.unknown_columns.is_empty() {
+            report.line(&format!(
+                "  {}: columns not in the reference format (not imported): {}",
+                f.name,
+                file_report.unknown_columns.join(", ")
+            ));
+        }
+        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        reference.extend(rows);
+        inputs.push(InputFile::from_bytes(&f.name, &bytes));
+    }
+    oppvekst_schema::io::write_atomic(
+        &work.join("quarantine/reference.csv"),
+        &quarantine_csv(&quarantine),
+    )?;
+    check(&recon)?;
+    Ok(PublicInputs {
+        population,
+        reference,
+        reconciliation: (recon.files > 0).then_some(recon),
+        inputs,
+    })
+}
+
+/// Files at least this large (bytes) get progress of their own.
+const LARGE_FILE: u64 = 8 << 20;
+
+/// The kinds of survey export, told apart by file extension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SurveyFormat {
+    Csv,
+    Sav,
+    Parquet,
+}
+
+impl SurveyFormat {
+    fn of(name: &str) -> SurveyFormat {
+        let lower = name.to_lowercase();
+        if lower.ends_with(".sav") || lower.ends_with(".zsav") {
+            SurveyFormat::Sav
+        } else if lower.ends_with(".parquet") {
+            SurveyFormat::Parquet
+        } else {
+            SurveyFormat::Csv
+        }
+    }
+}
+
+/// Reads survey exports as streams, reports a line per file, writes the respondents to
+/// `work/stages/respondents.parquet` and the quarantine to `work/quarantine/survey.csv`,
+/// aggregates, and reconciles. Memory stays flat however large the exports: rows pass
+/// through in chunks.
+pub fn ingest_survey(
+    cfg: &Config,
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    files: &[NamedFile],
+    work: &Path,
+    report: &dyn Reporter,
+) -> Result<(SurveyIngest, Reconciliation, Vec<InputFile>)> {
+    let opts = ReadOptions {
+        encoding: cfg.encoding()?,
+        ..ReadOptions::default()
+    };
+    let stage = work.join("stages").join("respondents.parquet");
+    let mut writer = RespondentsWriter::create(&stage, &cat.codebook.items)?;
+    let mut aggregator = Aggregator::new(cat);
+    let mut years = BTreeSet::new();
+    let mut seen = SeenIds::default();
+    let mut quarantine = Vec::new();
+    let mut inputs = Vec::new();
+    let mut recon = Reconciliation::new("Ungdata");
+    let mut unknown = BTreeSet::new();
+    report.begin("survey", files.len());
+    // Rows leave the reader in chunks for a second thread, which writes them to the stage
+    // file and (at the same time, on a third) aggregates them while the reader validates
+    // the next chunk.
+    let consume = |chunk: &Respondents| -> std::result::Result<(), IngestError> {
+        let (written, ()) = rayon::join(
+            || writer.write(chunk),
+            || {
+                years.extend(chunk.survey_year.iter().copied());
+                aggregator.add(chunk);
+            },
+        );
+        written.map_err(|e| IngestError::Stage {
+            message: format!("cannot write the respondents stage file: {e}"),
+        })
+    };
+    with_background_sink(consume, |sink| -> Result<()> {
+        for f in files {
+            let (name, path) = (&f.name, &f.path);
+            let input = InputFile::from_path(name, path).map_err(file_err(path))?;
+            let size = input.bytes;
+            inputs.push(input);
+            let open = || fs::File::open(path).map_err(file_err(path));
+            let format = SurveyFormat::of(name);
+            // Progress through the file itself when it is large enough to take a while.
+            let bar = (size >= LARGE_FILE)
+                .then(|| report.file(name, format == SurveyFormat::Csv))
+                .flatten();
+            let opts = ReadOptions {
+                progress: bar.as_ref().map(|b| Progress(b.update.clone())),
+                ..opts.clone()
+            };
+            let (file_report, q) = match format {
+                SurveyFormat::Sav => {
+                    let src = std::io::BufReader::with_capacity(1 << 20, open()?);
+                    let (file_report, q, labels) =
+                        stream_sav(name, src, cat, harmoniser, &opts, &mut seen, sink)?;
+                    // Variable and value labels (never answers) kept beside the stage files.
+                    let stem = name.replace(['/', '\\'], "_");
+                    let json = serde_json::to_string_pretty(&labels)
+                        .map_err(|e| ReleaseError::Input(format!("{name}: labels: {e}")))?;
+                    oppvekst_schema::io::write_atomic(
+                        &work.join("metadata").join(format!("{stem}.labels.json")),
+                        json.as_bytes(),
+                    )?;
+                    (file_report, q)
+                }
+                SurveyFormat::Parquet => {
+                    stream_parquet(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
+                }
+                SurveyFormat::Csv => {
+                    stream_csv(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
+                }
+            };
+            if let Some(b) = bar {
+                (b.finish)();
+            }
+            report.advance();
+            report.line(&format!(
+                "  {:<44} {:<12} {:>6} read {:>6} accepted {:>3} quarantined",
+                name,
+                file_report.encoding,
+                file_report.rows_read,
+                file_report.rows_accepted,
+                file_report.rows_quarantined
+            ));
+            unknown.extend(file_report.unknown_columns.iter().cloned());
+            recon.add_file(
+                file_report.rows_read,
+                file_report.rows_accepted,
+                file_report.rows_quarantined,
+            );
+            quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        }
+        Ok(())
+    })?;
+    report.end();
+    if !unknown.is_empty() {
+        report.line(&format!(
+            "  columns not in the codebook (not imported): {}",
+            unknown.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    oppvekst_schema::io::write_atomic(
+        &work.join("quarantine/survey.csv"),
+        &quarantine_csv(&quarantine),
+    )?;
+    check(&recon)?;
+    writer.commit()?;
+    let cells = aggregator.finish();
+    Ok((SurveyIngest { cells, years }, recon, inputs))
+}
+
+/// Reads police extracts one file at a time, writes the quarantine to
+/// `work/quarantine/police.csv` and reconciles. With `one_batch`, a row repeated in a later
+/// file is quarantined as a duplicate (files read together); without it each file stands
+/// alone, so a later file may correct an earlier one (the history store decides).
+fn read_police(
+    cfg: &Config,
+    harmoniser: &Harmoniser,
+    files: &[NamedFile],
+    work: &Path,
+    one_batch: bool,
+    report: &dyn Reporter,
+) -> Result<(Vec<(InputFile, PoliceCounts)>, Reconciliation)> {
+    let encoding = cfg.encoding()?;
+    let mut seen = Default::default();
+    let mut quarantine = Vec::new();
+    let mut out = Vec::new();
+    let mut recon = Reconciliation::new("Politi");
+    report.begin("police", files.len());
+    for f in files {
+        let bytes = read(&f.path)?;
+        if !one_batch {
+            seen = Default::default();
+        }
+        let (c, file_report, q) = if f.name.to_lowercase().ends_with(".xlsx") {
+            read_extract_xlsx(&f.name, &bytes, harmoniser, &mut seen)?
+        } else {
+            read_extract(&f.name, &bytes, harmoniser, encoding, &mut seen)?
+        };
+        report.advance();
+        recon.add_file(
+            file_report.rows_read,
+            file_report.rows_accepted,
+            file_report.rows_quarantined,
+        );
+        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        out.push((InputFile::from_bytes(&f.name, &bytes), c));
+    }
+    report.end();
+    oppvekst_schema::io::write_atomic(
+        &work.join("quarantine/police.csv"),
+        &quarantine_csv(&quarantine),
+    )?;
+    check(&recon)?;
+    Ok((out, recon))
+}
+
+/// Reads police extracts as one batch into merged counts.
+pub fn ingest_police(
+    cfg: &Config,
+    harmoniser: &Harmoniser,
+    files: &[NamedFile],
+    work: &Path,
+    report: &dyn Reporter,
+) -> Result<(PoliceCounts, Reconciliation, Vec<InputFile>)> {
+    let (files, recon) = read_police(cfg, harmoniser, files, work, true, report)?;
+    let mut police = PoliceCounts::default();
+    let mut inputs = Vec::new();
+    for (input, counts) in files {
+        police.extend(counts);
+        inputs.push(input);
+    }
+    Ok((police, recon, inputs))
+}
+
+/// Reads every input of a stand-alone run (the demo): survey and police files as one batch.
+pub fn ingest(
+    cfg: &Config,
+    cat: &Catalogue,
+    harmoniser: &Harmoniser,
+    inbox: &Inbox,
+    work: &Path,
+    report: &dyn Reporter,
+) -> Result<Ingested> {
+    if inbox.survey.is_empty() && inbox.police.is_empty() {
+        return Err(ReleaseError::Input(format!(
+            "{}: no input files (expected survey/*.csv and police/*.csv)",
+            inbox.root.display()
+        )));
+    }
+    let (survey, r1, mut inputs) =
+        ingest_survey(cfg, cat, harmoniser, &inbox.survey, work, report)?;
+    let (police, r2, more) = ingest_police(cfg, harmoniser, &inbox.police, work, report)?;
+    inputs.extend(more);
+    let public = read_public(cfg, cat, harmoniser, inbox, work, report)?;
+    inputs.extend(public.inputs.iter().cloned());
+    let mut reconciliation = vec![r1, r2];
+    reconciliation.extend(public.reconciliation.clone());
+    Ok(Ingested {
+        survey,
+        police,
+        public,
+        inputs,
+        reconciliation,
+    })
+}
+
+/// What the store did with one quarter of one police file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// The file (name in the inbox).
+    pub file: String,
+    /// The quarter.
+    pub quarter: Quarter,
+    /// What the store did.
+    pub outcome: Outcome,
+}
+
+/// Reads police extracts one file at a time (so a later file may correct an earlier one) and
+/// imports each into the history store. Returns the reconciliation, the inputs and what
+/// happened to each quarter.
+pub fn import_police(
+    cfg: &Config,
+    harmoniser: &Harmoniser,
+    files: &[NamedFile],
+    store: &Store,
+    work: &Path,
+    when: &str,
+    report: &dyn Reporter,
+) -> Result<(Reconciliation, Vec<InputFile>, Vec<Import>)> {
+    let (files, recon) = read_police(cfg, harmoniser, files, work, false, report)?;
+    let mut inputs = Vec::new();
+    let mut outcomes = Vec::new();
+    for (input, counts) in files {
+        for (quarter, outcome) in store.import(&input.name, &input.sha256, &counts, when)? {
+            outcomes.push(Import {
+                file: input.name.clone(),
+                quarter,
+                outcome,
+            });
+        }
+        inputs.push(input);
+    }
+    Ok((recon, inputs, outcomes))
+}

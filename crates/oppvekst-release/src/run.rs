@@ -1,0 +1,316 @@
+//! The whole run: protect every table a quarter publishes (consistently with the ledger of
+//! earlier releases), analyse, and write the bundle. [`run_demo`] makes one stand-alone
+//! release from an inbox; [`run_quarter`] is the analyst's quarterly job over the history
+//! store.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use oppvekst_analysis::{changes, compare, police_series, survey_indicators};
+use oppvekst_bundle::sentences::{RegionCoverage, period_label, population_note, region_sentence};
+use oppvekst_bundle::{BundleInput, Reconciliation, write_bundle};
+use oppvekst_charts::{MunicipalityStyle, PALETTE};
+use oppvekst_disclosure::{Ledger, Protected, ProtectedTable, protect_linked, protect_release};
+use oppvekst_ingest_police::history::Store;
+use oppvekst_schema::quarter::Quarter;
+use oppvekst_schema::{Catalogue, Harmoniser};
+
+use crate::config::Config;
+use crate::inputs::{Import, Inbox, Ingested, import_police, ingest, ingest_survey, read_public};
+use crate::tables::{
+    RegionPlan, complete_quarters, flag_table, plan_region, police_table, survey_table,
+    with_coverage,
+};
+use crate::{ReleaseError, Reporter, ledger_store};
+
+type Result<T> = std::result::Result<T, ReleaseError>;
+
+/// How one table was protected, for the run summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSummary {
+    /// Table name.
+    pub name: String,
+    /// Cells.
+    pub cells: usize,
+    /// Hidden by a primary rule.
+    pub primary: usize,
+    /// Hidden as complements (or kept hidden from an earlier release).
+    pub secondary: usize,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Where the bundle was written.
+    pub bundle: PathBuf,
+    /// Files in the bundle (the manifest and the zip included).
+    pub files: usize,
+    /// Rows read, accepted and quarantined per source.
+    pub reconciliation: Vec<Reconciliation>,
+    /// Protection per table.
+    pub tables: Vec<TableSummary>,
+}
+
+/// What `run --quarter` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarterRun {
+    /// The release.
+    pub summary: RunSummary,
+    /// What the store did with every quarter of every police file.
+    pub imports: Vec<Import>,
+}
+
+fn table_summary(t: &Protected<ProtectedTable>) -> TableSummary {
+    let s = t.summary();
+    TableSummary {
+        name: t.name().to_owned(),
+        cells: s.cells,
+        primary: s.primary,
+        secondary: s.secondary,
+    }
+}
+
+/// Runs the whole pipeline on the files of `inbox` as one stand-alone release (the demo).
+pub fn run_demo(
+    cfg: &Config,
+    inbox: &Inbox,
+    work: &Path,
+    bundle: &Path,
+    report: &dyn Reporter,
+) -> Result<RunSummary> {
+    let cat = Catalogue::builtin()?;
+    let harmoniser = Harmoniser::builtin()?;
+    let ing = ingest(cfg, &cat, &harmoniser, inbox, work, report)?;
+    finish(cfg, &cat, ing, bundle, None, report)
+}
+
+/// A quarterly release: the ledger of earlier releases and this release's quarter.
+struct Release<'a> {
+    ledger: &'a mut Ledger,
+    quarter: Quarter,
+}
+
+/// Protects, analyses and writes the bundle; records the release in the ledger once the
+/// bundle is written.
+fn finish(
+    cfg: &Config,
+    cat: &Catalogue,
+    mut ing: Ingested,
+    bundle: &Path,
+    release: Option<Release<'_>>,
+    report: &dyn Reporter,
+) -> Result<RunSummary> {
+    for line in complete_quarters(&mut ing.police) {
+        report.line(&format!("  {line}"));
+    }
+    let cells = &ing.survey.cells;
+    let earlier = release
+        .as_ref()
+        .map(|r| r.ledger.before(&r.quarter.code()))
+        .unwrap_or_default();
+
+    let with_data: BTreeSet<&str> = cells
+        .cells
+        .iter()
+        .map(|c| c.municipality.as_str())
+        .chain(ing.police.rows.iter().map(|r| r.municipality.as_str()))
+        .collect();
+    let mut population = ing.public.population.clone();
+    let region = plan_region(cfg, &with_data, &population);
+    if let Some(r) = &region {
+        population.add_aggregate(&r.code, &r.with_data);
+    }
+    let min = cfg.region.min_coverage;
+    let survey_rules = with_coverage(
+        cfg.survey_rules(),
+        region.as_ref(),
+        |r| r.survey_coverage,
+        min,
+    );
+    let police_rules = with_coverage(
+        cfg.police_rules(),
+        region.as_ref(),
+        |r| r.police_coverage,
+        min,
+    );
+    let survey = protect_release(
+        &survey_table(cells, cat, region.as_ref())?,
+        &survey_rules,
+        &earlier,
+    )?;
+    let police = protect_release(
+        &police_table(&ing.police, region.as_ref())?,
+        &police_rules,
+        &earlier,
+    )?;
+    let flag_rules = cfg.police_rules();
+    let police_flags = match flag_table(&ing.police, &police)? {
+        Some((table, linked)) => Some(protect_linked(&table, &flag_rules, &earlier, &linked)?),
+        None => None,
+    };
+
+    let indicators = survey_indicators(&survey, cat)?;
+    let wave_changes = changes(&indicators, cfg.report.alpha);
+    let has_population = !population.is_empty();
+    let series = police_series(&police, has_population.then_some(&population))?;
+    let municipality_codes: Vec<String> =
+        cfg.municipalities.iter().map(|m| m.code.clone()).collect();
+    let comparisons = compare(
+        &indicators,
+        &ing.public.reference,
+        &municipality_codes,
+        cfg.report.standardise,
+        cfg.report.alpha,
+    )?;
+
+    let last_quarter = ing.police.rows.iter().map(|r| r.quarter).max();
+    let years = &ing.survey.years;
+    let period = period_label(years.first().copied(), years.last().copied(), last_quarter);
+    let mut municipalities: Vec<MunicipalityStyle> = cfg
+        .municipalities
+        .iter()
+        .enumerate()
+        .map(|(i, m)| MunicipalityStyle {
+            code: m.code.clone(),
+            name: m.name.clone(),
+            colour: PALETTE[i % PALETTE.len()],
+        })
+        .collect();
+    // The region keeps the last palette colour, so it never changes with the number of
+    // municipalities.
+    let region_note = region.as_ref().map(|r| {
+        municipalities.push(MunicipalityStyle {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            colour: PALETTE[PALETTE.len() - 1],
+        });
+        region_sentence(&coverage(cfg, r, &municipalities))
+    });
+    let input = BundleInput {
+        title: cfg.report.title.clone(),
+        period_label: period,
+        release_date: Some(cfg.report.release_date.clone()).filter(|d| !d.is_empty()),
+        municipalities,
+        catalogue: cat,
+        survey: &survey,
+        police: &police,
+        police_flags: police_flags.as_ref().map(|t| (t, &flag_rules)),
+        survey_rules: &survey_rules,
+        police_rules: &police_rules,
+        indicators: &indicators,
+        changes: &wave_changes,
+        police_series: &series,
+        comparisons: &comparisons,
+        reference: &ing.public.reference,
+        region: region.as_ref().map(|r| r.code.clone()).zip(region_note),
+        population_note: has_population.then(|| population_note(&population.sources)),
+        inputs: ing.inputs,
+        reconciliation: ing.reconciliation.clone(),
+    };
+    let manifest = write_bundle(&input, bundle)?;
+    if let Some(r) = release {
+        let id = r.quarter.code();
+        r.ledger.record(&id, &survey);
+        r.ledger.record(&id, &police);
+        if let Some(flags) = &police_flags {
+            r.ledger.record(&id, flags);
+        }
+    }
+    Ok(RunSummary {
+        bundle: bundle.to_owned(),
+        files: manifest.files.len() + 2,
+        reconciliation: ing.reconciliation,
+        tables: [Some(&survey), Some(&police), police_flags.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(table_summary)
+            .collect(),
+    })
+}
+
+/// The region's coverage in display names, for the report's sentence.
+fn coverage(cfg: &Config, r: &RegionPlan, styles: &[MunicipalityStyle]) -> RegionCoverage {
+    let name = |code: &str| {
+        styles
+            .iter()
+            .find(|m| m.code == code)
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    RegionCoverage {
+        name: r.name.clone(),
+        members: r.with_data.iter().map(|m| name(m)).collect(),
+        survey_coverage: r.survey_coverage,
+        police_coverage: r.police_coverage,
+        year: r.year,
+        min_coverage: cfg.region.min_coverage,
+    }
+}
+
+/// The analyst's quarterly job: import whatever is new in the inbox into the history store,
+/// then produce the quarter's bundle (in `bundle/<quarter>`) from the newest revisions up
+/// to `quarter`, protected consistently with every earlier release recorded in the ledger.
+/// `when` is recorded in the store's revision log only (never in a bundle).
+pub fn run_quarter(
+    cfg: &Config,
+    inbox: &Inbox,
+    quarter: Quarter,
+    when: &str,
+    report: &dyn Reporter,
+) -> Result<QuarterRun> {
+    let cat = Catalogue::builtin()?;
+    let harmoniser = Harmoniser::builtin()?;
+    let work = &cfg.paths.work;
+    let store = Store::open(&work.join("store"))?;
+    let (police_recon, mut inputs, imports) =
+        import_police(cfg, &harmoniser, &inbox.police, &store, work, when, report)?;
+    if inbox.survey.is_empty() {
+        return Err(ReleaseError::Input(format!(
+            "{}: no survey exports (survey/*.csv)",
+            inbox.root.display()
+        )));
+    }
+    let (survey, survey_recon, more) =
+        ingest_survey(cfg, &cat, &harmoniser, &inbox.survey, work, report)?;
+    inputs.extend(more);
+    let mut police = store.latest()?;
+    police.rows.retain(|r| r.quarter <= quarter);
+    police.flags.retain(|f| f.quarter <= quarter);
+    for line in complete_quarters(&mut police) {
+        report.line(&format!("  {line}"));
+    }
+    if !police.rows.iter().any(|r| r.quarter == quarter) {
+        return Err(ReleaseError::Input(format!(
+            "no police extract for {} in the store, or it is incomplete (put it in {}/police and run again)",
+            quarter.code(),
+            inbox.root.display()
+        )));
+    }
+    let ledger_path = ledger_store::path(work);
+    let mut ledger = ledger_store::load(&ledger_path)?;
+    let public = read_public(cfg, &cat, &harmoniser, inbox, work, report)?;
+    inputs.extend(public.inputs.iter().cloned());
+    let mut reconciliation = vec![survey_recon, police_recon];
+    reconciliation.extend(public.reconciliation.clone());
+    let ing = Ingested {
+        survey,
+        police,
+        public,
+        inputs,
+        reconciliation,
+    };
+    let bundle = cfg.paths.bundle.join(quarter.code());
+    let summary = finish(
+        cfg,
+        &cat,
+        ing,
+        &bundle,
+        Some(Release {
+            ledger: &mut ledger,
+            quarter,
+        }),
+        report,
+    )?;
+    ledger_store::save(&ledger_path, &ledger)?;
+    Ok(QuarterRun { summary, imports })
+}
