@@ -242,8 +242,7 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
             "gender",
             "numerator",
             "denominator",
-            "status",
-            "rule"
+            "status"
         ]
     );
 
@@ -544,6 +543,7 @@ fn protect_then_audit_and_a_weakened_pattern_fails() {
     let dir = tempfile::tempdir().unwrap();
     let table = small_table(dir.path());
     let out = dir.path().join("protected.csv");
+    let rules_log = dir.path().join("rules.csv");
     let dims = [
         "--dim",
         "mun,county",
@@ -558,6 +558,8 @@ fn protect_then_audit_and_a_weakened_pattern_fails() {
         table.to_str().unwrap(),
         "--output",
         out.to_str().unwrap(),
+        "--rules",
+        rules_log.to_str().unwrap(),
         "--threshold",
         "3",
     ];
@@ -569,14 +571,22 @@ fn protect_then_audit_and_a_weakened_pattern_fails() {
         text.lines().count() == 1 + 7 * 3 * 6,
         "every publishable cell is listed"
     );
+    assert!(text.contains(",:,hidden"), "hidden cells are marked `:`");
+    // The published file says nothing per hidden cell but `:`; the rule is in the
+    // confidential log only.
+    assert!(!text.contains("small_count") && !text.contains("secondary"));
+    let log = fs::read_to_string(&rules_log).unwrap();
     assert!(
-        text.contains(",:,hidden,small_count"),
-        "primary cells are hidden"
+        log.contains(",small_count,true,"),
+        "primary cells are logged"
     );
-    assert!(
-        text.contains(",:,hidden,secondary"),
-        "complements are hidden"
-    );
+    assert!(log.contains(",secondary,false,"), "complements are logged");
+    let secondary: std::collections::HashSet<String> = log
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(3) == Some("secondary"))
+        .map(|l| l.split(',').take(3).collect::<Vec<_>>().join(","))
+        .collect();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         if f[4] == "published" {
@@ -633,9 +643,9 @@ fn protect_then_audit_and_a_weakened_pattern_fails() {
         .lines()
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            if f.get(5) == Some(&"secondary") {
+            if secondary.contains(&f[..3].join(",")) {
                 format!(
-                    "{},{},published,",
+                    "{},{},published",
                     f[..3].join(","),
                     values[&f[..3].join(",")]
                 )
@@ -808,4 +818,199 @@ fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
     let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q4"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("0 new quarters, 0 revised"));
     assert_eq!(before, files(&d.join("bundles/2025Q4")));
+}
+
+/// The `audit` arguments for `small_table`'s layout, auditing `pattern` at width 3.
+fn audit_args<'a>(table: &'a Path, pattern: &'a Path) -> Vec<&'a str> {
+    vec![
+        "audit",
+        "--structure",
+        table.to_str().unwrap(),
+        "--pattern",
+        pattern.to_str().unwrap(),
+        "--dim",
+        "mun,county",
+        "--dim",
+        "quarter",
+        "--dim",
+        "offence,offgroup",
+        "--pattern-value",
+        "value",
+        "--hidden-column",
+        "status",
+        "--width",
+        "3",
+    ]
+}
+
+/// `oppvekst protect` on `small_table` with these extra arguments.
+fn protect_small(table: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "protect",
+        "--input",
+        table.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--dim",
+        "mun,county",
+        "--dim",
+        "quarter",
+        "--dim",
+        "offence,offgroup",
+    ];
+    args.extend(extra);
+    oppvekst(&args)
+}
+
+#[test]
+fn audit_refuses_bad_patterns_naming_file_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = small_table(dir.path());
+    let out = dir.path().join("protected.csv");
+    assert!(
+        protect_small(&table, &out, &["--threshold", "3"])
+            .status
+            .success()
+    );
+    let good = fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    let run = |name: &str, text: String| {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        let o = oppvekst(&audit_args(&table, &p));
+        assert!(!o.status.success(), "{name}: accepted");
+        let e = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(e.contains(name), "{name}: the file is not named: {e}");
+        assert!(!e.contains("panicked"), "{name}: {e}");
+        e
+    };
+    // A header and no rows.
+    let e = run("header_only.csv", format!("{}\n", lines[0]));
+    assert!(e.contains("row 1") && e.contains("no rows"), "{e}");
+    // A row naming a cell the structure does not have.
+    let mut rows = lines.clone();
+    let stray = {
+        let f: Vec<&str> = lines[1].split(',').collect();
+        format!("K9,{}", f[1..].join(","))
+    };
+    rows.push(&stray);
+    let e = run("stray.csv", rows.join("\n"));
+    assert!(
+        e.contains(&format!("row {}", rows.len())) && e.contains("column `mun`"),
+        "{e}"
+    );
+    // The same cell twice with a different status.
+    let published = lines
+        .iter()
+        .skip(1)
+        .find(|l| l.ends_with(",published"))
+        .unwrap();
+    let hidden_again = {
+        let f: Vec<&str> = published.split(',').collect();
+        format!("{},:,hidden", f[..3].join(","))
+    };
+    let mut rows = lines.clone();
+    rows.push(&hidden_again);
+    let e = run("twice.csv", rows.join("\n"));
+    assert!(
+        e.contains(&format!("row {}", rows.len())) && e.contains("column `status`"),
+        "{e}"
+    );
+    // Published values that contradict the relations: the grand total off by one.
+    let total = lines
+        .iter()
+        .position(|l| l.starts_with("Total,Total,Total,"))
+        .unwrap();
+    let f: Vec<&str> = lines[total].split(',').collect();
+    let v: u64 = f[3].parse().unwrap();
+    let off_by_one = format!("Total,Total,Total,{},published", v + 1);
+    let mut rows = lines.clone();
+    rows[total] = &off_by_one;
+    let e = run("off_by_one.csv", rows.join("\n"));
+    assert!(
+        e.contains(&format!("row {}", total + 1)) && e.contains("column `value`"),
+        "{e}"
+    );
+    assert!(e.contains("contradict"), "{e}");
+    // Counts too large to sum exactly, and beyond any integer type.
+    for (name, value) in [
+        ("huge.csv", "18446744073709551615"),
+        ("beyond.csv", "99999999999999999999999"),
+    ] {
+        let big = format!("Total,Total,Total,{value},published");
+        let mut rows = lines.clone();
+        rows[total] = &big;
+        let e = run(name, rows.join("\n"));
+        assert!(
+            e.contains(&format!("row {}", total + 1)) && e.contains("column `value`"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_release_the_audit_cannot_pass_is_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = small_table(dir.path());
+    let ledger = dir.path().join("ledger.json");
+    let first = dir.path().join("r1.csv");
+    let o = protect_small(
+        &table,
+        &first,
+        &["--threshold", "3", "--ledger", ledger.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let recorded = fs::read(&ledger).unwrap();
+    // The next release raises the threshold: cells the first release published are now
+    // too small, and no pattern can hide what a reader already holds.
+    let second = dir.path().join("r2.csv");
+    let o = protect_small(
+        &table,
+        &second,
+        &["--threshold", "12", "--ledger", ledger.to_str().unwrap()],
+    );
+    assert!(!o.status.success(), "a failing release was accepted");
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("protected cells can still be narrowed below the required width"),
+        "{e}"
+    );
+    assert!(e.contains("table.csv"), "the table is named: {e}");
+    assert!(!second.exists(), "nothing is written");
+    assert_eq!(
+        fs::read(&ledger).unwrap(),
+        recorded,
+        "the ledger is unchanged"
+    );
+
+    // A demo whose police table ends up entirely hidden fails in words, and the bundle
+    // already in place stays as it was.
+    let config = dir.path().join("hide_all.toml");
+    fs::write(
+        &config,
+        "[police.suppression]\nmax_small_count = 1000000\nprotect_zeros = true\n",
+    )
+    .unwrap();
+    let bundle = dir.path().join("bundle");
+    fs::create_dir_all(&bundle).unwrap();
+    fs::write(bundle.join("manifest.json"), "{\"earlier\": true}\n").unwrap();
+    let work = dir.path().join("work");
+    let o = oppvekst(&[
+        "--config",
+        config.to_str().unwrap(),
+        "demo",
+        "--out",
+        bundle.to_str().unwrap(),
+        "--work",
+        work.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("table `politi`: every cell is hidden"), "{e}");
+    assert!(!e.contains("polars"), "{e}");
+    assert_eq!(
+        fs::read_to_string(bundle.join("manifest.json")).unwrap(),
+        "{\"earlier\": true}\n"
+    );
+    assert!(!dir.path().join("bundle.partial").exists());
 }

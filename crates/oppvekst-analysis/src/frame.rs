@@ -55,7 +55,8 @@ pub(crate) fn i32s(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, Analy
 
 /// A protected table as a DataFrame: one column per dimension (those in `int_dims` as
 /// Int32), then `value_name` (null when hidden), `denominator` when the table has one,
-/// `status` and `rule`. Used for the protected Parquet files of the bundle.
+/// and `status` (never the rule that hid a cell). Used for the protected Parquet files of the
+/// bundle.
 pub fn protected_frame(
     table: &oppvekst_disclosure::Protected<oppvekst_disclosure::ProtectedTable>,
     int_dims: &[&str],
@@ -111,13 +112,6 @@ pub fn protected_frame(
     cols.push(Column::new(
         "status".into(),
         cells.iter().map(|c| c.status().code()).collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "rule".into(),
-        cells
-            .iter()
-            .map(|c| c.status().rule().map(|r| r.code()))
-            .collect::<Vec<_>>(),
     ));
     Ok(DataFrame::new(cells.len(), cols)?)
 }

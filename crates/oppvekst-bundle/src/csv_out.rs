@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use oppvekst_disclosure::ProtectedTable;
+
 use crate::{BundleError, BundleInput, municipality_name, write_file};
 
 /// One cell of a table.
@@ -168,37 +170,6 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
             ]
         })
         .collect();
-    // The attacker interval of each hidden cell: derivable by anyone from the published
-    // figures, and shown only because the audit proved every one wide enough. A range the
-    // audit proved without solving exactly (a very large table) is computed from the true
-    // values and never shown.
-    let mut log = Vec::new();
-    for (tab, _) in input.protected_tables() {
-        let bounds: std::collections::HashMap<usize, &oppvekst_disclosure::CellBounds> = tab
-            .audit()
-            .bounds
-            .iter()
-            .filter(|b| b.exact)
-            .map(|b| (b.cell, b))
-            .collect();
-        for (i, c) in tab.cells().iter().enumerate() {
-            let Some(rule) = c.status().rule() else {
-                continue;
-            };
-            let b = bounds.get(&i);
-            log.push(vec![
-                t(tab.name()),
-                V::T(c.key().join("|")),
-                t(rule.code()),
-                t(rule.label_nb()),
-                b.map(|b| V::I(b.lower as i64))
-                    .unwrap_or(V::T(String::new())),
-                b.and_then(|b| b.upper)
-                    .map(|u| V::I(u as i64))
-                    .unwrap_or_else(|| t("ubegrenset")),
-            ]);
-        }
-    }
     let mut tables = vec![
         TableData {
             file: "indikatorer.csv",
@@ -275,19 +246,6 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 "statistisk_sikker",
             ],
             rows: comparisons,
-        },
-        TableData {
-            file: "skjulte_celler.csv",
-            sheet: "Skjulte celler",
-            header: vec![
-                "tabell",
-                "celle",
-                "regel",
-                "forklaring",
-                "kan_utledes_fra",
-                "kan_utledes_til",
-            ],
-            rows: log,
         },
     ];
     if let Some((flags, _)) = input.police_flags {
@@ -409,4 +367,50 @@ pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, 
         }
     }
     wb.save_to_buffer().map_err(x)
+}
+
+/// The confidential rule log for the work folder (never the bundle): per hidden cell, the
+/// table, its codes, the rule that hid it (code and explanation) and the interval a reader
+/// of everything published can derive, under the full model (exact intervals only). A rule
+/// per cell tells a reader on which side of a threshold the cell lies, so it is not
+/// published; the analyst reads it here. CSV for Norwegian Excel (UTF-8 with BOM, `;`).
+pub fn suppression_log_csv(tables: &[&ProtectedTable]) -> Vec<u8> {
+    let mut log = Vec::new();
+    for tab in tables {
+        let bounds: std::collections::HashMap<usize, &oppvekst_disclosure::CellBounds> = tab
+            .bounds()
+            .iter()
+            .filter(|b| b.exact)
+            .map(|b| (b.cell.cell, b))
+            .collect();
+        for (i, c) in tab.cells().iter().enumerate() {
+            let Some(rule) = c.status().rule() else {
+                continue;
+            };
+            let b = bounds.get(&i);
+            log.push(vec![
+                t(tab.name()),
+                V::T(c.key().join("|")),
+                t(rule.code()),
+                t(rule.label_nb()),
+                b.map(|b| V::I(b.lower as i64))
+                    .unwrap_or(V::T(String::new())),
+                b.and_then(|b| b.upper)
+                    .map(|u| V::I(u as i64))
+                    .unwrap_or_else(|| t("ubegrenset")),
+            ]);
+        }
+    }
+    let rows = log.iter().map(|r| r.iter().map(V::csv).collect()).collect();
+    csv_bytes(
+        &[
+            "tabell",
+            "celle",
+            "regel",
+            "forklaring",
+            "kan_utledes_fra",
+            "kan_utledes_til",
+        ],
+        rows,
+    )
 }

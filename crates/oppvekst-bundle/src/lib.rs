@@ -1,6 +1,6 @@
 //! The chart bundle the SLT arbeidsutvalg opens: `index.html` (Norwegian bokmål, offline,
 //! no external resources), charts in PNG and SVG, tables as CSV for Norwegian Excel
-//! (UTF-8 with BOM, `;`, decimal comma), Parquet for notebooks, a suppression log and
+//! (UTF-8 with BOM, `;`, decimal comma), Parquet for notebooks and
 //! `manifest.json` with the SHA-256 of every file and every input, and `oppvekst-pakke.zip`
 //! holding all of it.
 //!
@@ -14,6 +14,8 @@
 mod csv_out;
 mod report;
 pub mod sentences;
+
+pub use csv_out::suppression_log_csv;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -277,6 +279,14 @@ impl<'a> BundleInput<'a> {
 /// complete) and returns its manifest.
 pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, BundleError> {
     for (table, rules) in input.protected_tables() {
+        // A protected table carries the audit it passed; check it again before writing.
+        let failures = table.audit().failures.len();
+        if failures > 0 || table.audit().table != table.name() {
+            return Err(BundleError::AuditFailed {
+                table: table.name().to_owned(),
+                cells: failures,
+            });
+        }
         let bad = check_primary(table, rules);
         if !bad.is_empty() {
             return Err(BundleError::Unprotected {
@@ -328,9 +338,12 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
     if let Some((flags, _)) = input.police_flags {
         // The bounds the flag table was audited with are the police table's business (its
         // own file and suppression log); this file has the contract's columns only.
-        let frame = protected_frame(flags, &[], "count")?
-            .drop("denominator")
-            .map_err(oppvekst_analysis::AnalysisError::from)?;
+        let mut frame = protected_frame(flags, &[], "count")?;
+        if frame.column("denominator").is_ok() {
+            frame = frame
+                .drop("denominator")
+                .map_err(oppvekst_analysis::AnalysisError::from)?;
+        }
         write_parquet(&frame, &tmp.join("data/protected_police_flags.parquet"))?;
     }
     let html = report::html(input, &charts)?;

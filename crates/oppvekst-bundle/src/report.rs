@@ -192,8 +192,6 @@ pub struct ProtectionRow {
     pub relations: usize,
     /// Hidden cells whose attacker interval the audit computed.
     pub audited: usize,
-    /// Connected components of hidden cells (separate LP problems).
-    pub components: usize,
     /// Narrowest interval (upper − lower) an attacker can derive for a hidden cell.
     pub narrowest_interval: Option<u64>,
     /// Required width.
@@ -216,7 +214,6 @@ pub(crate) fn protection_rows(input: &BundleInput<'_>) -> Vec<ProtectionRow> {
                 secondary: s.secondary,
                 relations: s.relations,
                 audited: a.hidden,
-                components: a.components,
                 narrowest_interval: a.narrowest,
                 required_width: rules.protection_width,
                 audit_failures: a.failures.len(),
@@ -496,10 +493,14 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
             .into(),
     );
     v.push(format!(
-        "Skjulingen er kontrollert: for hvert skjult tall er det regnet ut (med lineær programmering) hvor lavt og hvor høyt tallet \
-         kan være for en som kjenner alle publiserte tall og summer. For tall som er skjult fordi de er små, må intervallet være minst {} bredt \
-         for Ungdata og {} for politiets tall, så de aldri kan bestemmes eksakt. Tall som bare er skjult som komplement, kunne vært publisert \
-         alene og har ikke noe slikt krav. Kontrollen gikk gjennom uten funn.",
+        "Skjulingen er kontrollert av en egen kontroll som ikke bruker skjulingens kode: for hvert skjult tall er det regnet ut \
+         (med lineær programmering) hvor lavt og hvor høyt tallet kan være for en leser som kjenner alt denne og tidligere \
+         utgivelser har publisert — alle tall, alle antall svar, alle summer, at tallene er hele tall som ikke er negative, og \
+         grensene som står i denne metodeteksten. For tall som er skjult fordi de er små, må intervallet være minst {} bredt \
+         for Ungdata og {} for politiets tall, så de aldri kan bestemmes eksakt. Tall som bare er skjult som komplement, kunne vært \
+         publisert alene og har ikke noe slikt krav. Et skjult tall er merket med : og ingenting annet; hvorfor det enkelte tallet \
+         er skjult, står bare i analytikerens fortrolige arbeidsmappe. Kontrollen gikk gjennom uten funn; ellers hadde denne \
+         rapporten ikke blitt laget.",
         s.protection_width, p.protection_width
     ));
     if let Some(c) = &s.coverage {

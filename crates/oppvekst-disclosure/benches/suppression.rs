@@ -6,19 +6,33 @@
 //! values) and wall times. The shared tables are skipped with a message when the folder is
 //! absent. Run: `cargo bench -p oppvekst-disclosure --bench suppression` (the shared tables);
 //! `OPPVEKST_BENCH=national` for the national table alone, `=all` for both. The national
-//! table is protected as `protect` does it (hypercubes, its hidden cells proven by the
-//! audit's alternative tables; see the disclosure crate's docs), then audited once more.
+//! table is protected as `protect` does it (hypercubes), then audited by the independent
+//! audit with the certificate of alternative tables the proof reached.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use oppvekst_audit::{AuditOptions, AuditReport, Publication, audit};
 use oppvekst_disclosure::csvtable::{CsvSpec, inner_table, published_pattern};
 use oppvekst_disclosure::{
-    AuditOptions, Cell, Dimension, Ledger, PublishedCell, PublishedTable, Rule, Rules, Status,
-    Table, audit, suppression_pattern,
+    Cell, Dimension, Ledger, PublishedCell, PublishedTable, Rules, Status, Table,
+    suppression_pattern,
 };
+
+/// The independent audit of one table, every component solved exactly.
+fn audit_one(view: &PublishedTable, width: u64) -> AuditReport {
+    audit(
+        &Publication::single(view.clone()),
+        &AuditOptions {
+            exact_limit: usize::MAX,
+            ..AuditOptions::width(width)
+        },
+        &[],
+    )
+    .unwrap()
+}
 
 fn bench_dir() -> PathBuf {
     std::env::var_os("OPPVEKST_BENCH_DIR")
@@ -54,6 +68,7 @@ fn gauss_pattern(table: &Table, path: &Path) -> PublishedTable {
         Some("primary"),
     )
     .unwrap()
+    .table
 }
 
 /// Cells hidden by primary rules (`f(true)`) or as complements (`f(false)`), and the
@@ -90,18 +105,12 @@ fn run_ours(name: &str, label: &str, table: &Table, rules: &Rules) {
                 key: c.key.clone(),
                 value: (*s == Status::Published).then_some(c.value),
                 upper: c.denominator,
-                secondary: *s == Status::Hidden(Rule::Secondary),
+                protect: s.is_protected(),
             })
             .collect(),
     };
     let start = Instant::now();
-    let a = audit(
-        &view,
-        &AuditOptions {
-            min_width: rules.protection_width,
-        },
-    )
-    .unwrap();
+    let a = audit_one(&view, rules.protection_width);
     let audit_s = start.elapsed().as_secs_f64();
     let (hidden, lost) = tally(table, &pattern.status);
     println!(
@@ -110,8 +119,8 @@ fn run_ours(name: &str, label: &str, table: &Table, rules: &Rules) {
         hidden(true),
         hidden(false),
         hidden(true) + hidden(false),
-        a.narrowest,
-        a.failures.len(),
+        a.tables[0].narrowest,
+        a.failures().count(),
         pattern.rounds,
         a.components,
         a.largest_component
@@ -248,15 +257,15 @@ fn main() {
             count(true),
             count(false),
             count(true) + count(false),
-            a.narrowest,
-            a.failures.len(),
+            a.tables[0].narrowest,
+            a.failures().count(),
             pattern.rounds,
             a.components,
             a.largest_component
         );
         eprintln!(
             "national: {} of {} protected cells proven by alternative tables, {} bound problems solved exactly",
-            a.proven,
+            a.tables[0].proven,
             count(true),
             a.bounds_solved
         );
@@ -293,15 +302,15 @@ fn shared() {
             .map(|(c, _)| c.value)
             .sum();
         let start = Instant::now();
-        let a = audit(&g, &AuditOptions { min_width: 1 }).unwrap();
+        let a = audit_one(&g, 1);
         let audit_s = start.elapsed().as_secs_f64();
-        let a3 = audit(&g, &AuditOptions { min_width: 3 }).unwrap();
+        let a3 = audit_one(&g, 3);
         println!(
             "{t} | GaussSuppression (reference pattern) | {} | - | - | {hidden} | {lost} | - | {audit_s:.2} | {:?} | {} at width 1, {} at width 3",
             g.cells.len(),
-            a.narrowest,
-            a.failures.len(),
-            a3.failures.len()
+            a.tables[0].narrowest,
+            a.failures().count(),
+            a3.failures().count()
         );
     }
 }

@@ -294,12 +294,11 @@ fn search(s: &mut Search<'_, '_>, d: usize, partial: &[(isize, i8)], slack: Reac
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use crate::audit::EXACT_LIMIT_TEST;
-    use crate::testdata::police_like;
-    use crate::{AuditOptions, MODULAR_ABOVE_TEST, Rule, Rules, Status, audit, protect};
+    use crate::testdata::{exact_audit, police_like};
+    use crate::{EXACT_LIMIT_TEST, MODULAR_ABOVE_TEST, Rules, Status, protect};
 
     /// Protects as a large complete table (hypercubes), with components above `exact`
-    /// hidden cells proven rather than solved.
+    /// hidden cells judged by the certificate rather than solved.
     fn protect_large(seed: u64, exact: Option<usize>) -> crate::Protected<crate::ProtectedTable> {
         MODULAR_ABOVE_TEST.with(|c| c.set(Some(0)));
         EXACT_LIMIT_TEST.with(|c| c.set(exact));
@@ -315,76 +314,68 @@ mod tests {
             let p = protect_large(seed, None);
             assert!(p.summary().primary > 0 && p.summary().secondary > 0);
             assert_eq!(p.audit().proven, 0, "small components are solved exactly");
-            assert!(p.audit().passed(), "{} failures", p.audit().failures.len());
-            // Independently of protection (no true values, every component solved):
-            let again = audit(
-                &p.published_view(),
-                &AuditOptions {
-                    min_width: Rules::police_default().protection_width,
-                },
-            )
-            .unwrap();
-            assert!(again.passed(), "{} cells too narrow", again.failures.len());
+            assert!(p.audit().failures.is_empty());
+            // Again on its own, every component solved:
+            let again = exact_audit(p.published_view(), Rules::police_default().protection_width);
+            assert!(
+                again.passed(),
+                "{} cells too narrow",
+                again.failures().count()
+            );
         }
     }
 
     #[test]
-    fn a_large_component_is_proven_and_its_ranges_are_not_shown_as_exact() {
+    fn a_large_component_is_judged_by_its_certificate_and_its_ranges_are_not_shown_as_exact() {
         let p = protect_large(7, Some(0));
         let protected = p
             .cells()
             .iter()
-            .filter(|c| {
-                !matches!(
-                    c.status(),
-                    Status::Published | Status::Hidden(Rule::Secondary)
-                )
-            })
+            .filter(|c| c.status().is_protected())
             .count();
         assert_eq!(p.audit().proven, protected);
-        assert!(p.audit().passed());
-        assert!(p.audit().bounds.iter().all(|b| !b.exact));
-        assert_eq!(p.audit().bounds_solved, 0);
+        assert!(p.audit().failures.is_empty());
+        assert!(p.bounds().iter().all(|b| !b.exact));
     }
 
     #[test]
-    fn the_proof_fails_a_deliberately_weakened_pattern() {
+    fn the_certificate_of_a_deliberately_weakened_pattern_does_not_pass() {
         let table = police_like(7);
         let rules = Rules::police_default();
         let p = protect_large(7, Some(0));
-        // Publish every secondary cell again: the primary cells alone are not protected.
-        let mut weak = p.published_view();
-        for (cell, t) in weak.cells.iter_mut().zip(&table.cells) {
-            if cell.secondary {
-                cell.value = Some(t.value);
-                cell.secondary = false;
-            }
-        }
-        let relations = table.relations().unwrap();
-        let truth: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
-        EXACT_LIMIT_TEST.with(|c| c.set(Some(0)));
-        let report = crate::audit::audit_with(
-            &weak,
-            &relations,
-            &AuditOptions {
-                min_width: rules.protection_width,
+        // Publish every complement again: the primary cells alone are not protected.
+        let weak: Vec<Status> = p
+            .cells()
+            .iter()
+            .map(|c| {
+                if c.status().is_protected() {
+                    c.status()
+                } else {
+                    Status::Published
+                }
+            })
+            .collect();
+        MODULAR_ABOVE_TEST.with(|c| c.set(Some(0)));
+        let history = crate::protect::History {
+            prior: vec![Default::default(); table.cells.len()],
+            ..Default::default()
+        };
+        let certificates = crate::protect::certificates(&table, &weak, &history, &rules, 0);
+        MODULAR_ABOVE_TEST.with(|c| c.set(None));
+        assert_eq!(certificates.len(), 1);
+        let view = crate::protect::view(&table, &weak);
+        let publication = oppvekst_audit::Publication::single(view.clone());
+        let report = oppvekst_audit::audit(
+            &publication,
+            &oppvekst_audit::AuditOptions {
+                exact_limit: 0,
+                ..oppvekst_audit::AuditOptions::width(rules.protection_width)
             },
-            None,
-            false,
-            Some(&truth),
-        );
-        EXACT_LIMIT_TEST.with(|c| c.set(None));
-        let report = report.unwrap();
-        assert!(report.proven > 0);
-        assert!(!report.passed());
-        // The exact audit agrees the weakened pattern fails.
-        let exact = audit(
-            &weak,
-            &AuditOptions {
-                min_width: rules.protection_width,
-            },
+            &certificates,
         )
         .unwrap();
-        assert!(!exact.passed());
+        assert!(!report.passed());
+        // The exact audit agrees the weakened pattern fails.
+        assert!(!exact_audit(&view, rules.protection_width).passed());
     }
 }

@@ -50,3 +50,34 @@ pub(crate) fn police_like(seed: u64) -> Table {
     ];
     Table::from_inner("t", dims, inner).unwrap()
 }
+
+/// The reader's view of `table` with the cells `hide` chose hidden (all protected).
+pub(crate) fn hidden_view(table: &crate::Table, hide: &[bool]) -> oppvekst_audit::PublishedTable {
+    let status: Vec<crate::Status> = hide
+        .iter()
+        .map(|&h| {
+            if h {
+                crate::Status::Hidden(crate::Rule::SmallCount)
+            } else {
+                crate::Status::Published
+            }
+        })
+        .collect();
+    crate::protect::view(table, &status)
+}
+
+/// The independent audit of one published table, every component solved exactly.
+pub(crate) fn exact_audit(
+    view: &oppvekst_audit::PublishedTable,
+    min_width: u64,
+) -> oppvekst_audit::AuditReport {
+    oppvekst_audit::audit(
+        &oppvekst_audit::Publication::single(view.clone()),
+        &oppvekst_audit::AuditOptions {
+            exact_limit: usize::MAX,
+            ..oppvekst_audit::AuditOptions::width(min_width)
+        },
+        &[],
+    )
+    .expect("a consistent view")
+}

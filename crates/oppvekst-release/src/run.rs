@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use oppvekst_analysis::{changes, compare, police_series, survey_indicators};
 use oppvekst_bundle::sentences::{RegionCoverage, period_label, population_note, region_sentence};
-use oppvekst_bundle::{BundleInput, Reconciliation, write_bundle};
+use oppvekst_bundle::{BundleInput, Reconciliation, suppression_log_csv, write_bundle};
 use oppvekst_charts::{MunicipalityStyle, PALETTE};
 use oppvekst_disclosure::{Ledger, Protected, ProtectedTable, protect_linked, protect_release};
 use oppvekst_ingest_police::history::Store;
@@ -81,7 +81,7 @@ pub fn run_demo(
     let cat = Catalogue::builtin()?;
     let harmoniser = Harmoniser::builtin()?;
     let ing = ingest(cfg, &cat, &harmoniser, inbox, work, report)?;
-    finish(cfg, &cat, ing, bundle, None, report)
+    finish(cfg, &cat, work, ing, bundle, None, report)
 }
 
 /// A quarterly release: the ledger of earlier releases and this release's quarter.
@@ -95,6 +95,7 @@ struct Release<'a> {
 fn finish(
     cfg: &Config,
     cat: &Catalogue,
+    work: &Path,
     mut ing: Ingested,
     bundle: &Path,
     release: Option<Release<'_>>,
@@ -133,21 +134,29 @@ fn finish(
         |r| r.police_coverage,
         min,
     );
-    let survey = protect_release(
-        &survey_table(cells, cat, region.as_ref())?,
-        &survey_rules,
-        &earlier,
-    )?;
-    let police = protect_release(
-        &police_table(&ing.police, region.as_ref())?,
-        &police_rules,
-        &earlier,
-    )?;
+    let survey_cells = survey_table(cells, cat, region.as_ref())?;
+    let survey = protect_release(&survey_cells, &survey_rules, &earlier)?;
+    let police_cells = police_table(&ing.police, region.as_ref())?;
+    let police = protect_release(&police_cells, &police_rules, &earlier)?;
     let flag_rules = cfg.police_rules();
-    let police_flags = match flag_table(&ing.police, &police)? {
-        Some((table, linked)) => Some(protect_linked(&table, &flag_rules, &earlier, &linked)?),
+    let flags = flag_table(&ing.police, &police)?;
+    let police_flags = match &flags {
+        Some((table, linked)) => Some(protect_linked(table, &flag_rules, &earlier, linked)?),
         None => None,
     };
+    nothing_left(&survey)?;
+    nothing_left(&police)?;
+    // The rule that hid each cell, with the reader's interval: for the analyst, in the
+    // confidential work folder (never in the bundle).
+    let protected: Vec<&ProtectedTable> = [Some(&survey), Some(&police), police_flags.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|t| &**t)
+        .collect();
+    oppvekst_schema::io::write_atomic(
+        &work.join("disclosure/skjulte_celler.csv"),
+        &suppression_log_csv(&protected),
+    )?;
 
     let indicators = survey_indicators(&survey, cat)?;
     let wave_changes = changes(&indicators, cfg.report.alpha);
@@ -210,10 +219,10 @@ fn finish(
     let manifest = write_bundle(&input, bundle)?;
     if let Some(r) = release {
         let id = r.quarter.code();
-        r.ledger.record(&id, &survey);
-        r.ledger.record(&id, &police);
-        if let Some(flags) = &police_flags {
-            r.ledger.record(&id, flags);
+        r.ledger.record(&id, &survey_cells, &survey);
+        r.ledger.record(&id, &police_cells, &police);
+        if let (Some((table, _)), Some(protected)) = (&flags, &police_flags) {
+            r.ledger.record(&id, table, protected);
         }
     }
     Ok(RunSummary {
@@ -226,6 +235,18 @@ fn finish(
             .map(table_summary)
             .collect(),
     })
+}
+
+/// A table with nothing published cannot make a report: say so in words.
+fn nothing_left(t: &Protected<ProtectedTable>) -> Result<()> {
+    if t.cells().iter().all(|c| c.value().is_none()) {
+        return Err(ReleaseError::Input(format!(
+            "table `{}`: every cell is hidden by the suppression rules (too few answers or \
+             offences for the thresholds configured); there is nothing to publish",
+            t.name()
+        )));
+    }
+    Ok(())
 }
 
 /// The region's coverage in display names, for the report's sentence.
@@ -303,6 +324,7 @@ pub fn run_quarter(
     let summary = finish(
         cfg,
         &cat,
+        work,
         ing,
         &bundle,
         Some(Release {

@@ -307,10 +307,10 @@ pub fn flag_table(
         .collect();
     let mut table = Table::from_inner(dims::FLAG_TABLE, dimensions, inner)?;
     // What a reader knows of each bounding police count: its value when published, else
-    // the upper end of the interval the police table's audit solved (and its suppression
-    // log shows) — never a hidden value. A range proven without solving (a police table
+    // the upper end of the interval a reader can derive for it (the police table's audit,
+    // under the full model) — never a hidden value. A range proven without solving (a police table
     // too large to solve exactly) comes from the true values and must not become a bound.
-    if police.audit().bounds.iter().any(|b| !b.exact) {
+    if police.bounds().iter().any(|b| !b.exact) {
         return Err(ReleaseError::Input(format!(
             "table `{}`: the audit proved its hidden cells without solving their intervals \
              exactly (the table is very large), so they cannot bound the flagged offences",
@@ -318,10 +318,9 @@ pub fn flag_table(
         )));
     }
     let upper: BTreeMap<usize, Option<u64>> = police
-        .audit()
-        .bounds
+        .bounds()
         .iter()
-        .map(|b| (b.cell, b.upper))
+        .map(|b| (b.cell.cell, b.upper))
         .collect();
     let known: BTreeMap<&[String], (bool, Option<u64>)> = police
         .cells()

@@ -109,7 +109,6 @@ pub fn protected_survey_schema() -> Schema {
         f("numerator", DataType::UInt32, true),
         f("denominator", DataType::UInt32, false),
         f("status", DataType::Utf8, false),
-        f("rule", DataType::Utf8, true),
     ])
 }
 
@@ -122,7 +121,6 @@ pub fn protected_police_schema() -> Schema {
         f("age_band", DataType::Utf8, false),
         f("count", DataType::UInt32, true),
         f("status", DataType::Utf8, false),
-        f("rule", DataType::Utf8, true),
     ])
 }
 
@@ -135,7 +133,6 @@ pub fn protected_police_flags_schema() -> Schema {
         f("flag", DataType::Utf8, false),
         f("count", DataType::UInt32, true),
         f("status", DataType::Utf8, false),
-        f("rule", DataType::Utf8, true),
     ])
 }
 

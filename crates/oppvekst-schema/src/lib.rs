@@ -22,6 +22,7 @@ pub mod catalogue;
 pub mod codes;
 pub mod contracts;
 pub mod dims;
+pub mod hierarchy;
 pub mod io;
 pub mod municipality;
 pub mod population;

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use oppvekst_disclosure::csvtable::{inner_table, published_pattern};
-use oppvekst_disclosure::{AuditOptions, audit};
+use oppvekst_audit::{AuditError, AuditOptions, Publication, audit};
+use oppvekst_disclosure::csvtable::{PatternFile, inner_table, published_pattern};
 
 use super::protect::TableArgs;
 
@@ -58,33 +58,48 @@ pub fn run(args: Args) -> Result<()> {
         &args.hidden_column,
         args.primary_column.as_deref(),
     )?;
-    let report = audit(
-        &published,
-        &AuditOptions {
-            min_width: args.width,
-        },
-    )?;
+    let PatternFile { table, rows } = published;
+    let publication = Publication::single(table);
+    let report = audit(&publication, &AuditOptions::width(args.width), &[])
+        .map_err(|e| located(&pname, &rows, &pspec.value, e))?;
+    let t = &report.tables[0];
     println!(
         "{pname}: {} hidden cells in {} components (largest {}), {} bounds solved, narrowest interval {}, {} failures (required width {})",
-        report.hidden,
+        t.hidden,
         report.components,
         report.largest_component,
         report.bounds_solved,
-        report
-            .narrowest
+        t.narrowest
             .map(|n| n.to_string())
             .unwrap_or_else(|| "unbounded".into()),
-        report.failures.len(),
+        t.failures.len(),
         args.width
     );
-    for f in report.failures.iter().take(20) {
-        println!("  not protected: {:?}", published.cells[f.cell].key);
+    for f in t.failures.iter().take(20) {
+        println!(
+            "  not protected: row {} {:?}",
+            rows[f.cell.cell], publication.tables[0].cells[f.cell.cell].key
+        );
     }
     if !report.passed() {
         bail!(
             "{pname}: {} hidden cells can be narrowed below the required width",
-            report.failures.len()
+            t.failures.len()
         );
     }
     Ok(())
+}
+
+/// An audit error with the pattern file's row and column of the cell it names.
+fn located(file: &str, rows: &[u64], value: &str, e: AuditError) -> anyhow::Error {
+    let at = |cell: usize| rows.get(cell).copied().unwrap_or(0);
+    match &e {
+        AuditError::Contradiction { cell, .. } | AuditError::Overflow { cell, .. } => {
+            anyhow::anyhow!("{file}: row {}, column `{value}`: {e}", at(*cell))
+        }
+        AuditError::DuplicateCell { cell, .. } => {
+            anyhow::anyhow!("{file}: row {}: {e}", at(*cell))
+        }
+        _ => anyhow::anyhow!("{file}: {e}"),
+    }
 }

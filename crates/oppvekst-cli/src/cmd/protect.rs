@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use oppvekst_disclosure::csvtable::{CsvSpec, inner_table, protected_csv};
-use oppvekst_disclosure::{Rules, protect};
+use oppvekst_disclosure::csvtable::{CsvSpec, inner_table, protected_csv, rules_csv};
+use oppvekst_disclosure::{Ledger, Rules, protect_release};
 
 /// How a CSV table is laid out (shared by `protect` and `audit`).
 #[derive(clap::Args, Debug, Clone)]
@@ -57,9 +57,22 @@ pub struct Args {
     /// CSV with one row per inner cell: dimension codes and the count.
     #[arg(long)]
     input: PathBuf,
-    /// Where to write every publishable cell (value `:` when hidden, status, rule).
+    /// Where to write every publishable cell (value `:` when hidden, and its status). Which
+    /// rule hid a cell is not in it: see --rules.
     #[arg(long)]
     output: PathBuf,
+    /// Where to write the confidential rule log (every hidden cell's rule and the interval a
+    /// reader can derive). Keep it with the confidential files; never publish it.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Ledger of earlier releases (JSON, confidential; created when missing): their
+    /// published cells are known to the reader, their hidden cells stay hidden, and this
+    /// release is appended to it once the output is written.
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// This release's id in the ledger; ids sort in release order (default: r0001, r0002, …).
+    #[arg(long, requires = "ledger")]
+    release: Option<String>,
     #[command(flatten)]
     table: TableArgs,
     /// Column with denominators (enables the complement and denominator rules).
@@ -102,26 +115,51 @@ pub fn run(args: Args) -> Result<()> {
         protection_width: args.width.unwrap_or(args.threshold),
         cost: args.cost.into(),
     };
-    let p = protect(&table, &rules)?;
+    let mut ledger = match &args.ledger {
+        Some(path) if path.exists() => {
+            let text =
+                std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            serde_json::from_slice::<Ledger>(&text)
+                .with_context(|| format!("{}: not an oppvekst ledger", path.display()))?
+        }
+        _ => Ledger::default(),
+    };
+    let release = args
+        .release
+        .clone()
+        .unwrap_or_else(|| format!("r{:04}", ledger.releases.len() + 1));
+    if let Some(last) = ledger.releases.keys().next_back()
+        && *last >= release
+        && !ledger.releases.contains_key(&release)
+    {
+        bail!("--release `{release}`: ids must sort after the ledger's last release `{last}`");
+    }
+    let p = protect_release(&table, &rules, &ledger.before(&release))?;
     let s = p.summary();
     let a = p.audit();
     println!(
-        "{name}: {} cells, {} hidden by primary rules, {} secondary; audit: {} hidden cells in {} components ({} proven by alternative tables), narrowest interval {}, {} failures",
+        "{name}: {} cells, {} hidden by primary rules, {} secondary; audit: {} hidden cells ({} protected, {} proven by alternative tables), narrowest interval {}, {} failures",
         s.cells,
         s.primary,
         s.secondary,
         a.hidden,
-        a.components,
+        a.protected,
         a.proven,
         a.narrowest
             .map(|n| n.to_string())
             .unwrap_or_else(|| "unbounded".into()),
         a.failures.len()
     );
-    if !a.passed() {
-        bail!("{name}: the audit could not prove every hidden cell protected; nothing was written");
-    }
     oppvekst_schema::io::write_atomic(&args.output, protected_csv(&p).as_bytes())?;
     println!("wrote {}", args.output.display());
+    if let Some(path) = &args.rules {
+        oppvekst_schema::io::write_atomic(path, rules_csv(&p).as_bytes())?;
+        println!("wrote {} (confidential)", path.display());
+    }
+    if let Some(path) = &args.ledger {
+        ledger.record(&release, &table, &p);
+        oppvekst_schema::io::write_atomic(path, serde_json::to_string(&ledger)?.as_bytes())?;
+        println!("ledger {}: release {release} recorded", path.display());
+    }
     Ok(())
 }

@@ -1,0 +1,529 @@
+//! Protection: the pattern (primary rules, earlier releases, secondary suppression,
+//! screening), then the independent audit of this release together with every earlier one,
+//! and the gate.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use oppvekst_audit::{
+    AuditOptions, AuditReport, CellRef, Certificate, Move, Publication, PublishedCell,
+    PublishedTable, required_width,
+};
+
+pub(crate) use crate::ledger::History;
+use crate::{
+    DisclosureError, Ledger, Protected, ProtectedCell, ProtectedTable, Relation, Rule, Rules,
+    Status, Summary, Table, certify, gauss, hypercube, modular, primary, secondary,
+};
+
+/// Rounds that protect sums of hidden cells before falling back to widening cell by cell.
+const SUM_ROUNDS: usize = 12;
+
+/// Tables with more cells than this choose their secondary cells by hypercubes
+/// ([`hypercube`]) when complete, else block by block ([`modular`]): elimination over the
+/// whole table fills its basis.
+const MODULAR_ABOVE: usize = 100_000;
+
+/// Rounds of extra hypercubes around the cells the proof could not show (large tables).
+const HYPERCUBE_ROUNDS: usize = 8;
+/// Full proofs of a large table while its hypercubes are chosen.
+const FULL_SCREENS: usize = 2;
+
+/// The targets whose proven range is narrower than they need.
+fn unproven(targets: Vec<(usize, u64)>, proven: Vec<certify::Proven>) -> Vec<(usize, u64)> {
+    targets
+        .into_iter()
+        .zip(proven)
+        .filter(|((_, need), p)| p.up.is_some_and(|u| u + p.down < *need))
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// The grid of a large table for the hypercube method; None when it is not complete.
+fn hypercube_grid(table: &Table) -> Option<certify::Grid> {
+    #[cfg(test)]
+    if crate::HYPERCUBES_OFF_TEST.with(std::cell::Cell::get) {
+        return None;
+    }
+    certify::Grid::new(
+        &table.dimensions,
+        table.cells.iter().map(|c| c.key.as_slice()),
+    )
+}
+
+fn modular_above() -> usize {
+    #[cfg(test)]
+    if let Some(n) = crate::MODULAR_ABOVE_TEST.with(std::cell::Cell::get) {
+        return n;
+    }
+    MODULAR_ABOVE
+}
+
+/// A suppression pattern: every cell's status, and how many screening rounds chose it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    /// Status per cell, in the table's cell order.
+    pub status: Vec<Status>,
+    /// Screening rounds (screen the pattern, strengthen it, screen again) until it passed.
+    pub rounds: usize,
+}
+
+/// The reader's view of `table` under a pattern: published values, upper bounds, and which
+/// hidden cells must reach the width.
+pub(crate) fn view(table: &Table, status: &[Status]) -> PublishedTable {
+    PublishedTable {
+        name: table.name.clone(),
+        dimensions: table.dimensions.clone(),
+        cells: table
+            .cells
+            .iter()
+            .zip(status)
+            .map(|(c, s)| PublishedCell {
+                key: c.key.clone(),
+                value: (*s == Status::Published).then_some(c.value),
+                upper: c.denominator,
+                protect: s.is_protected(),
+            })
+            .collect(),
+    }
+}
+
+/// This release's view with every earlier release; returns it and the index of this
+/// release's table in it.
+fn publication(table: &Table, status: &[Status], history: &History) -> (Publication, usize) {
+    let current = history.tables.len();
+    let mut tables = history.tables.clone();
+    tables.push(view(table, status));
+    let mut same = history.same.clone();
+    same.extend(history.to_current.iter().map(|&(i, r)| {
+        (
+            CellRef {
+                table: current,
+                cell: i,
+            },
+            r,
+        )
+    }));
+    (Publication { tables, same }, current)
+}
+
+fn audit_error(table: &Table) -> impl FnOnce(oppvekst_audit::AuditError) -> DisclosureError + '_ {
+    move |source| DisclosureError::Audit {
+        table: table.name.clone(),
+        source,
+    }
+}
+
+/// Protects a table: primary rules, then secondary suppression, then the audit (see
+/// [`protect_release`]). Hidden values are dropped from the result.
+pub fn protect(table: &Table, rules: &Rules) -> Result<Protected<ProtectedTable>, DisclosureError> {
+    protect_release(table, rules, &Ledger::default())
+}
+
+/// As [`protect`], for a release that follows earlier ones recorded in `ledger`: a cell hidden
+/// in an earlier release stays hidden (also when its value was revised), every value an
+/// earlier release published stays known to the reader (in the audit, each earlier release
+/// is a table of its own, and a cell unchanged since is one quantity in both), so no new
+/// pattern can combine with an old release to reveal a hidden cell.
+pub fn protect_release(
+    table: &Table,
+    rules: &Rules,
+    ledger: &Ledger,
+) -> Result<Protected<ProtectedTable>, DisclosureError> {
+    protect_linked(table, rules, ledger, &[])
+}
+
+/// As [`protect_release`], for a table linked to another by inequalities rather than sums
+/// (each cell at most a cell of the other table, such as flagged offences ≤ offences): a cell
+/// whose bounding cell the other table hides is hidden as well (`linked_hidden[i]`, rule
+/// [`Rule::LinkedTotal`]), so nothing published here narrows a hidden cell there. The cell's
+/// `denominator` carries the bound, which the audit treats as known (the safe side).
+///
+/// The result exists only if the independent audit of this release with every earlier one
+/// passed; otherwise [`DisclosureError::ProtectionFailed`].
+pub fn protect_linked(
+    table: &Table,
+    rules: &Rules,
+    ledger: &Ledger,
+    linked_hidden: &[bool],
+) -> Result<Protected<ProtectedTable>, DisclosureError> {
+    let relations = table.relations()?;
+    let history = ledger.history(table);
+    let Pattern { status, rounds } = pattern(table, rules, &relations, &history, linked_hidden)?;
+    let (publication, current) = publication(table, &status, &history);
+    let certificates = certificates(table, &status, &history, rules, current);
+    let report = oppvekst_audit::audit(&publication, &final_options(rules), &certificates)
+        .map_err(audit_error(table))?;
+    let Some(passed) = report.gate(&publication, current) else {
+        return Err(DisclosureError::ProtectionFailed {
+            table: table.name.clone(),
+            cells: report.failures().count(),
+        });
+    };
+    let mut summary = Summary {
+        cells: table.cells.len(),
+        relations: relations.len(),
+        audit_rounds: rounds,
+        ..Default::default()
+    };
+    let cells = table
+        .cells
+        .iter()
+        .zip(&status)
+        .map(|(c, s)| {
+            match s {
+                Status::Hidden(Rule::Secondary | Rule::EarlierRelease) => summary.secondary += 1,
+                Status::Hidden(_) => summary.primary += 1,
+                Status::Published => {}
+            }
+            ProtectedCell {
+                key: c.key.clone(),
+                value: matches!(s, Status::Published).then_some(c.value),
+                denominator: c.denominator,
+                status: *s,
+            }
+        })
+        .collect();
+    Ok(Protected(ProtectedTable {
+        name: table.name.clone(),
+        dimensions: table.dimensions.iter().map(|d| d.name.clone()).collect(),
+        hierarchy: table.dimensions.clone(),
+        cells,
+        summary,
+        passed,
+    }))
+}
+
+/// Chooses which cells to hide, without the final audit (see [`protect_release`]).
+pub fn suppression_pattern(
+    table: &Table,
+    rules: &Rules,
+    ledger: &Ledger,
+) -> Result<Pattern, DisclosureError> {
+    let relations = table.relations()?;
+    pattern(table, rules, &relations, &ledger.history(table), &[])
+}
+
+/// The final audit of a pattern of one stand-alone table as protection runs it (with the
+/// certificate of a large complete table): for the benchmark of large tables.
+#[doc(hidden)]
+pub fn bench_audit_pattern(
+    table: &Table,
+    status: &[Status],
+    rules: &Rules,
+) -> Result<AuditReport, DisclosureError> {
+    let history = History {
+        prior: vec![Default::default(); table.cells.len()],
+        ..Default::default()
+    };
+    let (publication, current) = publication(table, status, &history);
+    let certificates = certificates(table, status, &history, rules, current);
+    oppvekst_audit::audit(&publication, &final_options(rules), &certificates)
+        .map_err(audit_error(table))
+}
+
+/// The options of the final audit.
+fn final_options(rules: &Rules) -> AuditOptions {
+    #[allow(unused_mut)]
+    let mut opts = AuditOptions::width(rules.protection_width);
+    #[cfg(test)]
+    if let Some(n) = crate::EXACT_LIMIT_TEST.with(std::cell::Cell::get) {
+        opts.exact_limit = n;
+    }
+    opts
+}
+
+/// The certificate of a large complete table: the true table as the base, and for each
+/// protected cell the alternative tables its proof reached. Checked by the audit, never
+/// written anywhere.
+pub(crate) fn certificates(
+    table: &Table,
+    status: &[Status],
+    history: &History,
+    rules: &Rules,
+    current: usize,
+) -> Vec<Certificate> {
+    if table.cells.len() <= modular_above() {
+        return Vec::new();
+    }
+    let Some(grid) = hypercube_grid(table) else {
+        return Vec::new();
+    };
+    let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
+    let upper: Vec<Option<u64>> = table.cells.iter().map(|c| c.denominator).collect();
+    let known: Vec<bool> = history.prior.iter().map(|p| p.known).collect();
+    let targets: Vec<(usize, u64)> = status
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_protected())
+        .map(|(i, _)| (i, required_width(rules.protection_width, upper[i])))
+        .collect();
+    let proven = grid.prove(
+        &targets,
+        &hypercube::reader_hidden(status, &known),
+        &values,
+        &upper,
+    );
+    let sorted = |m: hashbrown::HashMap<usize, i64>| {
+        let mut v: Vec<(usize, i64)> = m.into_iter().collect();
+        v.sort_unstable();
+        v
+    };
+    vec![Certificate {
+        table: current,
+        base: values,
+        moves: targets
+            .iter()
+            .zip(proven)
+            .map(|(&(cell, _), p)| Move {
+                cell,
+                up: sorted(p.moved_up),
+                down: sorted(p.moved_down),
+            })
+            .collect(),
+    }]
+}
+
+/// The cells of this release to strengthen for each failure of a screening audit: the cell
+/// itself, or for a cell of an earlier release, this release's cell with the same key.
+fn failing_here(
+    report: &AuditReport,
+    publication: &Publication,
+    current: usize,
+    by_key: &HashMap<&[String], usize>,
+) -> Vec<oppvekst_audit::CellBounds> {
+    let mut out: Vec<oppvekst_audit::CellBounds> = Vec::new();
+    let mut seen = HashSet::new();
+    for f in report.failures() {
+        let cell = if f.cell.table == current {
+            Some(f.cell.cell)
+        } else {
+            let key = &publication.tables[f.cell.table].cells[f.cell.cell].key;
+            by_key.get(key.as_slice()).copied()
+        };
+        if let Some(i) = cell
+            && seen.insert(i)
+        {
+            out.push(oppvekst_audit::CellBounds {
+                cell: CellRef {
+                    table: current,
+                    cell: i,
+                },
+                ..f.clone()
+            });
+        }
+    }
+    out
+}
+
+fn pattern(
+    table: &Table,
+    rules: &Rules,
+    relations: &[Relation],
+    history: &History,
+    linked_hidden: &[bool],
+) -> Result<Pattern, DisclosureError> {
+    let mut status = primary::apply(table, rules)?;
+    for (s, _) in status
+        .iter_mut()
+        .zip(linked_hidden)
+        .filter(|(_, hidden)| **hidden)
+    {
+        if *s == Status::Published {
+            *s = Status::Hidden(Rule::LinkedTotal);
+        }
+    }
+    for (p, s) in history.prior.iter().zip(status.iter_mut()) {
+        if *s == Status::Published && p.hidden {
+            *s = Status::Hidden(Rule::EarlierRelease);
+        }
+    }
+    let known: Vec<bool> = history.prior.iter().map(|p| p.known).collect();
+    let first = status.clone();
+    let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
+    let large = table.cells.len() > modular_above();
+    if let Some(grid) = large.then(|| hypercube_grid(table)).flatten() {
+        return Ok(hypercube_pattern(
+            &grid, table, rules, status, &known, &values,
+        ));
+    }
+    if large {
+        modular::apply(table, relations, &mut status, &known, rules.cost);
+    } else {
+        gauss::apply(&values, relations, &mut status, &known, rules.cost, &[]);
+    }
+    let opts = AuditOptions {
+        screen: true,
+        ..AuditOptions::width(rules.protection_width)
+    };
+    let by_key: HashMap<&[String], usize> = table
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.key.as_slice(), i))
+        .collect();
+    let screen = |status: &[Status],
+                  previous: Option<(&AuditReport, &HashSet<CellRef>)>|
+     -> Result<(AuditReport, Vec<oppvekst_audit::CellBounds>), DisclosureError> {
+        let (p, current) = publication(table, status, history);
+        let report = oppvekst_audit::audit_incremental(&p, &opts, &[], previous)
+            .map_err(audit_error(table))?;
+        let failing = failing_here(&report, &p, current, &by_key);
+        Ok((report, failing))
+    };
+    let (mut report, mut failing) = screen(&status, None)?;
+    let mut rounds = 1;
+    let mut by_cell: Vec<Vec<usize>> = vec![Vec::new(); table.cells.len()];
+    for (ri, r) in relations.iter().enumerate() {
+        for i in std::iter::once(r.total).chain(r.parts.iter().copied()) {
+            by_cell[i].push(ri);
+        }
+    }
+    let current = history.tables.len();
+    // Cells whose status changed, with every cell sharing a relation with one: components
+    // clear of them are as before, and their screening is reused.
+    let near = |a: &[Status], b: &[Status]| -> HashSet<CellRef> {
+        let mut out = HashSet::new();
+        let mut add = |i: usize| {
+            out.insert(CellRef {
+                table: current,
+                cell: i,
+            });
+        };
+        for i in (0..a.len()).filter(|&i| a[i] != b[i]) {
+            add(i);
+            for &ri in &by_cell[i] {
+                let r = &relations[ri];
+                add(r.total);
+                r.parts.iter().for_each(|&p| add(p));
+            }
+        }
+        out
+    };
+    // A protected cell pinned to a narrow interval (not a linear function of published cells,
+    // but bounded by small non-negative partners, or by an earlier release): protect the sum
+    // of the hidden members of each of its relations too, and choose the secondary cells
+    // again. Stop when that stops helping.
+    let mut sums: BTreeSet<Vec<usize>> = BTreeSet::new();
+    let mut best = failing.len();
+    let mut stale = 0;
+    // (A large table skips this: each round would choose its secondary cells afresh.)
+    while !large && !failing.is_empty() && rounds <= SUM_ROUNDS && stale < 2 {
+        let mut added = false;
+        for f in &failing {
+            for &ri in &by_cell[f.cell.cell] {
+                let r = &relations[ri];
+                let mut hidden: Vec<usize> = std::iter::once(r.total)
+                    .chain(r.parts.iter().copied())
+                    .filter(|&i| status[i] != Status::Published)
+                    .collect();
+                if hidden.len() >= 2 {
+                    hidden.sort_unstable();
+                    added |= sums.insert(hidden);
+                }
+            }
+        }
+        if !added {
+            break;
+        }
+        let before = std::mem::replace(&mut status, first.clone());
+        let extra: Vec<Vec<usize>> = sums.iter().cloned().collect();
+        gauss::apply(&values, relations, &mut status, &known, rules.cost, &extra);
+        (report, failing) = screen(&status, Some((&report, &near(&before, &status))))?;
+        rounds += 1;
+        if failing.len() < best {
+            best = failing.len();
+            stale = 0;
+        } else {
+            stale += 1;
+        }
+    }
+    // Whatever is left: hide one more cell next to each failing cell, until the screen passes.
+    while !failing.is_empty() && rounds <= 1000 {
+        let before = status.clone();
+        let shortfalls: Vec<(usize, u64, u64)> = failing
+            .iter()
+            .map(|f| {
+                let i = f.cell.cell;
+                let need = required_width(rules.protection_width, table.cells[i].denominator);
+                let width = f.upper.map_or(u64::MAX, |u| u.saturating_sub(f.lower));
+                (i, need.saturating_sub(width), need)
+            })
+            .collect();
+        if !secondary::widen(table, relations, &shortfalls, &mut status) {
+            break;
+        }
+        secondary::apply(table, relations, &mut status);
+        (report, failing) = screen(&status, Some((&report, &near(&before, &status))))?;
+        rounds += 1;
+    }
+    Ok(Pattern { status, rounds })
+}
+
+/// The secondary cells of a large complete table: hypercubes around every protected cell;
+/// then, up to [`FULL_SCREENS`] times, every protected cell proven (cells hidden since the
+/// last proof can change how another's proof goes) and more hypercubes around those that
+/// fail, while that helps. The audit that follows judges the certificate of the final proof.
+fn hypercube_pattern(
+    grid: &certify::Grid,
+    table: &Table,
+    rules: &Rules,
+    mut status: Vec<Status>,
+    known: &[bool],
+    values: &[u64],
+) -> Pattern {
+    let upper: Vec<Option<u64>> = table.cells.iter().map(|c| c.denominator).collect();
+    // The protected cells and the width each needs.
+    let protected = |status: &[Status]| -> Vec<(usize, u64)> {
+        status
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_protected())
+            .map(|(i, _)| (i, required_width(rules.protection_width, upper[i])))
+            .collect()
+    };
+    let pass = |cells: &[(usize, u64)], thorough: bool, status: &mut [Status]| -> usize {
+        let t = hypercube::Targets {
+            values,
+            upper: &upper,
+            known,
+            cells,
+            cost: rules.cost,
+            thorough,
+        };
+        hypercube::apply(grid, &t, status)
+    };
+    let prove = |cells: Vec<(usize, u64)>, status: &[Status]| -> Vec<(usize, u64)> {
+        let proven = grid.prove(
+            &cells,
+            &hypercube::reader_hidden(status, known),
+            values,
+            &upper,
+        );
+        unproven(cells, proven)
+    };
+    let cells = protected(&status);
+    pass(&cells, false, &mut status);
+    let mut rounds = 0;
+    for _ in 0..FULL_SCREENS {
+        rounds += 1;
+        let mut failing = prove(protected(&status), &status);
+        let mut left = failing.len();
+        let mut widened = false;
+        while !failing.is_empty() && rounds <= HYPERCUBE_ROUNDS {
+            if pass(&failing, true, &mut status) == 0 {
+                break;
+            }
+            widened = true;
+            rounds += 1;
+            failing = prove(failing, &status);
+            if failing.len() >= left {
+                break;
+            }
+            left = failing.len();
+        }
+        if !widened {
+            break;
+        }
+    }
+    Pattern { status, rounds }
+}
