@@ -1,0 +1,61 @@
+"""The history store and a stage file open unchanged in DuckDB, with the counts oppvekst reports.
+
+Run by .ci/run after `oppvekst run --quarter 2025Q4` on the demo inbox:
+    python tests/python/duckdb_store.py WORK RUN_STDOUT STATUS_STDOUT
+
+- WORK/store/police/<quarter>/rNNN.parquet (contract police_counts) and police/log.csv: the
+  number of quarters DuckDB finds equals what `oppvekst status` reports, every quarter has
+  the same cells, and the log lists one revision per stored file.
+- WORK/stages/respondents.parquet: DuckDB counts as many rows as the run accepted.
+Exits non-zero with a message on the first disagreement.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import duckdb
+
+work = Path(sys.argv[1])
+run_out = Path(sys.argv[2]).read_text()
+status_out = Path(sys.argv[3]).read_text()
+
+
+def fail(msg):
+    print(f"duckdb_store: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+con = duckdb.connect()
+store = work / "store" / "police"
+files = f"{store}/*/r[0-9][0-9][0-9].parquet"
+quarters, rows, muns = con.execute(
+    f"select count(distinct quarter), count(*), count(distinct municipality) from read_parquet('{files}')"
+).fetchone()
+m = re.search(r": (\d+) quarters, (\d+) revisions in all", status_out)
+if not m:
+    fail("`oppvekst status` did not report its quarters")
+if quarters != int(m.group(1)):
+    fail(f"DuckDB finds {quarters} quarters, oppvekst status {m.group(1)}")
+per_quarter = con.execute(
+    f"select min(c), max(c) from (select quarter, count(*) c from read_parquet('{files}') group by quarter)"
+).fetchone()
+if per_quarter[0] != per_quarter[1] or per_quarter[0] != muns * 9 * 5:
+    fail(f"cells per quarter {per_quarter}, expected {muns} municipalities × 9 groups × 5 bands")
+logged = con.execute(f"select count(*) from read_csv('{store}/log.csv', header = true)").fetchone()[0]
+if logged != int(m.group(2)):
+    fail(f"log.csv has {logged} revisions, oppvekst status {m.group(2)}")
+columns = [r[0] for r in con.execute(f"describe select * from read_parquet('{files}')").fetchall()]
+if columns != ["municipality", "quarter", "offence_group", "age_band", "count"]:
+    fail(f"store columns {columns}")
+
+accepted = re.search(r"Ungdata\s+\d+ files\s+\d+ read =\s+(\d+) accepted", run_out)
+if not accepted:
+    fail("the run did not report its accepted survey rows")
+respondents = con.execute(
+    f"select count(*) from read_parquet('{work / 'stages' / 'respondents.parquet'}')"
+).fetchone()[0]
+if respondents != int(accepted.group(1)):
+    fail(f"DuckDB counts {respondents} respondents, the run accepted {accepted.group(1)}")
+print(f"duckdb_store: {quarters} quarters × {per_quarter[0]} cells, {logged} revisions, "
+      f"{respondents} respondents: the same as oppvekst")
