@@ -10,8 +10,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::exact::System;
 use crate::model::Publication;
+use crate::system::System;
 
 /// Alternative tables for the large components of one table of a publication.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -43,7 +43,7 @@ pub(crate) fn check(
     s: &System,
     vars: &[usize],
     certificates: &[Certificate],
-) -> Vec<(usize, u64, Option<u64>, bool)> {
+) -> crate::system::Solved {
     let none = || vars.iter().map(|&q| (q, 0, Some(0), false)).collect();
     // The component must lie in one table, each quantity a single cell (a cell linked to an
     // earlier release would have to move there too: not certified, so it fails).

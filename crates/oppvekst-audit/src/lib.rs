@@ -38,6 +38,7 @@ mod certificate;
 mod exact;
 mod model;
 mod relations;
+mod system;
 
 pub use certificate::{Certificate, Move};
 pub use model::{

@@ -418,7 +418,100 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use arrow::array::{ArrayRef, StringArray, UInt32Array, UInt64Array};
+    use arrow::datatypes::{Field, Schema};
+    use arrow::record_batch::RecordBatch;
+    use std::sync::Arc;
+
+    /// Overwrites a stored revision with these columns (name, values as text or u32/u64).
+    fn damage(path: &Path, columns: Vec<(&str, ArrayRef)>) {
+        let schema = Arc::new(Schema::new(
+            columns
+                .iter()
+                .map(|(n, a)| Field::new(*n, a.data_type().clone(), false))
+                .collect::<Vec<_>>(),
+        ));
+        let batch =
+            RecordBatch::try_new(schema.clone(), columns.into_iter().map(|c| c.1).collect())
+                .unwrap();
+        oppvekst_schema::io::write_parquet(path, schema, &[batch]).unwrap();
+    }
+
+    #[test]
+    fn damaged_or_reordered_store_files_are_read_by_column_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .import("a.csv", "sha-a", &counts("2025Q1", &[1, 2, 3, 4, 5]), "t")
+            .unwrap();
+        let file = dir.path().join("police/2025Q1/r001.parquet");
+        let text = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+        // Columns in another order (as another Parquet tool may write them) read the same.
+        damage(
+            &file,
+            vec![
+                ("count", Arc::new(UInt32Array::from(vec![7])) as ArrayRef),
+                ("age_band", text(&["andre"])),
+                ("offence_group", text(&["vold"])),
+                ("quarter", text(&["2025Q1"])),
+                ("municipality", text(&["3105"])),
+            ],
+        );
+        let rows = store.latest().unwrap().rows;
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].age_band.as_str(), rows[0].count), ("andre", 7));
+        // A missing column, a count of the wrong type, a quarter that is not one: each an
+        // error naming the file and the column, never a panic.
+        let cases: Vec<(Vec<(&str, ArrayRef)>, &str)> = vec![
+            (
+                vec![
+                    ("municipality", text(&["3105"])),
+                    ("quarter", text(&["2025Q1"])),
+                    ("offence_group", text(&["vold"])),
+                    ("count", Arc::new(UInt32Array::from(vec![7])) as ArrayRef),
+                ],
+                "column `age_band` is missing",
+            ),
+            (
+                vec![
+                    ("municipality", text(&["3105"])),
+                    ("quarter", text(&["2025Q1"])),
+                    ("offence_group", text(&["vold"])),
+                    ("age_band", text(&["andre"])),
+                    ("count", Arc::new(UInt64Array::from(vec![7])) as ArrayRef),
+                ],
+                "column `count` is not uint32",
+            ),
+            (
+                vec![
+                    ("municipality", text(&["3105"])),
+                    ("quarter", text(&["2025-1"])),
+                    ("offence_group", text(&["vold"])),
+                    ("age_band", text(&["andre"])),
+                    ("count", Arc::new(UInt32Array::from(vec![7])) as ArrayRef),
+                ],
+                "column `quarter` holds a value that is not a quarter",
+            ),
+        ];
+        for (columns, message) in cases {
+            damage(&file, columns);
+            let e = store.latest().unwrap_err().to_string();
+            assert!(e.contains("r001.parquet") && e.contains(message), "{e}");
+        }
+        // A damaged log: a column missing.
+        fs::write(
+            dir.path().join("police/log.csv"),
+            "quarter,revision\n2025Q1,1\n",
+        )
+        .unwrap();
+        let e = store.log().unwrap_err().to_string();
+        assert!(
+            e.contains("log.csv") && e.contains("column `source` is missing"),
+            "{e}"
+        );
+    }
 
     fn counts(quarter: &str, values: &[u32]) -> PoliceCounts {
         PoliceCounts {

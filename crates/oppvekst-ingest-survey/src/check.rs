@@ -12,7 +12,9 @@ use oppvekst_schema::municipality::municipality_number;
 use oppvekst_schema::text::{Encoding, looks_utf8_multibyte};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
-use crate::read::{Columns, ReadOptions, SeenIds, Sink, map_columns};
+use crate::columns::{Columns, map_columns};
+use crate::options::{ReadOptions, Sink};
+use crate::seen::SeenIds;
 use crate::{AnswerColumn, CHUNK_ROWS, FileReport, IngestError, QuarantinedRow, Respondents};
 
 /// In [`Record::push_code`]: a field that is blank (a missing value).

@@ -23,23 +23,31 @@
 //! This crate must not depend on the police ingest, must not protect or publish anything,
 //! and must never put an answer value in an error, a log line or the quarantine file.
 
+// Leaf modules first, front ends last: options, sink, seen ids and columns import nothing
+// of each other; `check` uses them; `parallel` runs `check` on every core; `split` cuts CSV
+// bodies for it; the CSV, SPSS and Parquet front ends sit on top.
 mod aggregate;
 mod check;
+mod columns;
+mod csv_in;
+mod options;
 mod parallel;
 mod parquet_in;
-mod read;
 mod reference;
 mod sav;
+mod seen;
+mod sink;
 mod split;
 mod table;
 
 pub use aggregate::{Aggregator, GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
+pub use csv_in::{read_csv, stream_csv};
+pub use options::{CHUNK_ROWS, Progress, ReadOptions, Sink};
 pub use parquet_in::{read_parquet, stream_parquet};
-pub use read::{
-    CHUNK_ROWS, Progress, ReadOptions, SeenIds, Sink, read_csv, stream_csv, with_background_sink,
-};
 pub use reference::read_reference;
 pub use sav::{SavLabels, read_sav, stream_sav};
+pub use seen::SeenIds;
+pub use sink::with_background_sink;
 pub use table::{AnswerColumn, Respondents, RespondentsWriter, TextColumn};
 
 pub use oppvekst_schema::quarantine::QuarantinedRow;

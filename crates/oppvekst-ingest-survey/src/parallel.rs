@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::check::{Checked, Checker, Fields, Scratch, Spare, Validator};
-use crate::read::Sink;
+use crate::options::Sink;
 use crate::{CHUNK_ROWS, IngestError};
 
 /// Threads that check rows.

@@ -10,8 +10,10 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::ChunkReader;
 
 use crate::check::{Checker, Validator};
-use crate::read::{ReadOptions, SeenIds, Sink, collect};
+use crate::options::{ReadOptions, Sink};
 use crate::sav::number_text;
+use crate::seen::SeenIds;
+use crate::sink::collect;
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
 /// One column of a batch, ready to be written as text value by value.

@@ -21,8 +21,10 @@ use oppvekst_schema::{Catalogue, Harmoniser};
 use oppvekst_schema::text::Encoding;
 
 use crate::check::{CODE_BLANK, Checker, Record, Validator};
+use crate::options::{ReadOptions, Sink};
 use crate::parallel::{Rows, check_in_order};
-use crate::read::{ReadOptions, SeenIds, Sink, collect};
+use crate::seen::SeenIds;
+use crate::sink::collect;
 use crate::{FileReport, IngestError, QuarantinedRow, Respondents};
 
 /// Labels a `.sav` file carries, kept for the run's metadata (never answers).

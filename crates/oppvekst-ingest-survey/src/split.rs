@@ -13,8 +13,8 @@ use csv_core::ReadRecordResult;
 
 use crate::IngestError;
 use crate::check::{Fields, Record, Validator};
+use crate::options::{Progress, Sink};
 use crate::parallel::{Rows, check_in_order};
-use crate::read::{Progress, Sink};
 
 /// Bytes per piece, about: a piece ends after the last whole record that fits (or after
 /// the first record, when one record is longer).
