@@ -178,7 +178,7 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
 }
 
 /// One row of the protection summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProtectionRow {
     /// Table.
     pub name: String,
@@ -188,6 +188,8 @@ pub struct ProtectionRow {
     pub primary: usize,
     /// Hidden by secondary suppression.
     pub secondary: usize,
+    /// Share of the cells hidden.
+    pub hidden_share: f64,
     /// Additive relations checked.
     pub relations: usize,
     /// Hidden cells whose attacker interval the audit computed.
@@ -212,6 +214,7 @@ pub(crate) fn protection_rows(input: &BundleInput<'_>) -> Vec<ProtectionRow> {
                 cells: s.cells,
                 primary: s.primary,
                 secondary: s.secondary,
+                hidden_share: (s.hidden_share() * 10_000.0).round() / 10_000.0,
                 relations: s.relations,
                 audited: a.hidden,
                 narrowest_interval: a.narrowest,

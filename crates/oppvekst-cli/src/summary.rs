@@ -11,11 +11,17 @@ pub fn print(s: &RunSummary) {
             r.source, r.files, r.read, r.accepted, r.quarantined
         );
     }
-    println!("disclosure control:");
+    println!("disclosure control (information lost is confidential: it is not in the bundle):");
     for t in &s.tables {
+        let hidden = t.primary + t.secondary;
         println!(
-            "  {:<18} {:>6} cells, {:>5} hidden by primary rules, {:>5} secondary",
-            t.name, t.cells, t.primary, t.secondary
+            "  {:<18} {:>6} cells, {:>5} hidden by primary rules, {:>5} secondary ({:.1} % hidden, {} in value lost)",
+            t.name,
+            t.cells,
+            t.primary,
+            t.secondary,
+            100.0 * hidden as f64 / t.cells.max(1) as f64,
+            t.hidden_value
         );
     }
     println!(

@@ -15,11 +15,12 @@
 //! range lies inside the true interval, so the proof is sound. A cell it cannot prove wide
 //! enough may still be protected; it is reported as failing (the safe side).
 //!
-//! It depends on nothing in the suppression code; the hypercube suppression uses it to
-//! check its own choices (as the smaller tables' suppression screens with the exact audit),
-//! and the final audit runs it afresh. Needs the true values (any table consistent with the publication would
-//! do), so it runs inside protection only; the proven ranges are computed from the true
-//! values and must never be shown (the report marks them as not exact).
+//! The hypercube suppression uses it to check its own choices while it chooses them, and the
+//! final proof becomes the certificate handed to the independent audit (`oppvekst-audit`):
+//! the true table as the base and, per protected cell, the changes reached upward and
+//! downward. The audit trusts none of it; it checks every alternative table by arithmetic.
+//! The proof needs the true values, so it runs inside protection only; its ranges are never
+//! shown (the audit marks them as not exact), and the certificate is never written.
 
 use hashbrown::HashMap;
 

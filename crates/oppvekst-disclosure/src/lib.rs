@@ -216,6 +216,27 @@ pub struct Summary {
     pub relations: usize,
     /// Audit rounds (audit, widen the pattern, audit again) until the audit passed.
     pub audit_rounds: usize,
+    /// Information lost: the sum of the hidden values. Confidential — a reader who learnt it
+    /// would hold one more equation over the hidden cells — so it goes to the analyst's
+    /// summary, never into a bundle.
+    #[serde(skip)]
+    pub hidden_value: u64,
+}
+
+impl Summary {
+    /// Hidden cells.
+    pub fn hidden(&self) -> usize {
+        self.primary + self.secondary
+    }
+
+    /// Share of the cells hidden (0 for an empty table).
+    pub fn hidden_share(&self) -> f64 {
+        if self.cells == 0 {
+            0.0
+        } else {
+            self.hidden() as f64 / self.cells as f64
+        }
+    }
 }
 
 /// A table after disclosure control. Holds no hidden value, and exists only with the

@@ -175,6 +175,9 @@ pub fn protect_linked(
                 Status::Hidden(_) => summary.primary += 1,
                 Status::Published => {}
             }
+            if *s != Status::Published {
+                summary.hidden_value = summary.hidden_value.saturating_add(c.value);
+            }
             ProtectedCell {
                 key: c.key.clone(),
                 value: matches!(s, Status::Published).then_some(c.value),

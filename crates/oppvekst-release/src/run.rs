@@ -36,6 +36,8 @@ pub struct TableSummary {
     pub primary: usize,
     /// Hidden as complements (or kept hidden from an earlier release).
     pub secondary: usize,
+    /// Sum of the hidden values (information lost; confidential, never in the bundle).
+    pub hidden_value: u64,
 }
 
 /// What a run did.
@@ -67,6 +69,7 @@ fn table_summary(t: &Protected<ProtectedTable>) -> TableSummary {
         cells: s.cells,
         primary: s.primary,
         secondary: s.secondary,
+        hidden_value: s.hidden_value,
     }
 }
 
