@@ -29,6 +29,11 @@ fn run_demo(dir: &Path) -> PathBuf {
     out
 }
 
+/// The work folder `run_demo` used beside a bundle.
+fn work_beside(bundle: &Path) -> PathBuf {
+    bundle.parent().unwrap().join("work")
+}
+
 fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
@@ -124,6 +129,23 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
         assert_eq!(bytes, all[&name], "{name} in the zip differs");
     }
     assert!(all.contains_key("tabeller/tabeller.xlsx"));
+    // The bundle says nothing per hidden cell but `:`: no rule log, no rule column, no
+    // rule names anywhere in the tables; the log is in the confidential work folder.
+    assert!(
+        !all.keys().any(|k| k.contains("skjulte")),
+        "a rule log in the bundle"
+    );
+    for (name, bytes) in &all {
+        if name.ends_with(".csv") || name.ends_with(".html") || name.ends_with(".json") {
+            let text = String::from_utf8_lossy(bytes);
+            for rule in ["small_count", "small_complement", "For få med kjennetegnet"] {
+                assert!(!text.contains(rule), "{name} names the rule {rule}");
+            }
+        }
+    }
+    let log =
+        fs::read_to_string(work_beside(&bundle).join("disclosure/skjulte_celler.csv")).unwrap();
+    assert!(log.contains("small_count") && log.contains("secondary"));
     for f in listed {
         let path = f["path"].as_str().unwrap();
         let bytes = all
