@@ -1004,6 +1004,20 @@ fn a_release_the_audit_cannot_pass_is_never_written() {
         recorded,
         "the ledger is unchanged"
     );
+    // A damaged ledger (a field missing) is an error naming the file, never a panic.
+    let damaged = dir.path().join("damaged.json");
+    fs::write(&damaged, "{\"releases\": {}}").unwrap();
+    let o = protect_small(
+        &table,
+        &dir.path().join("r3.csv"),
+        &["--threshold", "3", "--ledger", damaged.to_str().unwrap()],
+    );
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("damaged.json: not an oppvekst ledger") && e.contains("format"),
+        "{e}"
+    );
 
     // A demo whose police table ends up entirely hidden fails in words, and the bundle
     // already in place stays as it was.
