@@ -1,7 +1,8 @@
 """A reader's attack on a written bundle, with an independent solver (SciPy's HiGHS).
 
-Run by .ci/run on a fresh demo bundle:
+Run by .ci/run on a fresh demo bundle, and on a table made by `oppvekst protect`:
     python tests/python/attack_bundle.py BUNDLE WORK [--with-rules]
+    python tests/python/attack_bundle.py --table OUT.csv RULES.csv WIDTH T DIM,DIM,… [--with-rules]
 
 It reads only the bundle's files (data/protected_*.parquet and manifest.json) — what any
 reader has — and rebuilds the reader's constraints itself, from the published hierarchies
@@ -31,13 +32,14 @@ import polars as pl
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-bundle, work = Path(sys.argv[1]), Path(sys.argv[2])
 with_rules = "--with-rules" in sys.argv
+bundle, work = Path(sys.argv[1]), Path(sys.argv[2])
 # The thresholds the method note states (the defaults of oppvekst's configuration).
 SURVEY_T, POLICE_T = 6, 4
 
-manifest = json.loads((bundle / "manifest.json").read_text())
-need = {r["name"]: r["required_width"] for r in manifest["protection"]}
+if sys.argv[1] != "--table":
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    need = {r["name"]: r["required_width"] for r in manifest["protection"]}
 
 REGION = "nedre-glomma"
 GRADES = {"ungdomstrinn": ["8", "9", "10"], "videregaende": ["VG1", "VG2", "VG3"]}
@@ -67,13 +69,25 @@ def hierarchies(codes_by_dim, dims):
     return out
 
 
-def attack(name, frame, dims, value, upper, threshold):
+def bundle_rules(name):
+    """The confidential rule log of a bundle's table (the requirement, not the reader's)."""
+    raw = (work / "disclosure" / "skjulte_celler.csv").read_bytes().removeprefix(b"\xef\xbb\xbf")
+    log = pl.read_csv(io.BytesIO(raw), separator=";", infer_schema=False)
+    log = log.filter(pl.col("tabell") == name)
+    return {tuple(r["celle"].split("|")): r["regel"] for r in log.iter_rows(named=True)}
+
+
+def attack(name, frame, dims, value, upper, threshold, hier=None, rule=None, required_width=None):
     keys = [tuple(str(x) for x in row) for row in frame.select(dims).iter_rows()]
     index = {k: i for i, k in enumerate(keys)}
     values = frame[value].to_list()
     n = frame[upper].to_list() if upper else [None] * len(keys)
     codes = {d: set(frame[d].cast(pl.Utf8).to_list()) for d in dims}
-    hier = hierarchies(codes, dims)
+    if hier is None:
+        hier = hierarchies(codes, dims)
+    if rule is None:
+        rule = bundle_rules(name)
+    width_needed = required_width if required_width is not None else need[name]
     relations = []
     for i, k in enumerate(keys):
         for d, h in enumerate(hier):
@@ -112,10 +126,6 @@ def attack(name, frame, dims, value, upper, threshold):
             if ra != rb:
                 parent[ra] = rb
         rows.append((coef, rhs))
-    raw = (work / "disclosure" / "skjulte_celler.csv").read_bytes().removeprefix(b"\xef\xbb\xbf")
-    log = pl.read_csv(io.BytesIO(raw), separator=";", infer_schema=False)
-    log = log.filter(pl.col("tabell") == name)
-    rule = {tuple(r["celle"].split("|")): r["regel"] for r in log.iter_rows(named=True)}
     assert len(rule) == len(hidden), f"{name}: the log lists {len(rule)} of {len(hidden)} hidden cells"
     comps = defaultdict(list)
     for j in range(len(hidden)):
@@ -168,7 +178,7 @@ def attack(name, frame, dims, value, upper, threshold):
                     ends.append(sign * res.fun)
             lo = int(np.ceil(ends[0] - 1e-6))
             hi = None if ends[1] is None else int(np.floor(ends[1] + 1e-6))
-            required = max(1, min(need[name], n[cell] if n[cell] is not None else need[name]))
+            required = max(1, min(width_needed, n[cell] if n[cell] is not None else width_needed))
             if hi is not None:
                 width = hi - lo
                 narrowest = width if narrowest is None else min(narrowest, width)
@@ -181,6 +191,22 @@ def attack(name, frame, dims, value, upper, threshold):
         print(f"  narrowed: {'|'.join(k)}")
     return len(failures)
 
+
+if sys.argv[1] == "--table":
+    # A table written by `oppvekst protect` (dimension columns, value `:` when hidden,
+    # denominator, status), every dimension flat under `Total`, with its rule log (--rules).
+    _, _, out_csv, rules_csv, width, threshold, dims_arg = sys.argv[:7]
+    dims = dims_arg.split(",")
+    frame = pl.read_csv(out_csv, infer_schema=False)
+    frame = frame.with_columns(
+        pl.when(pl.col("value") == ":").then(None).otherwise(pl.col("value")).cast(pl.Int64).alias("value"),
+        pl.col("denominator").cast(pl.Int64),
+    )
+    hier = [{"Total": sorted(c for c in set(frame[d].to_list()) if c != "Total")} for d in dims]
+    log = pl.read_csv(rules_csv, infer_schema=False)
+    rule = {tuple(r[d] for d in dims): r["rule"] for r in log.iter_rows(named=True)}
+    failed = attack(out_csv, frame, dims, "value", "denominator", int(threshold), hier, rule, int(width))
+    sys.exit(1 if failed else 0)
 
 survey = pl.read_parquet(bundle / "data" / "protected_survey_cells.parquet")
 police = pl.read_parquet(bundle / "data" / "protected_police_cells.parquet")
