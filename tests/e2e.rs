@@ -840,6 +840,29 @@ fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
     let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q4"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("0 new quarters, 0 revised"));
     assert_eq!(before, files(&d.join("bundles/2025Q4")));
+
+    // A configuration whose requirement cannot be met: the police threshold raised above
+    // counts the 2025K3 release published. No pattern can hide what a reader already holds,
+    // so the run stops, and the bundle and the ledger stay as they were.
+    let ledger = fs::read(d.join("work/store/ledger.json")).unwrap();
+    fs::write(
+        cfg,
+        format!(
+            "[paths]\ninbox = \"{0}/inbox\"\nwork = \"{0}/work\"\nbundle = \"{0}/bundles\"\n[report]\nrelease_date = \"2026-01-20\"\n[police.suppression]\nmax_small_count = 9\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q4"]);
+    assert!(!o.status.success(), "a release the audit fails was written");
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("table `politi`")
+            && e.contains("can still be narrowed below the required width"),
+        "{e}"
+    );
+    assert_eq!(before, files(&d.join("bundles/2025Q4")));
+    assert_eq!(ledger, fs::read(d.join("work/store/ledger.json")).unwrap());
 }
 
 /// The `audit` arguments for `small_table`'s layout, auditing `pattern` at width 3.
