@@ -59,13 +59,19 @@ pub struct Comparison {
     pub significant: bool,
 }
 
-/// Comparisons as a DataFrame (contract `comparisons`) and rows.
+/// Comparisons, one row per indicator, municipality, grade and gender (sorted so);
+/// [`Comparisons::frame`] is the frame of contract `comparisons`, built when it is written.
 #[derive(Debug, Clone)]
 pub struct Comparisons {
-    /// Frame written to `comparisons.parquet`.
-    pub frame: DataFrame,
-    /// Rows sorted by indicator, municipality, grade, gender.
+    /// Rows.
     pub rows: Vec<Comparison>,
+}
+
+impl Comparisons {
+    /// The rows as the frame written to `comparisons.parquet`.
+    pub fn frame(&self) -> Result<DataFrame, AnalysisError> {
+        frame_of(&self.rows)
+    }
 }
 
 /// Stratum (grade, gender) → share of the standard population.
@@ -222,8 +228,7 @@ pub fn compare(
             }
         }
     }
-    let frame = frame_of(&out)?;
-    Ok(Comparisons { frame, rows: out })
+    Ok(Comparisons { rows: out })
 }
 
 fn frame_of(rows: &[Comparison]) -> Result<DataFrame, AnalysisError> {

@@ -28,31 +28,6 @@ pub(crate) fn count32(table: &str, v: u64) -> Result<u32, AnalysisError> {
     })
 }
 
-/// Strings of a column.
-pub(crate) fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>, AnalysisError> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|s| s.unwrap_or_default().to_owned())
-        .collect())
-}
-
-/// Optional u32s of a column.
-pub(crate) fn u32s(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>, AnalysisError> {
-    Ok(df.column(name)?.u32()?.iter().collect())
-}
-
-/// Optional f64s of a column.
-pub(crate) fn f64s(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, AnalysisError> {
-    Ok(df.column(name)?.f64()?.iter().collect())
-}
-
-/// Optional i32s of a column.
-pub(crate) fn i32s(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, AnalysisError> {
-    Ok(df.column(name)?.i32()?.iter().collect())
-}
-
 /// A protected table as a DataFrame: one column per dimension (those in `int_dims` as
 /// Int32), then `value_name` (null when hidden), `denominator` when the table has one,
 /// and `status` (never the rule that hid a cell). Used for the protected Parquet files of the

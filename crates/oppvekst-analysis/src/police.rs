@@ -37,12 +37,11 @@ pub struct PoliceRow {
     pub status: String,
 }
 
-/// Police series as a DataFrame (contract `police_series`) and rows.
+/// Police series, rows sorted by municipality, offence group, age band and quarter;
+/// [`PoliceAnalysis::frame`] is the frame of contract `police_series`, built when written.
 #[derive(Debug, Clone)]
 pub struct PoliceAnalysis {
-    /// The frame written to `police_series.parquet`.
-    pub frame: DataFrame,
-    /// Rows sorted by municipality, offence group, age band, quarter.
+    /// Rows.
     pub rows: Vec<PoliceRow>,
 }
 
@@ -132,39 +131,46 @@ pub fn police_series(
             });
         }
     }
-    let col_s = |f: fn(&PoliceRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
-    let df = DataFrame::new(
-        rows.len(),
-        vec![
-            Column::new(dims::MUNICIPALITY.into(), col_s(|r| &r.municipality)),
-            Column::new(dims::OFFENCE_GROUP.into(), col_s(|r| &r.offence_group)),
-            Column::new(dims::AGE_BAND.into(), col_s(|r| &r.age_band)),
-            Column::new(
-                dims::QUARTER.into(),
-                rows.iter().map(|r| r.quarter.code()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "count".into(),
-                rows.iter().map(|r| r.count).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "rolling_4q".into(),
-                rows.iter().map(|r| r.rolling_4q).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "change_yoy".into(),
-                rows.iter().map(|r| r.change_yoy).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "rate_per_1000".into(),
-                rows.iter().map(|r| r.rate_per_1000).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "population_year".into(),
-                rows.iter().map(|r| r.population_year).collect::<Vec<_>>(),
-            ),
-            Column::new("status".into(), col_s(|r| &r.status)),
-        ],
-    )?;
-    Ok(PoliceAnalysis { frame: df, rows })
+    Ok(PoliceAnalysis { rows })
+}
+
+impl PoliceAnalysis {
+    /// The rows as the frame written to `police_series.parquet`.
+    pub fn frame(&self) -> Result<DataFrame, AnalysisError> {
+        let rows = &self.rows;
+        let col_s = |f: fn(&PoliceRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+        Ok(DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new(dims::MUNICIPALITY.into(), col_s(|r| &r.municipality)),
+                Column::new(dims::OFFENCE_GROUP.into(), col_s(|r| &r.offence_group)),
+                Column::new(dims::AGE_BAND.into(), col_s(|r| &r.age_band)),
+                Column::new(
+                    dims::QUARTER.into(),
+                    rows.iter().map(|r| r.quarter.code()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "count".into(),
+                    rows.iter().map(|r| r.count).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "rolling_4q".into(),
+                    rows.iter().map(|r| r.rolling_4q).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "change_yoy".into(),
+                    rows.iter().map(|r| r.change_yoy).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "rate_per_1000".into(),
+                    rows.iter().map(|r| r.rate_per_1000).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "population_year".into(),
+                    rows.iter().map(|r| r.population_year).collect::<Vec<_>>(),
+                ),
+                Column::new("status".into(), col_s(|r| &r.status)),
+            ],
+        )?)
+    }
 }

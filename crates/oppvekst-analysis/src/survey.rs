@@ -8,7 +8,7 @@ use oppvekst_schema::dims;
 use polars::prelude::*;
 
 use crate::AnalysisError;
-use crate::frame::{count32, f64s, i32s, strs, u32s};
+use crate::frame::count32;
 use crate::stats::{two_proportion_test, wilson};
 
 /// One indicator figure (a published or hidden survey cell).
@@ -40,13 +40,48 @@ pub struct IndicatorRow {
     pub status: String,
 }
 
-/// Survey indicators as a DataFrame (contract `indicators`) and as rows.
+/// Survey indicators, one row per cell, sorted by indicator, municipality, survey year,
+/// grade and gender. [`SurveyAnalysis::frame`] is the same data as the polars frame of
+/// contract `indicators`, built when it is written.
 #[derive(Debug, Clone)]
 pub struct SurveyAnalysis {
-    /// The frame written to `indicators.parquet`.
-    pub frame: DataFrame,
-    /// The same data as rows, sorted like the frame.
+    /// Rows.
     pub rows: Vec<IndicatorRow>,
+}
+
+impl SurveyAnalysis {
+    /// The rows as the frame written to `indicators.parquet` (contract `indicators`).
+    pub fn frame(&self) -> Result<DataFrame, AnalysisError> {
+        let rows = &self.rows;
+        let s = |f: fn(&IndicatorRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+        let o = |f: fn(&IndicatorRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<_>>();
+        Ok(DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new("indicator".into(), s(|r| &r.indicator)),
+                Column::new("focus_area".into(), s(|r| &r.focus_area)),
+                Column::new("municipality".into(), s(|r| &r.municipality)),
+                Column::new(
+                    "survey_year".into(),
+                    rows.iter().map(|r| r.survey_year).collect::<Vec<_>>(),
+                ),
+                Column::new("grade".into(), s(|r| &r.grade)),
+                Column::new("gender".into(), s(|r| &r.gender)),
+                Column::new(
+                    "numerator".into(),
+                    rows.iter().map(|r| r.numerator).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "denominator".into(),
+                    rows.iter().map(|r| r.denominator).collect::<Vec<_>>(),
+                ),
+                Column::new("percent".into(), o(|r| r.percent)),
+                Column::new("ci_low".into(), o(|r| r.ci_low)),
+                Column::new("ci_high".into(), o(|r| r.ci_high)),
+                Column::new("status".into(), s(|r| &r.status)),
+            ],
+        )?)
+    }
 }
 
 fn dim(t: &ProtectedTable, name: &'static str) -> Result<usize, AnalysisError> {
@@ -82,135 +117,55 @@ pub fn survey_indicators(
                 })?,
         );
     }
-    let key = |d: usize| -> Vec<&str> { cells.iter().map(|c| c.key()[d].as_str()).collect() };
-    let focus: Vec<&str> = cells
-        .iter()
-        .map(|c| {
-            cat.indicator(&c.key()[di])
-                .map(|i| i.focus_area.as_str())
-                .unwrap_or("Annet")
-        })
-        .collect();
     let name = table.name();
-    let num = cells
-        .iter()
-        .map(|c| c.value().map(|v| count32(name, v)).transpose())
-        .collect::<Result<Vec<Option<u32>>, _>>()?;
-    // A survey cell without a denominator is an error, never a silent 0.
-    let den = cells
-        .iter()
-        .map(|c| {
-            c.denominator()
-                .ok_or_else(|| AnalysisError::MissingDenominator {
-                    table: name.to_owned(),
-                })
-                .and_then(|d| count32(name, d))
-        })
-        .collect::<Result<Vec<u32>, _>>()?;
-    let ci: Vec<Option<(f64, f64)>> = cells
-        .iter()
-        .zip(&den)
-        .map(|(c, &n)| c.value().and_then(|x| wilson(x, u64::from(n))))
-        .collect();
-    let status: Vec<&str> = cells.iter().map(|c| c.status().code()).collect();
-    let df = DataFrame::new(
-        cells.len(),
-        vec![
-            Column::new("indicator".into(), key(di)),
-            Column::new("focus_area".into(), focus),
-            Column::new("municipality".into(), key(dm)),
-            Column::new("survey_year".into(), year),
-            Column::new("grade".into(), key(dg)),
-            Column::new("gender".into(), key(ds)),
-            Column::new("numerator".into(), num),
-            Column::new("denominator".into(), den),
-            Column::new(
-                "ci_low".into(),
-                ci.iter()
-                    .map(|c| c.map(|c| c.0 * 100.0))
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "ci_high".into(),
-                ci.iter()
-                    .map(|c| c.map(|c| c.1 * 100.0))
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new("status".into(), status),
-        ],
-    )?;
-    // Percent as a polars expression: null wherever the numerator is hidden.
-    let df = df
-        .lazy()
-        .with_column(
-            (col("numerator").cast(DataType::Float64) * lit(100.0)
-                / col("denominator").cast(DataType::Float64))
-            .alias("percent"),
+    let mut rows = Vec::with_capacity(cells.len());
+    for (c, year) in cells.iter().zip(year) {
+        let k = c.key();
+        let numerator = c.value().map(|v| count32(name, v)).transpose()?;
+        // A survey cell without a denominator is an error, never a silent 0.
+        let denominator = c
+            .denominator()
+            .ok_or_else(|| AnalysisError::MissingDenominator {
+                table: name.to_owned(),
+            })
+            .and_then(|d| count32(name, d))?;
+        let ci = c.value().and_then(|x| wilson(x, u64::from(denominator)));
+        rows.push(IndicatorRow {
+            indicator: k[di].clone(),
+            focus_area: cat
+                .indicator(&k[di])
+                .map_or("Annet", |i| i.focus_area.as_str())
+                .to_owned(),
+            municipality: k[dm].clone(),
+            survey_year: year,
+            grade: k[dg].clone(),
+            gender: k[ds].clone(),
+            numerator,
+            denominator,
+            // Null wherever the numerator is hidden.
+            percent: numerator.map(|x| f64::from(x) * 100.0 / f64::from(denominator)),
+            ci_low: ci.map(|c| c.0 * 100.0),
+            ci_high: ci.map(|c| c.1 * 100.0),
+            status: c.status().code().to_owned(),
+        });
+    }
+    rows.sort_by(|a, b| {
+        (
+            &a.indicator,
+            &a.municipality,
+            a.survey_year,
+            &a.grade,
+            &a.gender,
         )
-        .select([
-            col("indicator"),
-            col("focus_area"),
-            col("municipality"),
-            col("survey_year"),
-            col("grade"),
-            col("gender"),
-            col("numerator"),
-            col("denominator"),
-            col("percent"),
-            col("ci_low"),
-            col("ci_high"),
-            col("status"),
-        ])
-        .sort(
-            [
-                "indicator",
-                "municipality",
-                "survey_year",
-                "grade",
-                "gender",
-            ],
-            SortMultipleOptions::default(),
-        )
-        .collect()?;
-    let rows = rows_of(&df)?;
-    Ok(SurveyAnalysis { frame: df, rows })
-}
-
-fn rows_of(df: &DataFrame) -> Result<Vec<IndicatorRow>, AnalysisError> {
-    let (ind, focus, mun, grade, gender, status) = (
-        strs(df, "indicator")?,
-        strs(df, "focus_area")?,
-        strs(df, "municipality")?,
-        strs(df, "grade")?,
-        strs(df, "gender")?,
-        strs(df, "status")?,
-    );
-    let (year, num, den) = (
-        i32s(df, "survey_year")?,
-        u32s(df, "numerator")?,
-        u32s(df, "denominator")?,
-    );
-    let (pct, lo, hi) = (
-        f64s(df, "percent")?,
-        f64s(df, "ci_low")?,
-        f64s(df, "ci_high")?,
-    );
-    Ok((0..df.height())
-        .map(|i| IndicatorRow {
-            indicator: ind[i].clone(),
-            focus_area: focus[i].clone(),
-            municipality: mun[i].clone(),
-            survey_year: year[i].unwrap_or(0),
-            grade: grade[i].clone(),
-            gender: gender[i].clone(),
-            numerator: num[i],
-            denominator: den[i].unwrap_or(0),
-            percent: pct[i],
-            ci_low: lo[i],
-            ci_high: hi[i],
-            status: status[i].clone(),
-        })
-        .collect())
+            .cmp(&(
+                &b.indicator,
+                &b.municipality,
+                b.survey_year,
+                &b.grade,
+                &b.gender,
+            ))
+    });
+    Ok(SurveyAnalysis { rows })
 }
 
 /// A change between two survey waves for one indicator, municipality, grade and gender.

@@ -316,15 +316,15 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
         &csv_out::xlsx(&tables, input.release_date.as_deref())?,
     )?;
     write_parquet(
-        &input.indicators.frame,
+        &input.indicators.frame()?,
         &tmp.join("data/indicators.parquet"),
     )?;
     write_parquet(
-        &input.police_series.frame,
+        &input.police_series.frame()?,
         &tmp.join("data/police_series.parquet"),
     )?;
     write_parquet(
-        &input.comparisons.frame,
+        &input.comparisons.frame()?,
         &tmp.join("data/comparisons.parquet"),
     )?;
     write_parquet(
