@@ -1,0 +1,105 @@
+//! The generated national-size police table (356 municipalities ⊂ 15 counties × 40 quarters
+//! ⊂ 10 years × 9 offence groups × 4 age bands, with every total), seeded: shared by the
+//! suppression benchmark and `tools/lpcmp`.
+
+use oppvekst_disclosure::{Cell, Dimension, Table};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.next().max(1e-12), self.next());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+    fn poisson(&mut self, mean: f64) -> u64 {
+        if mean > 50.0 {
+            return (mean + mean.sqrt() * self.normal()).round().max(0.0) as u64;
+        }
+        let (limit, mut k, mut p) = ((-mean).exp(), 0, 1.0);
+        loop {
+            p *= self.next();
+            if p <= limit {
+                return k;
+            }
+            k += 1;
+        }
+    }
+}
+
+/// A national-size police table: 356 municipalities ⊂ 15 counties ⊂ Norway × 40 quarters ⊂
+/// 10 years ⊂ all × 9 offence groups ⊂ all × 4 age bands ⊂ all, with log-normal
+/// municipality sizes (many small ones, as in Norway), seasonality and Poisson counts.
+pub fn national() -> Table {
+    let mut rng = Rng(2025);
+    let muns: Vec<(String, String, f64)> = (0..356)
+        .map(|i| {
+            let size = (8.3 + 1.25 * rng.normal()).exp(); // median ≈ 4,000 inhabitants
+            (
+                format!("K{i:04}"),
+                format!("F{:02}", i * 15 / 356 + 1),
+                size,
+            )
+        })
+        .collect();
+    let quarters: Vec<(String, String)> = (2016..2026)
+        .flat_map(|y| (1..=4).map(move |q| (format!("{y}K{q}"), y.to_string())))
+        .collect();
+    let group_rate = [2.0, 6.0, 3.0, 1.5, 8.0, 1.0, 0.5, 4.0, 2.5]; // per 1,000 per quarter
+    let age_share = [0.15, 0.25, 0.3, 0.3];
+    let mut inner = Vec::with_capacity(356 * 40 * 36);
+    for (m, _, size) in &muns {
+        for (qi, (q, _)) in quarters.iter().enumerate() {
+            let season = 1.0 + 0.15 * (qi as f64 * std::f64::consts::FRAC_PI_2).sin();
+            for (g, rate) in group_rate.iter().enumerate() {
+                for (a, share) in age_share.iter().enumerate() {
+                    let mean = size / 1000.0 * rate * season * share;
+                    inner.push(Cell {
+                        key: vec![
+                            m.clone(),
+                            q.clone(),
+                            format!("G{}", g + 1),
+                            format!("A{}", a + 1),
+                        ],
+                        value: rng.poisson(mean),
+                        denominator: None,
+                    });
+                }
+            }
+        }
+    }
+    let mut mun_edges: Vec<(String, String)> = muns
+        .iter()
+        .map(|(m, f, _)| (m.clone(), f.clone()))
+        .collect();
+    mun_edges.extend((1..=15).map(|f| (format!("F{f:02}"), "Norge".to_owned())));
+    let mut q_edges = quarters.clone();
+    q_edges.extend((2016..2026).map(|y| (y.to_string(), "alle".to_owned())));
+    let g_edges: Vec<(String, String)> = (1..=9)
+        .map(|g| (format!("G{g}"), "alle".to_owned()))
+        .collect();
+    let a_edges: Vec<(String, String)> = (1..=4)
+        .map(|a| (format!("A{a}"), "alle".to_owned()))
+        .collect();
+    let dim = |name: &str, e: &[(String, String)]| {
+        let refs: Vec<(&str, &str)> = e.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        Dimension::hierarchy(name, &refs)
+    };
+    Table::from_inner(
+        "national",
+        vec![
+            dim("municipality", &mun_edges),
+            dim("quarter", &q_edges),
+            dim("offence", &g_edges),
+            dim("age", &a_edges),
+        ],
+        inner,
+    )
+    .unwrap()
+}
