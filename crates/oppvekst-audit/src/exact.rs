@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::certificate::{Certificate, check};
 use crate::model::{
-    AuditError, AuditOptions, AuditReport, CellBounds, CellRef, Publication, TableAudit,
-    required_width,
+    AuditError, AuditOptions, AuditReport, CellBounds, CellRef, Gate, Passed, Publication,
+    TableAudit, required_width,
 };
 use crate::system::{Solved, System, find, system, union};
 
@@ -76,6 +76,22 @@ pub fn audit(
     certificates: &[Certificate],
 ) -> Result<AuditReport, AuditError> {
     audit_incremental(p, opts, certificates, None)
+}
+
+/// Audits `publication` (as [`audit`]) and lets table `table` through only when every
+/// protected cell of the whole publication reaches the width. The only maker of a
+/// [`Passed`].
+pub fn gate(
+    p: &Publication,
+    opts: &AuditOptions,
+    certificates: &[Certificate],
+    table: usize,
+) -> Result<Gate, AuditError> {
+    let report = audit(p, opts, certificates)?;
+    Ok(match Passed::new(&report, p, table) {
+        Some(passed) => Gate::Passed(passed),
+        None => Gate::Failed(report),
+    })
 }
 
 /// As [`audit`], reusing an earlier audit of the same publication: with `previous` (that

@@ -42,12 +42,12 @@ mod system;
 
 pub use certificate::{Certificate, Move};
 pub use model::{
-    AuditError, AuditOptions, AuditReport, CellBounds, CellRef, Passed, Publication, PublishedCell,
-    PublishedTable, TableAudit, required_width,
+    AuditError, AuditOptions, AuditReport, CellBounds, CellRef, Gate, Passed, Publication,
+    PublishedCell, PublishedTable, TableAudit, required_width,
 };
 pub use relations::{Relation, relations};
 
-pub use exact::{EXACT_LIMIT, audit, audit_incremental};
+pub use exact::{EXACT_LIMIT, audit, audit_incremental, gate};
 
 /// Dimensions and their hierarchies, as the schema crate defines them.
 pub use oppvekst_schema::hierarchy::Dimension;

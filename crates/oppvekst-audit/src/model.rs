@@ -145,30 +145,11 @@ impl AuditReport {
     pub fn failures(&self) -> impl Iterator<Item = &CellBounds> {
         self.tables.iter().flat_map(|t| t.failures.iter())
     }
-
-    /// The proof that table `table` of `publication` passed, or None when any table of the
-    /// publication failed (an earlier release narrowed by this one fails this one too).
-    pub fn gate(&self, publication: &Publication, table: usize) -> Option<Passed> {
-        if !self.passed() {
-            return None;
-        }
-        let view = publication.tables.get(table)?.clone();
-        let audit = self.tables.get(table)?.clone();
-        Some(Passed {
-            view,
-            audit,
-            bounds: self
-                .bounds
-                .iter()
-                .filter(|b| b.cell.table == table)
-                .cloned()
-                .collect(),
-        })
-    }
 }
 
-/// A table that passed the audit, with the view it was audited in. Only this crate makes
-/// one, and only from a passing report: the disclosure crate cannot publish without it.
+/// A table that passed the audit, with the view it was audited in. Only [`crate::gate`]
+/// makes one, and only from an audit it ran itself and that passed: a report built by hand
+/// cannot become a `Passed`, so the disclosure crate cannot publish without the audit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passed {
     view: PublishedTable,
@@ -260,4 +241,37 @@ pub enum AuditError {
     /// The LP solver failed (by kind: solver messages can quote numbers).
     #[error("audit solver failed: {0}")]
     Solver(&'static str),
+}
+
+/// The outcome of [`crate::gate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// Every protected cell of the publication reaches the width: the table may be
+    /// published.
+    Passed(Passed),
+    /// Some protected cell does not (in this table or in an earlier release the table
+    /// narrows); the report says which.
+    Failed(AuditReport),
+}
+
+impl Passed {
+    pub(crate) fn new(
+        report: &AuditReport,
+        publication: &Publication,
+        table: usize,
+    ) -> Option<Self> {
+        if !report.passed() {
+            return None;
+        }
+        Some(Passed {
+            view: publication.tables.get(table)?.clone(),
+            audit: report.tables.get(table)?.clone(),
+            bounds: report
+                .bounds
+                .iter()
+                .filter(|b| b.cell.table == table)
+                .cloned()
+                .collect(),
+        })
+    }
 }

@@ -335,3 +335,28 @@ fn a_component_too_large_to_solve_is_judged_by_its_checked_certificate() {
         vec![at(0, 0)]
     );
 }
+
+#[test]
+fn the_gate_lets_a_table_through_only_when_the_whole_publication_passes() {
+    use oppvekst_audit::{Gate, gate};
+    let r1 = year(&[("q1", 12), ("Y", 12)], &["q1"], &[]);
+    let r2 = year(&[("q1", 12), ("q2", 1), ("Y", 13)], &["q1", "q2"], &["q2"]);
+    let opts = AuditOptions::width(3);
+    match gate(&Publication::single(r2.clone()), &opts, &[], 0).unwrap() {
+        Gate::Passed(p) => {
+            assert_eq!(p.view(), &r2);
+            assert_eq!(p.audit().protected, 1);
+            assert!(p.bounds().iter().all(|b| b.cell.table == 0));
+        }
+        Gate::Failed(r) => panic!("{r:?}"),
+    }
+    // With the earlier release in hand the same table fails.
+    let both = Publication {
+        tables: vec![r1, r2],
+        same: vec![(CellRef { table: 0, cell: 0 }, CellRef { table: 1, cell: 0 })],
+    };
+    match gate(&both, &opts, &[], 1).unwrap() {
+        Gate::Failed(r) => assert_eq!(r.failures().count(), 1),
+        Gate::Passed(_) => panic!("a release that narrows a cell passed"),
+    }
+}

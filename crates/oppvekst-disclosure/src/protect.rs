@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use oppvekst_audit::{
-    AuditOptions, AuditReport, CellRef, Certificate, Move, Publication, PublishedCell,
+    AuditOptions, AuditReport, CellRef, Certificate, Gate, Move, Publication, PublishedCell,
     PublishedTable, required_width,
 };
 
@@ -151,14 +151,18 @@ pub fn protect_linked(
     let Pattern { status, rounds } = pattern(table, rules, &relations, &history, linked_hidden)?;
     let (publication, current) = publication(table, &status, &history);
     let certificates = certificates(table, &status, &history, rules, current);
-    let report = oppvekst_audit::audit(&publication, &final_options(rules), &certificates)
-        .map_err(audit_error(table))?;
-    let Some(passed) = report.gate(&publication, current) else {
-        return Err(DisclosureError::ProtectionFailed {
-            table: table.name.clone(),
-            cells: report.failures().count(),
-        });
-    };
+    let passed =
+        match oppvekst_audit::gate(&publication, &final_options(rules), &certificates, current)
+            .map_err(audit_error(table))?
+        {
+            Gate::Passed(passed) => passed,
+            Gate::Failed(report) => {
+                return Err(DisclosureError::ProtectionFailed {
+                    table: table.name.clone(),
+                    cells: report.failures().count(),
+                });
+            }
+        };
     let mut summary = Summary {
         cells: table.cells.len(),
         relations: relations.len(),
@@ -186,6 +190,21 @@ pub fn protect_linked(
             }
         })
         .collect();
+    let cells: Vec<ProtectedCell> = cells;
+    // What is published is exactly what was audited (same keys, values and bounds).
+    let audited = passed.view();
+    let same = audited.cells.len() == cells.len()
+        && audited
+            .cells
+            .iter()
+            .zip(&cells)
+            .all(|(a, c)| a.key == c.key && a.value == c.value && a.upper == c.denominator);
+    if !same {
+        return Err(DisclosureError::ProtectionFailed {
+            table: table.name.clone(),
+            cells: cells.len(),
+        });
+    }
     Ok(Protected(ProtectedTable {
         name: table.name.clone(),
         dimensions: table.dimensions.iter().map(|d| d.name.clone()).collect(),
