@@ -12,15 +12,23 @@ use oppvekst_schema::reference::ReferenceRow;
 use polars::prelude::*;
 
 use crate::AnalysisError;
+use oppvekst_schema::dims::{GENDER_ALL, GENDERS, SchoolLevel};
+
 use crate::stats::{normal_cdf, two_proportion_test};
 use crate::survey::{IndicatorRow, SurveyAnalysis};
 
-/// Grade groups and their grades.
+/// Grade groups and their grades (the school levels of the schema crate).
 pub const GRADE_GROUPS: [(&str, [&str; 3]); 2] = [
-    ("ungdomstrinn", ["8", "9", "10"]),
-    ("videregaende", ["VG1", "VG2", "VG3"]),
+    (
+        SchoolLevel::Ungdomstrinn.code(),
+        SchoolLevel::Ungdomstrinn.grades(),
+    ),
+    (
+        SchoolLevel::Videregaende.code(),
+        SchoolLevel::Videregaende.grades(),
+    ),
 ];
-const STRATA_GENDERS: [&str; 2] = ["gutt", "jente"];
+const STRATA_GENDERS: [&str; 2] = GENDERS;
 
 /// One unit's latest figure with its standardised value and the reference comparison.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,11 +194,11 @@ pub fn compare(
     let mut out = Vec::new();
     for (&(ind, unit), &year) in &latest {
         for (group, grades) in GRADE_GROUPS {
-            for gender in ["alle", "gutt", "jente"] {
+            for gender in [GENDER_ALL, GENDERS[0], GENDERS[1]] {
                 let Some(r) = by_key.get(&(ind, unit, year, group, gender)) else {
                     continue;
                 };
-                let percent_std = if gender == "alle" {
+                let percent_std = if gender == GENDER_ALL {
                     standard
                         .get(&(ind, year, group))
                         .and_then(|w| standardised(&by_key, ind, unit, year, &grades, w))

@@ -8,6 +8,7 @@ use oppvekst_charts::{
     survey_trend,
 };
 use oppvekst_schema::codes::{OFFENCE_GROUPS, OFFENCE_TOTAL, offence_label};
+use oppvekst_schema::dims::{GENDER_ALL, SchoolLevel};
 use serde::Serialize;
 
 use crate::{BundleError, BundleInput, municipality_name};
@@ -15,8 +16,11 @@ use crate::{BundleError, BundleInput, municipality_name};
 const INDEX: &str = include_str!("../templates/index.html");
 
 /// Grade and gender of the report's main charts.
-const MAIN_GRADE: (&str, &str) = ("ungdomstrinn", "Ungdomstrinnet");
-const MAIN_GENDER: (&str, &str) = ("alle", "begge kjønn");
+const MAIN_GRADE: (&str, &str) = (
+    SchoolLevel::Ungdomstrinn.code(),
+    SchoolLevel::Ungdomstrinn.label(),
+);
+const MAIN_GENDER: (&str, &str) = (GENDER_ALL, "begge kjønn");
 /// Age band of the police charts by offence group.
 const POLICE_AGE: (&str, &str) = ("alle", "Alle aldre");
 /// Age band of the SLT target-group chart.
@@ -334,9 +338,7 @@ fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
         .changes
         .iter()
         .filter(|c| {
-            c.significant
-                && c.gender == MAIN_GENDER.0
-                && (c.grade == "ungdomstrinn" || c.grade == "videregaende")
+            c.significant && c.gender == MAIN_GENDER.0 && SchoolLevel::from_code(&c.grade).is_some()
         })
         .filter(|c| is_municipality(input, &c.municipality))
         .collect();
@@ -359,7 +361,7 @@ fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
             } else {
                 "sank"
             };
-            let level = if c.grade == "ungdomstrinn" {
+            let level = if c.grade == SchoolLevel::Ungdomstrinn.code() {
                 "på ungdomstrinnet"
             } else {
                 "i videregående"
@@ -594,10 +596,7 @@ fn compare_rows(input: &BundleInput<'_>, indicator: &str) -> (String, Vec<Vec<St
         .collect::<Vec<_>>()
         .join("/");
     let mut out = Vec::new();
-    for (grade, grade_label) in [
-        ("ungdomstrinn", "Ungdomstrinnet"),
-        ("videregaende", "Videregående"),
-    ] {
+    for (grade, grade_label) in SchoolLevel::ALL.map(|l| (l.code(), l.label())) {
         for m in &input.municipalities {
             let Some(c) = rows
                 .iter()

@@ -10,6 +10,10 @@ use plotters::style::FontStyle;
 use crate::build::MunicipalityStyle;
 use crate::render::{ChartError, DARK, DrawResult, Drawable, FONT, format_nb, frame, render_files};
 
+/// The genders of the schema crate, girls first as the bars show them.
+const GIRL: &str = oppvekst_schema::dims::GENDERS[1];
+const BOY: &str = oppvekst_schema::dims::GENDERS[0];
+
 /// Grades shown, with labels.
 const GRADES: [(&str, &str); 6] = [
     ("8", "8."),
@@ -56,7 +60,7 @@ pub fn gender_grade_bars(
     };
     let n: u32 = GRADES
         .iter()
-        .flat_map(|(g, _)| ["jente", "gutt"].map(|s| get(g, s).map_or(0, |r| r.denominator)))
+        .flat_map(|(g, _)| [GIRL, BOY].map(|s| get(g, s).map_or(0, |r| r.denominator)))
         .sum();
     GenderGradeBars {
         id: format!("{indicator}_{}_kjonn_trinn", m.code),
@@ -67,8 +71,8 @@ pub fn gender_grade_bars(
             .map(|(g, l)| {
                 (
                     (*l).to_owned(),
-                    get(g, "jente").and_then(|r| r.percent),
-                    get(g, "gutt").and_then(|r| r.percent),
+                    get(g, GIRL).and_then(|r| r.percent),
+                    get(g, BOY).and_then(|r| r.percent),
                 )
             })
             .collect(),

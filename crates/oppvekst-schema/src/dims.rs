@@ -47,7 +47,7 @@ impl SchoolLevel {
     pub const ALL: [SchoolLevel; 2] = [SchoolLevel::Ungdomstrinn, SchoolLevel::Videregaende];
 
     /// The level's code in cells.
-    pub fn code(self) -> &'static str {
+    pub const fn code(self) -> &'static str {
         match self {
             SchoolLevel::Ungdomstrinn => "ungdomstrinn",
             SchoolLevel::Videregaende => "videregaende",
@@ -55,7 +55,7 @@ impl SchoolLevel {
     }
 
     /// The level's grades, in order.
-    pub fn grades(self) -> [&'static str; 3] {
+    pub const fn grades(self) -> [&'static str; 3] {
         match self {
             SchoolLevel::Ungdomstrinn => ["8", "9", "10"],
             SchoolLevel::Videregaende => ["VG1", "VG2", "VG3"],
@@ -63,7 +63,7 @@ impl SchoolLevel {
     }
 
     /// Norwegian label.
-    pub fn label(self) -> &'static str {
+    pub const fn label(self) -> &'static str {
         match self {
             SchoolLevel::Ungdomstrinn => "Ungdomstrinnet",
             SchoolLevel::Videregaende => "Videregående",
