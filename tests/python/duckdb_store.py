@@ -1,12 +1,15 @@
 """The history store and a stage file open unchanged in DuckDB, with the counts oppvekst reports.
 
-Run by .ci/run after `oppvekst run --quarter 2025Q4` on the demo inbox:
-    python tests/python/duckdb_store.py WORK RUN_STDOUT STATUS_STDOUT
+Run by .ci/run after `oppvekst run --quarter 2025Q4` and `oppvekst ingest survey` on the
+demo inbox:
+    python tests/python/duckdb_store.py WORK RUN_STDOUT STATUS_STDOUT INGEST_WORK INGEST_STDOUT
 
 - WORK/store/police/<quarter>/rNNN.parquet (contract police_counts) and police/log.csv: the
   number of quarters DuckDB finds equals what `oppvekst status` reports, every quarter has
   the same cells, and the log lists one revision per stored file.
-- WORK/stages/respondents.parquet: DuckDB counts as many rows as the run accepted.
+- INGEST_WORK/stages/respondents.parquet and survey_cells.parquet (written by `oppvekst
+  ingest survey`): DuckDB counts as many respondents as the ingest accepted, and as the run
+  accepted from the same exports, and the cells' gender totals add up.
 Exits non-zero with a message on the first disagreement.
 """
 
@@ -19,6 +22,8 @@ import duckdb
 work = Path(sys.argv[1])
 run_out = Path(sys.argv[2]).read_text()
 status_out = Path(sys.argv[3]).read_text()
+ingest_work = Path(sys.argv[4])
+ingest_out = Path(sys.argv[5]).read_text()
 
 
 def fail(msg):
@@ -50,12 +55,25 @@ if columns != ["municipality", "quarter", "offence_group", "age_band", "count"]:
     fail(f"store columns {columns}")
 
 accepted = re.search(r"Ungdata\s+\d+ files\s+\d+ read =\s+(\d+) accepted", run_out)
-if not accepted:
-    fail("the run did not report its accepted survey rows")
+ingested = re.search(r"survey: \d+ files, \d+ rows read = (\d+) accepted", ingest_out)
+if not accepted or not ingested:
+    fail("the run or the ingest did not report its accepted survey rows")
+stages = ingest_work / "stages"
 respondents = con.execute(
-    f"select count(*) from read_parquet('{work / 'stages' / 'respondents.parquet'}')"
+    f"select count(*) from read_parquet('{stages / 'respondents.parquet'}')"
 ).fetchone()[0]
-if respondents != int(accepted.group(1)):
-    fail(f"DuckDB counts {respondents} respondents, the run accepted {accepted.group(1)}")
+if not respondents == int(ingested.group(1)) == int(accepted.group(1)):
+    fail(f"DuckDB counts {respondents} respondents, the ingest accepted {ingested.group(1)}, "
+         f"the run {accepted.group(1)}")
+off = con.execute(
+    f"""select count(*) from (
+          select indicator, municipality, survey_year, grade,
+                 sum(numerator) filter (where gender = 'alle') as total,
+                 sum(numerator) filter (where gender <> 'alle') as parts
+          from read_parquet('{stages / 'survey_cells.parquet'}')
+          group by all) where total <> parts"""
+).fetchone()[0]
+if off:
+    fail(f"{off} survey cells whose gender total is not the sum of gutt and jente")
 print(f"duckdb_store: {quarters} quarters × {per_quarter[0]} cells, {logged} revisions, "
       f"{respondents} respondents: the same as oppvekst")

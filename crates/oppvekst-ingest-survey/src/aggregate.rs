@@ -9,6 +9,7 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use oppvekst_schema::Catalogue;
 use oppvekst_schema::contracts::survey_cells_schema;
+use oppvekst_schema::dims::SchoolLevel;
 
 use crate::{AnswerColumn, Respondents};
 
@@ -172,8 +173,18 @@ impl<'c> Aggregator<'c> {
         }
     }
 
-    /// The cells with every total, sorted.
+    /// The cells with every total, sorted (the `survey_cells` stage file).
     pub fn finish(self) -> SurveyCells {
+        self.cells(true)
+    }
+
+    /// The inner cells only (single grades, single genders), sorted: what disclosure control
+    /// takes, which computes every total itself, once.
+    pub fn finish_leaves(self) -> SurveyCells {
+        self.cells(false)
+    }
+
+    fn cells(self, totals: bool) -> SurveyCells {
         let cat = self.cat;
         let blocks: BTreeMap<(String, i32), Vec<Block>> = self
             .keys
@@ -187,6 +198,9 @@ impl<'c> Aggregator<'c> {
             for ((mun, year), per_indicator) in &blocks {
                 let block = &per_indicator[ii];
                 for grade in GRADES {
+                    if !totals && SchoolLevel::from_code(grade).is_some() {
+                        continue;
+                    }
                     let members: &[usize] = match grade {
                         "8" => &[0],
                         "9" => &[1],
@@ -198,6 +212,9 @@ impl<'c> Aggregator<'c> {
                         _ => &[3, 4, 5],
                     };
                     for (gs, gender) in GENDERS.iter().enumerate() {
+                        if !totals && gs == 2 {
+                            continue;
+                        }
                         let sexes: &[usize] = if gs == 2 {
                             &[0, 1]
                         } else {

@@ -86,9 +86,8 @@ pub struct Ingested {
     pub reconciliation: Vec<Reconciliation>,
 }
 
-/// What survey ingest leaves for the rest of the run: the aggregated cells (with every
-/// total) and the survey years seen. The respondents themselves went to
-/// `work/stages/respondents.parquet`.
+/// What survey ingest leaves for the rest of the run: the aggregated cells and the survey
+/// years seen.
 pub struct SurveyIngest {
     /// Cells with every total.
     pub cells: SurveyCells,
@@ -203,16 +202,30 @@ impl SurveyFormat {
     }
 }
 
-/// Reads survey exports as streams, reports a line per file, writes the respondents to
-/// `work/stages/respondents.parquet` and the quarantine to `work/quarantine/survey.csv`,
-/// aggregates, and reconciles. Memory stays flat however large the exports: rows pass
+/// What survey ingest leaves behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyOutput {
+    /// For a release: the inner cells only, handed straight to disclosure control (which
+    /// computes every total itself); no stage file, since no later stage would read it.
+    Release,
+    /// For `oppvekst ingest survey`: the respondents written to
+    /// `work/stages/respondents.parquet` and the cells with every total (the `survey_cells`
+    /// stage file is the caller's to write), for inspection with any Parquet tool.
+    StageFiles,
+}
+
+/// Reads survey exports as streams, reports a line per file, writes the quarantine to
+/// `work/quarantine/survey.csv`, aggregates, and reconciles (with [`SurveyOutput::StageFiles`]
+/// also the respondents stage file). Memory stays flat however large the exports: rows pass
 /// through in chunks.
+#[allow(clippy::too_many_arguments)]
 pub fn ingest_survey(
     cfg: &Config,
     cat: &Catalogue,
     harmoniser: &Harmoniser,
     files: &[NamedFile],
     work: &Path,
+    output: SurveyOutput,
     report: &dyn Reporter,
 ) -> Result<(SurveyIngest, Reconciliation, Vec<InputFile>)> {
     let opts = ReadOptions {
@@ -220,7 +233,10 @@ pub fn ingest_survey(
         ..ReadOptions::default()
     };
     let stage = work.join("stages").join("respondents.parquet");
-    let mut writer = RespondentsWriter::create(&stage, &cat.codebook.items)?;
+    let mut writer = match output {
+        SurveyOutput::StageFiles => Some(RespondentsWriter::create(&stage, &cat.codebook.items)?),
+        SurveyOutput::Release => None,
+    };
     let mut aggregator = Aggregator::new(cat);
     let mut years = BTreeSet::new();
     let mut seen = SeenIds::default();
@@ -234,7 +250,7 @@ pub fn ingest_survey(
     // the next chunk.
     let consume = |chunk: &Respondents| -> std::result::Result<(), IngestError> {
         let (written, ()) = rayon::join(
-            || writer.write(chunk),
+            || writer.as_mut().map_or(Ok(()), |w| w.write(chunk)),
             || {
                 years.extend(chunk.survey_year.iter().copied());
                 aggregator.add(chunk);
@@ -316,8 +332,13 @@ pub fn ingest_survey(
         &quarantine_csv(&quarantine),
     )?;
     check(&recon)?;
-    writer.commit()?;
-    let cells = aggregator.finish();
+    if let Some(w) = writer {
+        w.commit()?;
+    }
+    let cells = match output {
+        SurveyOutput::StageFiles => aggregator.finish(),
+        SurveyOutput::Release => aggregator.finish_leaves(),
+    };
     Ok((SurveyIngest { cells, years }, recon, inputs))
 }
 
@@ -400,8 +421,15 @@ pub fn ingest(
             inbox.root.display()
         )));
     }
-    let (survey, r1, mut inputs) =
-        ingest_survey(cfg, cat, harmoniser, &inbox.survey, work, report)?;
+    let (survey, r1, mut inputs) = ingest_survey(
+        cfg,
+        cat,
+        harmoniser,
+        &inbox.survey,
+        work,
+        SurveyOutput::Release,
+        report,
+    )?;
     let (police, r2, more) = ingest_police(cfg, harmoniser, &inbox.police, work, report)?;
     inputs.extend(more);
     let public = read_public(cfg, cat, harmoniser, inbox, work, report)?;

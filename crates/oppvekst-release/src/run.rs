@@ -16,7 +16,9 @@ use oppvekst_schema::quarter::Quarter;
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::config::Config;
-use crate::inputs::{Import, Inbox, Ingested, import_police, ingest, ingest_survey, read_public};
+use crate::inputs::{
+    Import, Inbox, Ingested, SurveyOutput, import_police, ingest, ingest_survey, read_public,
+};
 use crate::tables::{
     RegionPlan, complete_quarters, flag_table, plan_region, police_table, survey_table,
     with_coverage,
@@ -294,8 +296,15 @@ pub fn run_quarter(
             inbox.root.display()
         )));
     }
-    let (survey, survey_recon, more) =
-        ingest_survey(cfg, &cat, &harmoniser, &inbox.survey, work, report)?;
+    let (survey, survey_recon, more) = ingest_survey(
+        cfg,
+        &cat,
+        &harmoniser,
+        &inbox.survey,
+        work,
+        SurveyOutput::Release,
+        report,
+    )?;
     inputs.extend(more);
     let mut police = store.latest()?;
     police.rows.retain(|r| r.quarter <= quarter);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use oppvekst_release::inputs::{ingest_police, ingest_survey};
+use oppvekst_release::inputs::{SurveyOutput, ingest_police, ingest_survey};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 /// Which source.
@@ -59,6 +59,7 @@ pub fn run(config: Option<&std::path::Path>, source: Source) -> Result<()> {
                 &harmoniser,
                 &crate::inbox::given(&f.files),
                 &f.work,
+                SurveyOutput::StageFiles,
                 &bars,
             )?;
             let stages = f.work.join("stages");
