@@ -146,6 +146,13 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
     let log =
         fs::read_to_string(work_beside(&bundle).join("disclosure/skjulte_celler.csv")).unwrap();
     assert!(log.contains("small_count") && log.contains("secondary"));
+    // Nor does the protection summary say how many hidden cells are primary, or how narrow
+    // the narrowest protected interval is (either tells which cells are complements).
+    for row in manifest["protection"].as_array().unwrap() {
+        for key in ["primary", "secondary", "narrowest_interval"] {
+            assert!(row.get(key).is_none(), "the manifest publishes {key}");
+        }
+    }
     for f in listed {
         let path = f["path"].as_str().unwrap();
         let bytes = all

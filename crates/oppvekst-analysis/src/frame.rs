@@ -28,14 +28,25 @@ pub(crate) fn count32(table: &str, v: u64) -> Result<u32, AnalysisError> {
     })
 }
 
+/// What a table's denominators are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denominators {
+    /// Published n (survey cells): written as the `denominator` column.
+    Published,
+    /// None, or bounds the audit used that are another table's business (the flag table's
+    /// bounds are the police table's counts): no column.
+    Omitted,
+}
+
 /// A protected table as a DataFrame: one column per dimension (those in `int_dims` as
-/// Int32), then `value_name` (null when hidden), `denominator` when the table has one,
+/// Int32), then `value_name` (null when hidden), `denominator` when `denominators` says so,
 /// and `status` (never the rule that hid a cell). Used for the protected Parquet files of the
 /// bundle.
 pub fn protected_frame(
     table: &oppvekst_disclosure::Protected<oppvekst_disclosure::ProtectedTable>,
     int_dims: &[&str],
     value_name: &str,
+    denominators: Denominators,
 ) -> Result<DataFrame, AnalysisError> {
     let cells = table.cells();
     let mut cols = Vec::new();
@@ -69,7 +80,7 @@ pub fn protected_frame(
         .map(|c| c.value().map(|v| count32(name, v)).transpose())
         .collect::<Result<Vec<Option<u32>>, _>>()?;
     cols.push(Column::new(value_name.into(), values));
-    if cells.iter().any(|c| c.denominator().is_some()) {
+    if denominators == Denominators::Published {
         // Every cell of a table with denominators has one; a cell without is an error,
         // never a silent 0.
         let dens = cells

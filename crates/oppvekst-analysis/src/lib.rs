@@ -21,7 +21,7 @@ mod stats;
 mod survey;
 
 pub use compare::{Comparison, Comparisons, GRADE_GROUPS, compare};
-pub use frame::{protected_frame, write_parquet};
+pub use frame::{Denominators, protected_frame, write_parquet};
 pub use police::{PoliceAnalysis, PoliceRow, police_series};
 pub use stats::{normal_cdf, two_proportion_test, wilson};
 pub use survey::{Change, IndicatorRow, SurveyAnalysis, changes, survey_indicators};

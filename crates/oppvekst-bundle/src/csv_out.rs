@@ -377,17 +377,7 @@ pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, 
 pub fn suppression_log_csv(tables: &[&ProtectedTable]) -> Vec<u8> {
     let mut log = Vec::new();
     for tab in tables {
-        let bounds: std::collections::HashMap<usize, &oppvekst_disclosure::CellBounds> = tab
-            .bounds()
-            .iter()
-            .filter(|b| b.exact)
-            .map(|b| (b.cell.cell, b))
-            .collect();
-        for (i, c) in tab.cells().iter().enumerate() {
-            let Some(rule) = c.status().rule() else {
-                continue;
-            };
-            let b = bounds.get(&i);
+        for (c, rule, b) in tab.hidden_log() {
             log.push(vec![
                 t(tab.name()),
                 V::T(c.key().join("|")),

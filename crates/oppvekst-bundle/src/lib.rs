@@ -21,7 +21,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use oppvekst_analysis::{
-    Change, Comparisons, PoliceAnalysis, SurveyAnalysis, protected_frame, write_parquet,
+    Change, Comparisons, Denominators, PoliceAnalysis, SurveyAnalysis, protected_frame,
+    write_parquet,
 };
 use oppvekst_charts::MunicipalityStyle;
 use oppvekst_disclosure::{Protected, ProtectedTable, Rules, check_primary};
@@ -328,23 +329,25 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
         &tmp.join("data/comparisons.parquet"),
     )?;
     write_parquet(
-        &protected_frame(input.survey, &["survey_year"], "numerator")?,
+        &protected_frame(
+            input.survey,
+            &["survey_year"],
+            "numerator",
+            Denominators::Published,
+        )?,
         &tmp.join("data/protected_survey_cells.parquet"),
     )?;
     write_parquet(
-        &protected_frame(input.police, &[], "count")?,
+        &protected_frame(input.police, &[], "count", Denominators::Omitted)?,
         &tmp.join("data/protected_police_cells.parquet"),
     )?;
     if let Some((flags, _)) = input.police_flags {
-        // The bounds the flag table was audited with are the police table's business (its
-        // own file and suppression log); this file has the contract's columns only.
-        let mut frame = protected_frame(flags, &[], "count")?;
-        if frame.column("denominator").is_ok() {
-            frame = frame
-                .drop("denominator")
-                .map_err(oppvekst_analysis::AnalysisError::from)?;
-        }
-        write_parquet(&frame, &tmp.join("data/protected_police_flags.parquet"))?;
+        // The bounds the flag table was audited with are the police table's counts (its own
+        // file); this file has the contract's columns only.
+        write_parquet(
+            &protected_frame(flags, &[], "count", Denominators::Omitted)?,
+            &tmp.join("data/protected_police_flags.parquet"),
+        )?;
     }
     let html = report::html(input, &charts)?;
     write_file(&tmp.join("index.html"), html.as_bytes())?;

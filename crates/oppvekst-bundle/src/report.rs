@@ -181,28 +181,29 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
     })
 }
 
-/// One row of the protection summary.
+/// One row of the public protection summary (report and manifest). It counts hidden cells
+/// but does not split them into primary cells and complements, and gives no interval: "k of
+/// these are primary", or "the narrowest protected interval is w" while a reader can compute
+/// narrower ones, would tell which hidden cells are complements (T < x < n − T) — something
+/// the audit's reader does not know. The split and the intervals are in the analyst's
+/// confidential rule log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProtectionRow {
     /// Table.
     pub name: String,
     /// Cells.
     pub cells: usize,
-    /// Hidden by a primary rule.
-    pub primary: usize,
-    /// Hidden by secondary suppression.
-    pub secondary: usize,
+    /// Hidden cells (each shown as `:`).
+    pub hidden: usize,
     /// Share of the cells hidden.
     pub hidden_share: f64,
+    /// The share as the report shows it (`16,7 %`).
+    pub hidden_percent: String,
     /// Additive relations checked.
     pub relations: usize,
-    /// Hidden cells whose attacker interval the audit computed.
-    pub audited: usize,
-    /// Narrowest interval (upper − lower) an attacker can derive for a hidden cell.
-    pub narrowest_interval: Option<u64>,
-    /// Required width.
+    /// Required width of a protected cell's interval (as the method note states).
     pub required_width: u64,
-    /// Hidden cells with a too-narrow interval (0 in any published bundle).
+    /// Protected cells with a too-narrow interval (0 in any published bundle).
     pub audit_failures: usize,
 }
 
@@ -212,18 +213,15 @@ pub(crate) fn protection_rows(input: &BundleInput<'_>) -> Vec<ProtectionRow> {
         .iter()
         .map(|(t, rules)| {
             let s = t.summary();
-            let a = t.audit();
             ProtectionRow {
                 name: t.name().to_owned(),
                 cells: s.cells,
-                primary: s.primary,
-                secondary: s.secondary,
+                hidden: s.hidden(),
                 hidden_share: (s.hidden_share() * 10_000.0).round() / 10_000.0,
+                hidden_percent: format!("{:.1} %", s.hidden_share() * 100.0).replace('.', ","),
                 relations: s.relations,
-                audited: a.hidden,
-                narrowest_interval: a.narrowest,
                 required_width: rules.protection_width,
-                audit_failures: a.failures.len(),
+                audit_failures: t.audit().failures.len(),
             }
         })
         .collect()

@@ -11,19 +11,22 @@ pub fn print(s: &RunSummary) {
             r.source, r.files, r.read, r.accepted, r.quarantined
         );
     }
-    println!("disclosure control (information lost is confidential: it is not in the bundle):");
+    println!("disclosure control:");
     for t in &s.tables {
         let hidden = t.primary + t.secondary;
         println!(
-            "  {:<18} {:>6} cells, {:>5} hidden by primary rules, {:>5} secondary ({:.1} % hidden, {} in value lost)",
+            "  {:<18} {:>6} cells, {:>5} hidden by primary rules, {:>5} secondary ({:.1} % hidden)",
             t.name,
             t.cells,
             t.primary,
             t.secondary,
             100.0 * hidden as f64 / t.cells.max(1) as f64,
-            t.hidden_value
         );
     }
+    println!(
+        "  (information lost, the sum of the hidden values, is confidential: see {})",
+        s.loss_file.display()
+    );
     println!(
         "bundle: {} ({} files, see manifest.json)",
         s.bundle.display(),

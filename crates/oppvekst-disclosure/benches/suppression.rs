@@ -15,14 +15,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use oppvekst_audit::{AuditOptions, AuditReport, Publication, audit};
-#[path = "common/national.rs"]
-mod national;
+#[path = "common/tables.rs"]
+mod tables;
 
-use national::national;
-use oppvekst_disclosure::csvtable::{CsvSpec, inner_table, published_pattern};
+use oppvekst_disclosure::csvtable::{inner_table, published_pattern};
 use oppvekst_disclosure::{
-    Ledger, PublishedCell, PublishedTable, Rules, Status, Table, suppression_pattern,
+    Ledger, PublishedTable, Rules, Status, Table, published_view, suppression_pattern,
 };
+use tables::{national, shared_spec as spec};
 
 /// The independent audit of one table, every component solved exactly.
 fn audit_one(view: &PublishedTable, width: u64) -> AuditReport {
@@ -41,19 +41,6 @@ fn bench_dir() -> PathBuf {
     std::env::var_os("OPPVEKST_BENCH_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench"))
-}
-
-fn spec() -> CsvSpec {
-    let d = |cols: &[&str]| cols.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
-    CsvSpec {
-        dimensions: vec![
-            d(&["mun", "county"]),
-            d(&["quarter"]),
-            d(&["offence", "offgroup"]),
-        ],
-        value: "freq".into(),
-        denominator: None,
-    }
 }
 
 fn load(path: &Path) -> Table {
@@ -99,18 +86,7 @@ fn run_ours(name: &str, label: &str, table: &Table, rules: &Rules) {
     let pattern_s = start.elapsed().as_secs_f64();
     let view = PublishedTable {
         name: name.into(),
-        dimensions: table.dimensions.clone(),
-        cells: table
-            .cells
-            .iter()
-            .zip(&pattern.status)
-            .map(|(c, s)| PublishedCell {
-                key: c.key.clone(),
-                value: (*s == Status::Published).then_some(c.value),
-                upper: c.denominator,
-                protect: s.is_protected(),
-            })
-            .collect(),
+        ..published_view(table, &pattern.status)
     };
     let start = Instant::now();
     let a = audit_one(&view, rules.protection_width);

@@ -340,17 +340,7 @@ pub fn rules_csv(t: &ProtectedTable) -> String {
     let mut header: Vec<&str> = t.dimensions().iter().map(String::as_str).collect();
     header.extend(["rule", "protected", "reader_lower", "reader_upper"]);
     let _ = w.write_record(&header);
-    let bounds: HashMap<usize, &crate::CellBounds> = t
-        .bounds()
-        .iter()
-        .filter(|b| b.exact)
-        .map(|b| (b.cell.cell, b))
-        .collect();
-    for (i, c) in t.cells().iter().enumerate() {
-        let Some(rule) = c.status().rule() else {
-            continue;
-        };
-        let b = bounds.get(&i);
+    for (c, rule, b) in t.hidden_log() {
         let mut rec: Vec<String> = c.key().to_vec();
         rec.push(rule.code().to_owned());
         rec.push(c.status().is_protected().to_string());

@@ -59,11 +59,11 @@ pub const LEDGER_FORMAT: u32 = 2;
 
 /// A cell as earlier releases left it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LedgerEntry {
+pub(crate) struct LedgerEntry {
     /// Hidden in at least one earlier release.
-    pub hidden: bool,
+    pub(crate) hidden: bool,
     /// Published earlier with the value it has now: known to the reader.
-    pub known: bool,
+    pub(crate) known: bool,
 }
 
 /// Earlier releases of one table as the audit reads them.

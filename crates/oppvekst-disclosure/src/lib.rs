@@ -53,14 +53,15 @@ mod table;
 #[cfg(test)]
 mod testdata;
 
-pub use ledger::{LEDGER_FORMAT, Ledger, LedgerEntry, ReleasedCell, ReleasedTable};
+pub use ledger::{LEDGER_FORMAT, Ledger, ReleasedCell, ReleasedTable};
 pub use oppvekst_audit::{
     AuditOptions, AuditReport, CellBounds, CellRef, Passed, Publication, PublishedCell,
     PublishedTable, TableAudit,
 };
 pub use primary::{CoverageRule, GenderRule, Rules, SecondaryCost, SeriesRule};
 pub use protect::{
-    Pattern, bench_audit_pattern, protect, protect_linked, protect_release, suppression_pattern,
+    Pattern, bench_audit_pattern, protect, protect_linked, protect_release, published_view,
+    suppression_pattern,
 };
 pub use table::{Cell, Dimension, Relation, Table};
 
@@ -216,11 +217,6 @@ pub struct Summary {
     pub relations: usize,
     /// Audit rounds (audit, widen the pattern, audit again) until the audit passed.
     pub audit_rounds: usize,
-    /// Information lost: the sum of the hidden values. Confidential — a reader who learnt it
-    /// would hold one more equation over the hidden cells — so it goes to the analyst's
-    /// summary, never into a bundle.
-    #[serde(skip)]
-    pub hidden_value: u64,
 }
 
 impl Summary {
@@ -274,10 +270,6 @@ impl ProtectedTable {
     pub fn published_view(&self) -> &PublishedTable {
         self.passed.view()
     }
-    /// The hierarchies of the dimensions.
-    pub fn hierarchy(&self) -> &[Dimension] {
-        &self.hierarchy
-    }
     /// The table's audit (counts; the reader's interval of every hidden cell is in
     /// [`ProtectedTable::bounds`]).
     pub fn audit(&self) -> &TableAudit {
@@ -288,6 +280,22 @@ impl ProtectedTable {
     /// certificate of near-true values and must never be shown.
     pub fn bounds(&self) -> &[CellBounds] {
         self.passed.bounds()
+    }
+    /// The confidential rule log's rows: every hidden cell with the rule that hid it and the
+    /// reader's interval when the audit solved it exactly (a range from a certificate is
+    /// never given). For the work folder only.
+    pub fn hidden_log(&self) -> Vec<(&ProtectedCell, Rule, Option<&CellBounds>)> {
+        let exact: std::collections::HashMap<usize, &CellBounds> = self
+            .bounds()
+            .iter()
+            .filter(|b| b.exact)
+            .map(|b| (b.cell.cell, b))
+            .collect();
+        self.cells
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((c, c.status.rule()?, exact.get(&i).copied())))
+            .collect()
     }
     /// Protection counts.
     pub fn summary(&self) -> &Summary {

@@ -8,6 +8,7 @@
 
 use oppvekst_schema::Harmoniser;
 use oppvekst_schema::population::{MAX_AGE, Population};
+use oppvekst_schema::quarter::Quarter;
 
 use crate::ssb::{SsbError, SsbTable, SsbValue};
 
@@ -84,9 +85,9 @@ pub fn population_from_ssb(
         let cat = |d: usize| table.dimensions[d].categories[idx[d]].0.as_str();
         if content.is_none_or(|c| is_population_content(cat(c))) {
             let t = cat(time);
-            let (year, first_quarter) = match t.split_once(['K', 'k', 'Q']) {
-                Some((y, q)) => (y.parse::<i32>().ok(), q == "1"),
-                None => (t.parse::<i32>().ok(), true),
+            let (year, first_quarter) = match t.parse::<Quarter>() {
+                Ok(q) => (Some(q.year()), q.number() == 1),
+                Err(_) => (t.parse::<i32>().ok(), true),
             };
             let Some(year) = year else {
                 return Err(err(

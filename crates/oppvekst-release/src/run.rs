@@ -10,7 +10,9 @@ use oppvekst_analysis::{changes, compare, police_series, survey_indicators};
 use oppvekst_bundle::sentences::{RegionCoverage, period_label, population_note, region_sentence};
 use oppvekst_bundle::{BundleInput, Reconciliation, suppression_log_csv, write_bundle};
 use oppvekst_charts::{MunicipalityStyle, PALETTE};
-use oppvekst_disclosure::{Ledger, Protected, ProtectedTable, protect_linked, protect_release};
+use oppvekst_disclosure::{
+    Ledger, Protected, ProtectedTable, Table, protect_linked, protect_release,
+};
 use oppvekst_ingest_police::history::Store;
 use oppvekst_schema::quarter::Quarter;
 use oppvekst_schema::{Catalogue, Harmoniser};
@@ -38,8 +40,6 @@ pub struct TableSummary {
     pub primary: usize,
     /// Hidden as complements (or kept hidden from an earlier release).
     pub secondary: usize,
-    /// Sum of the hidden values (information lost; confidential, never in the bundle).
-    pub hidden_value: u64,
 }
 
 /// What a run did.
@@ -53,6 +53,8 @@ pub struct RunSummary {
     pub reconciliation: Vec<Reconciliation>,
     /// Protection per table.
     pub tables: Vec<TableSummary>,
+    /// The confidential file with each table's information lost (in the work folder).
+    pub loss_file: PathBuf,
 }
 
 /// What `run --quarter` did.
@@ -71,7 +73,6 @@ fn table_summary(t: &Protected<ProtectedTable>) -> TableSummary {
         cells: s.cells,
         primary: s.primary,
         secondary: s.secondary,
-        hidden_value: s.hidden_value,
     }
 }
 
@@ -162,6 +163,14 @@ fn finish(
         &work.join("disclosure/skjulte_celler.csv"),
         &suppression_log_csv(&protected),
     )?;
+    // Information lost (the sum of the hidden values) is one more equation over the hidden
+    // cells: confidential, so it is written here and never printed or published.
+    let loss_file = work.join("disclosure/informasjonstap.csv");
+    let mut with_truth = vec![(&survey_cells, &*survey), (&police_cells, &*police)];
+    if let (Some((table, _)), Some(p)) = (&flags, &police_flags) {
+        with_truth.push((table, &**p));
+    }
+    oppvekst_schema::io::write_atomic(&loss_file, &loss_csv(&with_truth))?;
 
     let indicators = survey_indicators(&survey, cat)?;
     let wave_changes = changes(&indicators, cfg.report.alpha);
@@ -234,12 +243,38 @@ fn finish(
         bundle: bundle.to_owned(),
         files: manifest.files.len() + 2,
         reconciliation: ing.reconciliation,
+        loss_file,
         tables: [Some(&survey), Some(&police), police_flags.as_ref()]
             .into_iter()
             .flatten()
             .map(table_summary)
             .collect(),
     })
+}
+
+/// Per table: cells, hidden cells, their share and the sum of their true values (from the
+/// unprotected table: a protected table holds no hidden value).
+fn loss_csv(tables: &[(&Table, &ProtectedTable)]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["table", "cells", "hidden", "hidden_share", "hidden_value"]);
+    for (truth, t) in tables {
+        let s = t.summary();
+        let lost: u64 = truth
+            .cells
+            .iter()
+            .zip(t.cells())
+            .filter(|(_, p)| p.value().is_none())
+            .map(|(c, _)| c.value)
+            .sum();
+        let _ = w.write_record([
+            t.name().to_owned(),
+            s.cells.to_string(),
+            s.hidden().to_string(),
+            format!("{:.4}", s.hidden_share()),
+            lost.to_string(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
 }
 
 /// A table with nothing published cannot make a report: say so in words.

@@ -160,39 +160,52 @@ pub fn survey_table(
     Ok(Table::from_inner(dims::SURVEY_TABLE, dimensions, leaves)?)
 }
 
-/// The police counts as a disclosure table with every total (municipality ⊂ region;
-/// offence groups ⊂ alle; age bands ⊂ 10–25 ⊂ alle, andre ⊂ alle).
-pub fn police_table(counts: &PoliceCounts, region: Option<&RegionPlan>) -> Result<Table> {
-    let muns: BTreeSet<&str> = counts
-        .rows
-        .iter()
-        .map(|c| c.municipality.as_str())
-        .collect();
-    let quarters: BTreeSet<String> = counts.rows.iter().map(|c| c.quarter.code()).collect();
-    let mut age: Vec<(&str, &str)> = AGE_BANDS.iter().map(|b| (*b, AGE_TARGET)).collect();
-    age.push((AGE_TARGET, AGE_ALL));
-    age.push((AGE_OTHER, AGE_ALL));
+/// A police-shaped table: municipality (⊂ region, when given) × quarter × offence group
+/// (⊂ alle) × `last`, from one count per inner cell `(municipality, quarter, group, last code)`.
+fn quarterly_table<'a>(
+    name: &str,
+    region: Option<&RegionPlan>,
+    last: Dimension,
+    inner: impl Iterator<Item = (&'a str, Quarter, &'a str, &'a str, u32)> + Clone,
+) -> Result<Table> {
+    let muns: BTreeSet<&str> = inner.clone().map(|c| c.0).collect();
+    let quarters: BTreeSet<String> = inner.clone().map(|c| c.1.code()).collect();
     let dimensions = vec![
         municipality_dimension(&muns, region),
         Dimension::flat(dims::QUARTER, &quarters.into_iter().collect::<Vec<_>>()),
         offence_dimension(),
-        Dimension::hierarchy(dims::AGE_BAND, &age),
+        last,
     ];
-    let inner = counts
-        .rows
-        .iter()
-        .map(|r| Cell {
-            key: vec![
-                r.municipality.clone(),
-                r.quarter.code(),
-                r.offence_group.clone(),
-                r.age_band.clone(),
-            ],
-            value: r.count.into(),
+    let cells = inner
+        .map(|(m, q, g, l, count)| Cell {
+            key: vec![m.to_owned(), q.code(), g.to_owned(), l.to_owned()],
+            value: count.into(),
             denominator: None,
         })
         .collect();
-    Ok(Table::from_inner(dims::POLICE_TABLE, dimensions, inner)?)
+    Ok(Table::from_inner(name, dimensions, cells)?)
+}
+
+/// The police counts as a disclosure table with every total (municipality ⊂ region;
+/// offence groups ⊂ alle; age bands ⊂ 10–25 ⊂ alle, andre ⊂ alle).
+pub fn police_table(counts: &PoliceCounts, region: Option<&RegionPlan>) -> Result<Table> {
+    let mut age: Vec<(&str, &str)> = AGE_BANDS.iter().map(|b| (*b, AGE_TARGET)).collect();
+    age.push((AGE_TARGET, AGE_ALL));
+    age.push((AGE_OTHER, AGE_ALL));
+    quarterly_table(
+        dims::POLICE_TABLE,
+        region,
+        Dimension::hierarchy(dims::AGE_BAND, &age),
+        counts.rows.iter().map(|r| {
+            (
+                r.municipality.as_str(),
+                r.quarter,
+                r.offence_group.as_str(),
+                r.age_band.as_str(),
+                r.count,
+            )
+        }),
+    )
 }
 
 /// SSB's offence groups under their total, shared by the police and the flag table.
@@ -278,34 +291,21 @@ pub fn flag_table(
     if counts.flags.is_empty() {
         return Ok(None);
     }
-    let muns: BTreeSet<&str> = counts
-        .flags
-        .iter()
-        .map(|f| f.municipality.as_str())
-        .collect();
-    let quarters: BTreeSet<String> = counts.flags.iter().map(|f| f.quarter.code()).collect();
     let flags: Vec<&str> = FLAGS.iter().map(|f| f.0).collect();
-    let dimensions = vec![
-        municipality_dimension(&muns, None),
-        Dimension::flat(dims::QUARTER, &quarters.into_iter().collect::<Vec<_>>()),
-        offence_dimension(),
+    let mut table = quarterly_table(
+        dims::FLAG_TABLE,
+        None,
         Dimension::flat(dims::FLAG, &flags),
-    ];
-    let inner = counts
-        .flags
-        .iter()
-        .map(|f| Cell {
-            key: vec![
-                f.municipality.clone(),
-                f.quarter.code(),
-                f.offence_group.clone(),
-                f.flag.clone(),
-            ],
-            value: f.count.into(),
-            denominator: None,
-        })
-        .collect();
-    let mut table = Table::from_inner(dims::FLAG_TABLE, dimensions, inner)?;
+        counts.flags.iter().map(|f| {
+            (
+                f.municipality.as_str(),
+                f.quarter,
+                f.offence_group.as_str(),
+                f.flag.as_str(),
+                f.count,
+            )
+        }),
+    )?;
     // What a reader knows of each bounding police count: its value when published, else
     // the upper end of the interval a reader can derive for it (the police table's audit,
     // under the full model) — never a hidden value. A range proven without solving (a police table

@@ -1,4 +1,5 @@
-//! Code lists for police data: SSB's 2015 offence groups and the SLT age bands.
+//! Code lists for police data: SSB's 2015 offence groups and the SLT age bands (quarters are
+//! [`crate::quarter::Quarter`]).
 
 /// SSB's 2015 offence groups: (code, Norwegian label), in SSB's order.
 pub const OFFENCE_GROUPS: [(&str, &str); 9] = [
@@ -78,28 +79,6 @@ pub fn age_band(text: &str) -> Option<&'static str> {
     AGE_BANDS.iter().find(|b| **b == t).copied()
 }
 
-/// Parses a quarter like `2025Q4` or `2025K4` into (year, quarter).
-pub fn parse_quarter(text: &str) -> Option<(i32, u8)> {
-    let t = text.trim();
-    if t.len() != 6 {
-        return None;
-    }
-    let (y, q) = t.split_at(4);
-    let year: i32 = y.parse().ok()?;
-    let mut qc = q.chars();
-    let tag = qc.next()?;
-    if !matches!(tag, 'Q' | 'K' | 'q' | 'k') {
-        return None;
-    }
-    let n: u8 = qc.as_str().parse().ok()?;
-    (1..=4).contains(&n).then_some((year, n))
-}
-
-/// Formats a quarter as `YYYYQn`.
-pub fn format_quarter(year: i32, quarter: u8) -> String {
-    format!("{year}Q{quarter}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,8 +95,5 @@ mod tests {
         assert_eq!(age_band("15–17"), Some("15-17"));
         assert_eq!(age_band("Alle"), Some("alle"));
         assert_eq!(age_band("26-30"), None);
-        assert_eq!(parse_quarter("2025K4"), Some((2025, 4)));
-        assert_eq!(parse_quarter("2025Q5"), None);
-        assert_eq!(format_quarter(2016, 1), "2016Q1");
     }
 }

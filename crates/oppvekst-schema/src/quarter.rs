@@ -69,14 +69,6 @@ impl Quarter {
             }
         }
     }
-
-    /// The same quarter a year earlier.
-    pub fn year_before(self) -> Quarter {
-        Quarter {
-            year: self.year - 1,
-            number: self.number,
-        }
-    }
 }
 
 impl FromStr for Quarter {
@@ -128,7 +120,6 @@ mod tests {
         assert_eq!(q.next().code(), "2026Q1");
         assert_eq!(q.next().prev(), q);
         assert_eq!("2016Q1".parse::<Quarter>().unwrap().prev().code(), "2015Q4");
-        assert_eq!(q.year_before().code(), "2024Q4");
         assert!("2025Q3".parse::<Quarter>().unwrap() < q);
         assert!("2024Q4".parse::<Quarter>().unwrap() < "2025Q1".parse().unwrap());
         for bad in ["2025Q5", "2025Q0", "25Q4", "2025X4", "2025Q41", "æøå"] {

@@ -3,15 +3,13 @@
 //! with HiGHS (the same LPs, each bound solved afresh), on the patterns of t1 and t2
 //! (`cargo run --release -- TABLE.csv WIDTH`), and one HiGHS bound on the largest component
 //! of the national table (`-- national 4`). Not part of the workspace.
-#[path = "../../../crates/oppvekst-disclosure/benches/common/national.rs"]
-mod national;
+#[path = "../../../crates/oppvekst-disclosure/benches/common/tables.rs"]
+mod tables;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use oppvekst_disclosure::csvtable::{CsvSpec, inner_table};
-use oppvekst_disclosure::{
-    Ledger, PublishedCell, PublishedTable, Rules, Status, suppression_pattern,
-};
+use oppvekst_disclosure::csvtable::inner_table;
+use oppvekst_disclosure::{Ledger, Rules, published_view, suppression_pattern};
 
 fn find(p: &mut [usize], mut x: usize) -> usize {
     while p[x] != x {
@@ -24,19 +22,10 @@ fn find(p: &mut [usize], mut x: usize) -> usize {
 fn main() {
     let path = std::env::args().nth(1).unwrap();
     let width: u64 = std::env::args().nth(2).unwrap().parse().unwrap();
-    let d = |c: &[&str]| c.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let spec = CsvSpec {
-        dimensions: vec![
-            d(&["mun", "county"]),
-            d(&["quarter"]),
-            d(&["offence", "offgroup"]),
-        ],
-        value: "freq".into(),
-        denominator: None,
-    };
+    let spec = tables::shared_spec();
     let nat = path == "national";
     let table = if nat {
-        national::national()
+        tables::national()
     } else {
         inner_table("t", &std::fs::read_to_string(&path).unwrap(), &spec).unwrap()
     };
@@ -51,21 +40,7 @@ fn main() {
         }
     };
     let pat = suppression_pattern(&table, &rules, &Ledger::default()).unwrap();
-    let view = PublishedTable {
-        name: "t".into(),
-        dimensions: table.dimensions.clone(),
-        cells: table
-            .cells
-            .iter()
-            .zip(&pat.status)
-            .map(|(c, s)| PublishedCell {
-                key: c.key.clone(),
-                value: (*s == Status::Published).then_some(c.value),
-                upper: None,
-                protect: s.is_protected(),
-            })
-            .collect(),
-    };
+    let view = published_view(&table, &pat.status);
     let rels = oppvekst_audit::relations(&view).unwrap();
     let hidden: Vec<usize> = (0..view.cells.len())
         .filter(|&i| view.cells[i].value.is_none())

@@ -138,12 +138,11 @@ pub fn run(args: Args) -> Result<()> {
     let s = p.summary();
     let a = p.audit();
     println!(
-        "{name}: {} cells, {} hidden by primary rules, {} secondary ({:.1} % hidden, {} in value lost); audit: {} hidden cells ({} protected, {} proven by alternative tables), narrowest interval {}, {} failures",
+        "{name}: {} cells, {} hidden by primary rules, {} secondary ({:.1} % hidden); audit: {} hidden cells ({} protected, {} proven by alternative tables), narrowest interval {}, {} failures",
         s.cells,
         s.primary,
         s.secondary,
         100.0 * s.hidden_share(),
-        s.hidden_value,
         a.hidden,
         a.protected,
         a.proven,

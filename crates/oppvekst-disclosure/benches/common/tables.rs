@@ -1,8 +1,24 @@
-//! The generated national-size police table (356 municipalities ⊂ 15 counties × 40 quarters
-//! ⊂ 10 years × 9 offence groups × 4 age bands, with every total), seeded: shared by the
-//! suppression benchmark and `tools/lpcmp`.
+//! The benchmark tables, shared by the suppression benchmark and `tools/lpcmp`: the layout of
+//! the shared tables t1 and t2 (../shared/bench), and the generated national-size police
+//! table (356 municipalities ⊂ 15 counties × 40 quarters ⊂ 10 years × 9 offence groups × 4
+//! age bands, with every total), seeded.
 
+use oppvekst_disclosure::csvtable::CsvSpec;
 use oppvekst_disclosure::{Cell, Dimension, Table};
+
+/// How the shared tables are laid out: municipality ⊂ county, quarter, offence ⊂ group.
+pub fn shared_spec() -> CsvSpec {
+    let d = |cols: &[&str]| cols.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    CsvSpec {
+        dimensions: vec![
+            d(&["mun", "county"]),
+            d(&["quarter"]),
+            d(&["offence", "offgroup"]),
+        ],
+        value: "freq".into(),
+        denominator: None,
+    }
+}
 
 struct Rng(u64);
 
