@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use microlp::{ComparisonOp, LinearExpr, OptimizationDirection, Problem, SolveOutcome};
 use rayon::prelude::*;
 
-use crate::certificate::{Certificate, check};
+use crate::certificate::{Certificate, Checker};
 use crate::model::{
     AuditError, AuditOptions, AuditReport, CellBounds, CellRef, Gate, Passed, Publication,
     TableAudit, required_width,
@@ -162,6 +162,9 @@ pub fn audit_incremental(
         .map(|u| u.map_or(BIG, |u| u as f64))
         .collect();
 
+    let checkers: Vec<Checker<'_>> = (0..p.tables.len())
+        .filter_map(|t| Checker::new(p, &s, t, certificates))
+        .collect();
     let old: HashMap<CellRef, &CellBounds> = previous
         .map(|(r, _)| r.bounds.iter().map(|b| (b.cell, b)).collect())
         .unwrap_or_default();
@@ -188,12 +191,24 @@ pub fn audit_incremental(
                     .collect();
                 return Ok((b, 0));
             }
-            // A component too large to solve is judged from the certificate of its table,
-            // when the producer gave one; without one it is solved exactly however long
-            // that takes.
+            // A component with a certificate is judged from it first: a protected quantity
+            // its checked alternative tables show wide enough is settled. A component too
+            // large to solve is judged from the certificate alone; a smaller one the
+            // certificate leaves short is solved exactly. Without a certificate a component
+            // is solved exactly however long that takes.
             let table = s.cell_ref(s.members[c.vars[0]][0]).table;
-            if c.vars.len() > opts.exact_limit && certificates.iter().any(|k| k.table == table) {
-                return Ok((check(p, &s, &c.vars, certificates), 0));
+            if let Some(k) = checkers.iter().find(|k| k.table() == table) {
+                let checked = k.check(p, &s, &c.vars);
+                let settled = checked.iter().all(|&(q, lo, hi, _)| {
+                    need[q] == 0 || hi.is_some_and(|h| h.saturating_sub(lo) >= need[q])
+                });
+                if settled || c.vars.len() > opts.exact_limit {
+                    return Ok((checked, 0));
+                }
+            } else if c.vars.len() > opts.exact_limit && certificates.iter().any(|k| k.table == table)
+            {
+                // A certificate whose base does not check out proves nothing.
+                return Ok((c.vars.iter().map(|&q| (q, 0, Some(0), false)).collect(), 0));
             }
             let need = opts
                 .screen

@@ -202,16 +202,6 @@ pub enum AuditError {
         /// Cell index of the second occurrence.
         cell: usize,
     },
-    /// A total without one of its children.
-    #[error("table `{table}`: total {key:?} lacks child cell {child:?}")]
-    MissingChild {
-        /// Table.
-        table: String,
-        /// Total's key.
-        key: Vec<String>,
-        /// The missing child.
-        child: Vec<String>,
-    },
     /// Published values contradict an additive relation (a total that is not the sum of its
     /// published parts), or a published value exceeds its published bound.
     #[error("table `{table}`: the published values around cell {key:?} contradict {what}")]

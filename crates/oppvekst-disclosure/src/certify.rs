@@ -74,6 +74,10 @@ pub(crate) struct Grid {
     pos: Vec<usize>,
 }
 
+/// Grid positions allowed per cell of a sparse table (a denser grid than this is laid out,
+/// its absent positions known zeros; a sparser one is protected by elimination).
+const SPARSE_FACTOR: usize = 8;
+
 /// A proven range around a cell's true value: `down` below it, `up` above it (None:
 /// unbounded above).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,8 +244,10 @@ impl Slack {
 }
 
 impl Grid {
-    /// The grid of a complete table (cells with these keys); None when the table is not
-    /// complete (cells missing), or too large to lay out.
+    /// The grid of a table (cells with these keys); None when it is too large to lay out
+    /// (more than [`SPARSE_FACTOR`] positions per cell). A position no cell has (a sparse
+    /// table: a combination that does not occur) holds the index one past the last cell: callers give it a value of 0 the reader knows, so no witness and no
+    /// hypercube ever uses it, exactly as a structural zero.
     pub(crate) fn new<'k>(
         dimensions: &[Dimension],
         keys: impl ExactSizeIterator<Item = &'k [String]>,
@@ -250,14 +256,16 @@ impl Grid {
         let nd = dimensions.len();
         let sizes: Vec<usize> = (0..nd).map(|d| coder.codes(d)).collect();
         let total = sizes.iter().try_fold(1usize, |a, &s| a.checked_mul(s))?;
-        if total != keys.len() || total >= u32::MAX as usize {
+        let n = keys.len();
+        if total < n || total > n.saturating_mul(SPARSE_FACTOR) || total >= u32::MAX as usize {
             return None;
         }
         let mut stride = vec![1usize; nd];
         for d in (0..nd.saturating_sub(1)).rev() {
             stride[d] = stride[d + 1] * sizes[d + 1];
         }
-        let mut slot = vec![u32::MAX; total];
+        let absent = u32::try_from(n).ok()?;
+        let mut slot = vec![absent; total];
         let mut pos = Vec::with_capacity(total);
         for (i, key) in keys.enumerate() {
             if key.len() != nd {
@@ -267,7 +275,7 @@ impl Grid {
             for (d, code) in key.iter().enumerate() {
                 p += coder.rank(d, code)? as usize * stride[d];
             }
-            if slot[p] != u32::MAX {
+            if slot[p] != absent {
                 return None;
             }
             slot[p] = i as u32;

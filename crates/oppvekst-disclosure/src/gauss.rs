@@ -230,7 +230,8 @@ pub(crate) fn apply(
     known: &[bool],
     cost: SecondaryCost,
     extra: &[Vec<usize>],
-) {
+    budget: &mut Budget,
+) -> bool {
     let n = values.len();
     let mut space = Space::build(n, relations, extra);
     let size = space.cnt.clone();
@@ -268,11 +269,58 @@ pub(crate) fn apply(
             }
             continue;
         };
+        if !budget.spend(new.iter().map(|(_, x)| x.len() as u64).sum()) {
+            return false;
+        }
         if !known[c] && would_expose(&space, &s, &new, &protect, &mut tally, &mut touched) {
             status[c] = Status::Hidden(Rule::Secondary);
             continue;
         }
         space.commit(new, w);
+    }
+    true
+}
+
+/// Work allowed for elimination: entries of eliminated vectors written (fill-in is what
+/// makes elimination slow on large tables of many dimensions) and screening rounds (each an
+/// audit of the whole pattern). Elimination stops, leaving its pattern unfinished, once
+/// either is spent. Counted in work, not time, so the choice is the same on every run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    left: u64,
+    /// Screening rounds allowed.
+    pub(crate) rounds: usize,
+}
+
+impl Budget {
+    /// No limit.
+    pub(crate) fn unlimited() -> Budget {
+        Budget {
+            left: u64::MAX,
+            rounds: usize::MAX,
+        }
+    }
+
+    /// A limit of `entries` and `rounds`.
+    pub(crate) fn of(entries: u64, rounds: usize) -> Budget {
+        Budget {
+            left: entries,
+            rounds,
+        }
+    }
+
+    /// Spends `entries`; false once the budget is spent.
+    fn spend(&mut self, entries: u64) -> bool {
+        match self.left.checked_sub(entries) {
+            Some(left) => {
+                self.left = left;
+                true
+            }
+            None => {
+                self.left = 0;
+                false
+            }
+        }
     }
 }
 

@@ -313,7 +313,6 @@ mod tests {
         for seed in [7, 11] {
             let p = protect_large(seed, None);
             assert!(p.summary().primary > 0 && p.summary().secondary > 0);
-            assert_eq!(p.audit().proven, 0, "small components are solved exactly");
             assert!(p.audit().failures.is_empty());
             // Again on its own, every component solved:
             let again = exact_audit(p.published_view(), Rules::police_default().protection_width);

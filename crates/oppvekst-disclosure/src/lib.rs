@@ -58,7 +58,7 @@ pub use oppvekst_audit::{
     AuditOptions, AuditReport, CellBounds, CellRef, Passed, Publication, PublishedCell,
     PublishedTable, TableAudit,
 };
-pub use primary::{CoverageRule, GenderRule, Rules, SecondaryCost, SeriesRule};
+pub use primary::{CoverageRule, GenderRule, Method, Rules, SecondaryCost, SeriesRule};
 pub use protect::{
     Pattern, bench_audit_pattern, protect, protect_linked, protect_release, published_view,
     suppression_pattern,

@@ -33,7 +33,15 @@ pub(crate) fn apply(
 ) {
     let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
     let Some(layout) = Layout::new(table, relations) else {
-        crate::gauss::apply(&values, relations, status, known, cost, &[]);
+        crate::gauss::apply(
+            &values,
+            relations,
+            status,
+            known,
+            cost,
+            &[],
+            &mut crate::gauss::Budget::unlimited(),
+        );
         return;
     };
     let mut levels: Vec<&Block> = layout.blocks.values().collect();
@@ -213,7 +221,15 @@ fn solve_block(
         .iter()
         .map(|&g| known[g] || (first[g] != b.id && status[g] == Status::Published))
         .collect();
-    crate::gauss::apply(&vals, &rels, &mut st, &kn, cost, &[]);
+    crate::gauss::apply(
+        &vals,
+        &rels,
+        &mut st,
+        &kn,
+        cost,
+        &[],
+        &mut crate::gauss::Budget::unlimited(),
+    );
     b.cells
         .iter()
         .zip(st)

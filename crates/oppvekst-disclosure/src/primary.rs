@@ -65,6 +65,23 @@ pub struct Rules {
     pub protection_width: u64,
     /// What secondary suppression minimises.
     pub cost: SecondaryCost,
+    /// How secondary cells are chosen.
+    pub method: Method,
+}
+
+/// How secondary cells are chosen. Whatever the method, the independent audit judges the
+/// pattern, and a pattern it fails is never published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Chosen by measurement: every method that suits the table within its work budget,
+    /// keeping the pattern that loses least (value, then cells).
+    #[default]
+    Auto,
+    /// Elimination over the whole table (GaussSuppression's method, in exact integers); a
+    /// table too large for it goes block by block.
+    Elimination,
+    /// Hypercubes around every protected cell, proven by alternative tables (grid tables).
+    Hypercube,
 }
 
 /// What secondary suppression tries to lose least of.
@@ -99,6 +116,7 @@ impl Rules {
             coverage: None,
             protection_width: 6,
             cost: SecondaryCost::Value,
+            method: Method::Auto,
         }
     }
 
@@ -115,6 +133,7 @@ impl Rules {
             coverage: None,
             protection_width: 4,
             cost: SecondaryCost::Value,
+            method: Method::Auto,
         }
     }
 }

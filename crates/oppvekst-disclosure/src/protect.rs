@@ -12,7 +12,8 @@ use oppvekst_audit::{
 pub(crate) use crate::ledger::History;
 use crate::{
     DisclosureError, Ledger, Protected, ProtectedCell, ProtectedTable, Relation, Rule, Rules,
-    Status, Summary, Table, certify, gauss, hypercube, modular, primary, secondary,
+    Method, SecondaryCost, Status, Summary, Table, certify, gauss, hypercube, modular, primary,
+    secondary,
 };
 
 /// Rounds that protect sums of hidden cells before falling back to widening cell by cell.
@@ -22,6 +23,15 @@ const SUM_ROUNDS: usize = 12;
 /// ([`hypercube`]) when complete, else block by block ([`modular`]): elimination over the
 /// whole table fills its basis.
 const MODULAR_ABOVE: usize = 100_000;
+
+/// Work allowed for elimination when a proven hypercube pattern is the alternative, in
+/// entries of eliminated vectors written (see `gauss::Budget`).
+/// (t2 at width 3 writes 50 million in 13 rounds; a 4-D table of 100,000 cells runs past
+/// any budget.)
+const ELIMINATION_BUDGET: u64 = 200_000_000;
+/// Screening rounds allowed to elimination in the same case: a pattern that needs more is
+/// slower to finish than the hypercube pattern by seconds (t2 at width 3: 13 rounds, 7 s).
+const ELIMINATION_ROUNDS: usize = 3;
 
 /// Rounds of extra hypercubes around the cells the proof could not show (large tables).
 const HYPERCUBE_ROUNDS: usize = 8;
@@ -38,7 +48,8 @@ fn unproven(targets: Vec<(usize, u64)>, proven: Vec<certify::Proven>) -> Vec<(us
         .collect()
 }
 
-/// The grid of a large table for the hypercube method; None when it is not complete.
+/// The grid of a table for the hypercube method (absent combinations of a sparse table as
+/// known zeros); None when it is too sparse to lay out.
 fn hypercube_grid(table: &Table) -> Option<certify::Grid> {
     #[cfg(test)]
     if crate::HYPERCUBES_OFF_TEST.with(std::cell::Cell::get) {
@@ -58,13 +69,57 @@ fn modular_above() -> usize {
     MODULAR_ABOVE
 }
 
-/// A suppression pattern: every cell's status, and how many screening rounds chose it.
+/// A suppression pattern: every cell's status, the method that chose it, and how many
+/// screening rounds it took.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pattern {
     /// Status per cell, in the table's cell order.
     pub status: Vec<Status>,
     /// Screening rounds (screen the pattern, strengthen it, screen again) until it passed.
     pub rounds: usize,
+    /// The method whose pattern this is ([`Method::Elimination`] or [`Method::Hypercube`];
+    /// never `Auto`).
+    pub method: Method,
+}
+
+/// A table's values, upper bounds and the cells the reader knows, with one more entry for
+/// the grid's absent position: a known zero.
+struct Padded {
+    values: Vec<u64>,
+    upper: Vec<Option<u64>>,
+    known: Vec<bool>,
+}
+
+impl Padded {
+    fn new(table: &Table, known: &[bool]) -> Padded {
+        let mut values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
+        let mut upper: Vec<Option<u64>> = table.cells.iter().map(|c| c.denominator).collect();
+        let mut known = known.to_vec();
+        values.push(0);
+        upper.push(Some(0));
+        known.push(true);
+        Padded {
+            values,
+            upper,
+            known,
+        }
+    }
+}
+
+/// What a pattern loses, as secondary suppression weighs it: (sum of hidden values, hidden
+/// cells) for [`SecondaryCost::Value`], the other way round for [`SecondaryCost::Cells`].
+fn loss(table: &Table, status: &[Status], cost: SecondaryCost) -> (u64, u64) {
+    let (mut value, mut cells) = (0u64, 0u64);
+    for (c, s) in table.cells.iter().zip(status) {
+        if *s != Status::Published {
+            value = value.saturating_add(c.value);
+            cells += 1;
+        }
+    }
+    match cost {
+        SecondaryCost::Value => (value, cells),
+        SecondaryCost::Cells => (cells, value),
+    }
 }
 
 /// The reader's view of `table` under a pattern: published values, upper bounds, and which
@@ -153,9 +208,16 @@ pub fn protect_linked(
 ) -> Result<Protected<ProtectedTable>, DisclosureError> {
     let relations = table.relations()?;
     let history = ledger.history(table);
-    let Pattern { status, rounds } = pattern(table, rules, &relations, &history, linked_hidden)?;
+    let Pattern {
+        status,
+        rounds,
+        method,
+    } = pattern(table, rules, &relations, &history, linked_hidden)?;
     let (publication, current) = publication(table, &status, &history);
-    let certificates = certificates(table, &status, &history, rules, current);
+    let certificates = match method {
+        Method::Hypercube => certificates(table, &status, &history, rules, current),
+        _ => Vec::new(),
+    };
     let passed =
         match oppvekst_audit::gate(&publication, &final_options(rules), &certificates, current)
             .map_err(audit_error(table))?
@@ -228,19 +290,23 @@ pub fn suppression_pattern(
 }
 
 /// The final audit of a pattern of one stand-alone table as protection runs it (with the
-/// certificate of a large complete table): for the benchmark of large tables.
+/// certificate of a hypercube pattern): for the benchmark.
 #[doc(hidden)]
 pub fn bench_audit_pattern(
     table: &Table,
-    status: &[Status],
+    pattern: &Pattern,
     rules: &Rules,
 ) -> Result<AuditReport, DisclosureError> {
+    let status = &pattern.status;
     let history = History {
         prior: vec![Default::default(); table.cells.len()],
         ..Default::default()
     };
     let (publication, current) = publication(table, status, &history);
-    let certificates = certificates(table, status, &history, rules, current);
+    let certificates = match pattern.method {
+        Method::Hypercube => certificates(table, status, &history, rules, current),
+        _ => Vec::new(),
+    };
     oppvekst_audit::audit(&publication, &final_options(rules), &certificates)
         .map_err(audit_error(table))
 }
@@ -256,7 +322,7 @@ fn final_options(rules: &Rules) -> AuditOptions {
     opts
 }
 
-/// The certificate of a large complete table: the true table as the base, and for each
+/// The certificate of a hypercube pattern: the true table as the base, and for each
 /// protected cell the alternative tables its proof reached. Checked by the audit, never
 /// written anywhere.
 pub(crate) fn certificates(
@@ -266,27 +332,27 @@ pub(crate) fn certificates(
     rules: &Rules,
     current: usize,
 ) -> Vec<Certificate> {
-    if table.cells.len() <= modular_above() {
-        return Vec::new();
-    }
     let Some(grid) = hypercube_grid(table) else {
         return Vec::new();
     };
-    let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
-    let upper: Vec<Option<u64>> = table.cells.iter().map(|c| c.denominator).collect();
     let known: Vec<bool> = history.prior.iter().map(|p| p.known).collect();
+    let pad = Padded::new(table, &known);
+    let mut padded_status = status.to_vec();
+    padded_status.push(Status::Published);
     let targets: Vec<(usize, u64)> = status
         .iter()
         .enumerate()
         .filter(|(_, s)| s.is_protected())
-        .map(|(i, _)| (i, required_width(rules.protection_width, upper[i])))
+        .map(|(i, _)| (i, required_width(rules.protection_width, pad.upper[i])))
         .collect();
     let proven = grid.prove(
         &targets,
-        &hypercube::reader_hidden(status, &known),
-        &values,
-        &upper,
+        &hypercube::reader_hidden(&padded_status, &pad.known),
+        &pad.values,
+        &pad.upper,
     );
+    let mut values = pad.values;
+    values.truncate(table.cells.len());
     let sorted = |m: hashbrown::HashMap<usize, i64>| {
         let mut v: Vec<(usize, i64)> = m.into_iter().collect();
         v.sort_unstable();
@@ -362,18 +428,75 @@ fn pattern(
         }
     }
     let known: Vec<bool> = history.prior.iter().map(|p| p.known).collect();
+    let large = table.cells.len() > modular_above();
+    let grid = match rules.method {
+        Method::Elimination => None,
+        Method::Auto | Method::Hypercube => hypercube_grid(table),
+    };
+    let cubes = |status: Vec<Status>| {
+        grid.as_ref()
+            .map(|g| hypercube_pattern(g, table, rules, status, &known))
+    };
+    // Hypercubes when asked for, and for a large table (elimination over the whole table
+    // fills its basis); without a grid, elimination (block by block when large).
+    if rules.method == Method::Hypercube || (rules.method == Method::Auto && large) {
+        if let Some((p, _)) = cubes(status.clone()) {
+            return Ok(p);
+        }
+    }
+    let cube = (rules.method == Method::Auto && !large)
+        .then(|| cubes(status.clone()))
+        .flatten();
+    // With a proven hypercube pattern to fall back on, elimination gets a work budget: on
+    // a large table of many dimensions its fill-in grows past any useful time.
+    let proven_cube = cube.filter(|(_, left)| *left == 0).map(|(p, _)| p);
+    let mut budget = match proven_cube {
+        Some(_) => gauss::Budget::of(ELIMINATION_BUDGET, ELIMINATION_ROUNDS),
+        None => gauss::Budget::unlimited(),
+    };
+    let elimination =
+        elimination_pattern(table, rules, relations, history, status, &known, &mut budget)?;
+    // Chosen by measurement: the pattern that loses less.
+    Ok(match (elimination, proven_cube) {
+        (Some(e), Some(c)) => {
+            if loss(table, &c.status, rules.cost) < loss(table, &e.status, rules.cost) {
+                c
+            } else {
+                e
+            }
+        }
+        (Some(e), None) => e,
+        (None, Some(c)) => c,
+        // Unreachable in practice: the budget is unlimited without a hypercube pattern.
+        (None, None) => {
+            return Err(DisclosureError::ProtectionFailed {
+                table: table.name.clone(),
+                cells: 0,
+            });
+        }
+    })
+}
+
+/// The elimination pattern: GaussSuppression's method over the whole table (block by block
+/// when large), screened by the audit and strengthened until the screen passes.
+fn elimination_pattern(
+    table: &Table,
+    rules: &Rules,
+    relations: &[Relation],
+    history: &History,
+    mut status: Vec<Status>,
+    known: &[bool],
+    budget: &mut gauss::Budget,
+) -> Result<Option<Pattern>, DisclosureError> {
     let first = status.clone();
     let values: Vec<u64> = table.cells.iter().map(|c| c.value).collect();
     let large = table.cells.len() > modular_above();
-    if let Some(grid) = large.then(|| hypercube_grid(table)).flatten() {
-        return Ok(hypercube_pattern(
-            &grid, table, rules, status, &known, &values,
-        ));
-    }
     if large {
-        modular::apply(table, relations, &mut status, &known, rules.cost);
+        modular::apply(table, relations, &mut status, known, rules.cost);
     } else {
-        gauss::apply(&values, relations, &mut status, &known, rules.cost, &[]);
+        if !gauss::apply(&values, relations, &mut status, known, rules.cost, &[], budget) {
+            return Ok(None);
+        }
     }
     let opts = AuditOptions {
         screen: true,
@@ -454,9 +577,14 @@ fn pattern(
         }
         let before = std::mem::replace(&mut status, first.clone());
         let extra: Vec<Vec<usize>> = sums.iter().cloned().collect();
-        gauss::apply(&values, relations, &mut status, &known, rules.cost, &extra);
+        if !gauss::apply(&values, relations, &mut status, known, rules.cost, &extra, budget) {
+            return Ok(None);
+        }
         (report, failing) = screen(&status, Some((&report, &near(&before, &status))))?;
         rounds += 1;
+        if rounds > budget.rounds && !failing.is_empty() {
+            return Ok(None);
+        }
         if failing.len() < best {
             best = failing.len();
             stale = 0;
@@ -482,8 +610,55 @@ fn pattern(
         secondary::apply(table, relations, &mut status);
         (report, failing) = screen(&status, Some((&report, &near(&before, &status))))?;
         rounds += 1;
+        if rounds > budget.rounds && !failing.is_empty() {
+            return Ok(None);
+        }
     }
-    Ok(Pattern { status, rounds })
+    Ok(Some(Pattern {
+        status,
+        rounds,
+        method: Method::Elimination,
+    }))
+}
+
+/// The pattern without the secondary cells no proof uses: the final proof of every protected
+/// cell moves only some of the hidden cells, and a cell no alternative table moves can be
+/// published without changing any of them (it keeps its true value in each). Kept only
+/// when the proof of the pruned pattern again proves every protected cell (the search is
+/// heuristic; fewer hidden cells can change which witnesses it finds); else unchanged.
+fn pruned(
+    grid: &certify::Grid,
+    status: Vec<Status>,
+    targets: &[(usize, u64)],
+    pad: &Padded,
+) -> Vec<Status> {
+    let proven = grid.prove(
+        targets,
+        &hypercube::reader_hidden(&status, &pad.known),
+        &pad.values,
+        &pad.upper,
+    );
+    let mut used = vec![false; status.len()];
+    for p in &proven {
+        for &i in p.moved_up.keys().chain(p.moved_down.keys()) {
+            used[i] = true;
+        }
+    }
+    let mut out = status.clone();
+    for (s, _) in out
+        .iter_mut()
+        .zip(&used)
+        .filter(|(s, used)| **s == Status::Hidden(Rule::Secondary) && !**used)
+    {
+        *s = Status::Published;
+    }
+    let hidden = hypercube::reader_hidden(&out, &pad.known);
+    let proven = grid.prove(targets, &hidden, &pad.values, &pad.upper);
+    if unproven(targets.to_vec(), proven).is_empty() {
+        out
+    } else {
+        status
+    }
 }
 
 /// The secondary cells of a large complete table: hypercubes around every protected cell;
@@ -496,9 +671,10 @@ fn hypercube_pattern(
     rules: &Rules,
     mut status: Vec<Status>,
     known: &[bool],
-    values: &[u64],
-) -> Pattern {
-    let upper: Vec<Option<u64>> = table.cells.iter().map(|c| c.denominator).collect();
+) -> (Pattern, usize) {
+    let pad = Padded::new(table, known);
+    let (values, upper, known) = (&pad.values, &pad.upper, &pad.known);
+    status.push(Status::Published);
     // The protected cells and the width each needs.
     let protected = |status: &[Status]| -> Vec<(usize, u64)> {
         status
@@ -511,7 +687,7 @@ fn hypercube_pattern(
     let pass = |cells: &[(usize, u64)], thorough: bool, status: &mut [Status]| -> usize {
         let t = hypercube::Targets {
             values,
-            upper: &upper,
+            upper,
             known,
             cells,
             cost: rules.cost,
@@ -524,7 +700,7 @@ fn hypercube_pattern(
             &cells,
             &hypercube::reader_hidden(status, known),
             values,
-            &upper,
+            upper,
         );
         unproven(cells, proven)
     };
@@ -552,5 +728,19 @@ fn hypercube_pattern(
             break;
         }
     }
-    Pattern { status, rounds }
+    let mut left = prove(protected(&status), &status).len();
+    if left == 0 {
+        let targets = protected(&status);
+        status = pruned(grid, status, &targets, &pad);
+        left = prove(protected(&status), &status).len();
+    }
+    status.truncate(table.cells.len());
+    (
+        Pattern {
+            status,
+            rounds,
+            method: Method::Hypercube,
+        },
+        left,
+    )
 }

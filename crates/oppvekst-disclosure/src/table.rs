@@ -304,20 +304,20 @@ pub fn relations_of(
             if kids.is_empty() {
                 continue;
             }
-            let mut parts = Vec::with_capacity(kids.len());
-            for &k in kids {
-                match idx.get(&coder.with(codes[i], d, r, k)) {
-                    Some(&j) => parts.push(j),
-                    None => {
-                        let mut child = key0.to_vec();
-                        child[d] = coder.sorted[d][k as usize].to_owned();
-                        return Err(DisclosureError::MissingChild {
-                            table: name.to_owned(),
-                            key: key0.to_vec(),
-                            child,
-                        });
-                    }
-                }
+            // A child combination that does not occur (a sparse table) is a structural
+            // zero: the total is the sum of the children present.
+            let parts: Vec<usize> = kids
+                .iter()
+                .filter_map(|&k| idx.get(&coder.with(codes[i], d, r, k)).copied())
+                .collect();
+            if parts.is_empty() {
+                let mut child = key0.to_vec();
+                child[d] = coder.sorted[d][kids[0] as usize].to_owned();
+                return Err(DisclosureError::MissingChild {
+                    table: name.to_owned(),
+                    key: key0.to_vec(),
+                    child,
+                });
             }
             out.push(Relation { total: i, parts });
         }

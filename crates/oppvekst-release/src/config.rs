@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use oppvekst_disclosure::{GenderRule, Rules, SecondaryCost, SeriesRule};
+use oppvekst_disclosure::{GenderRule, Method, Rules, SecondaryCost, SeriesRule};
 use oppvekst_schema::dims;
 use serde::Deserialize;
 
@@ -76,6 +76,9 @@ protection_width = 6
 # Secondary suppression hides the cells that lose least: "value" (the smallest counts) or
 # "cells" (the fewest and finest cells, whatever their counts).
 secondary_cost = "value"
+# How secondary cells are chosen: "auto" (every method that suits the table, keeping the
+# pattern that loses least), "elimination" or "hypercube". The audit judges any of them.
+method = "auto"
 
 # Primary suppression of police counts: published only when greater than max_small_count
 # (SSB publishes 08487 cells only when > 4).
@@ -87,6 +90,7 @@ protect_zeros = false
 series_max_hidden_share = 0.0
 protection_width = 4
 secondary_cost = "value"
+method = "auto"
 
 [report]
 title = "Oppvekst i Fredrikstad og Sarpsborg"
@@ -180,6 +184,8 @@ pub struct SurveySuppression {
     pub protection_width: u64,
     /// What secondary suppression loses least of: `value` (smallest values) or `cells`.
     pub secondary_cost: Cost,
+    /// How secondary cells are chosen.
+    pub method: SuppressionMethod,
 }
 
 /// Police section.
@@ -204,6 +210,8 @@ pub struct PoliceSuppression {
     pub protection_width: u64,
     /// What secondary suppression loses least of: `value` (smallest values) or `cells`.
     pub secondary_cost: Cost,
+    /// How secondary cells are chosen.
+    pub method: SuppressionMethod,
 }
 
 /// Report settings.
@@ -267,6 +275,29 @@ pub enum Cost {
     Cells,
 }
 
+/// How secondary cells are chosen (config spelling of [`Method`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionMethod {
+    /// By measurement: the pattern that loses least.
+    #[default]
+    Auto,
+    /// Elimination.
+    Elimination,
+    /// Hypercubes.
+    Hypercube,
+}
+
+impl From<SuppressionMethod> for Method {
+    fn from(m: SuppressionMethod) -> Self {
+        match m {
+            SuppressionMethod::Auto => Method::Auto,
+            SuppressionMethod::Elimination => Method::Elimination,
+            SuppressionMethod::Hypercube => Method::Hypercube,
+        }
+    }
+}
+
 impl From<Cost> for SecondaryCost {
     fn from(c: Cost) -> Self {
         match c {
@@ -303,6 +334,7 @@ impl Default for SurveySuppression {
             series_max_hidden_share: r.series.as_ref().map_or(0.0, |s| s.max_hidden_share),
             protection_width: r.protection_width,
             secondary_cost: Cost::Value,
+            method: SuppressionMethod::Auto,
         }
     }
 }
@@ -316,6 +348,7 @@ impl Default for PoliceSuppression {
             series_max_hidden_share: r.series.as_ref().map_or(0.0, |s| s.max_hidden_share),
             protection_width: r.protection_width,
             secondary_cost: Cost::Value,
+            method: SuppressionMethod::Auto,
         }
     }
 }
@@ -446,6 +479,7 @@ impl Config {
             coverage: None,
             protection_width: s.protection_width,
             cost: s.secondary_cost.into(),
+            method: s.method.into(),
         }
     }
 
@@ -461,6 +495,7 @@ impl Config {
             }),
             protection_width: p.protection_width,
             cost: p.secondary_cost.into(),
+            method: p.method.into(),
             ..Rules::police_default()
         }
     }

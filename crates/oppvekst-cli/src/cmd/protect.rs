@@ -51,6 +51,27 @@ impl From<Cost> for oppvekst_disclosure::SecondaryCost {
     }
 }
 
+/// How secondary cells are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// Every method that suits the table, keeping the pattern that loses least.
+    Auto,
+    /// Elimination over the table (block by block when large).
+    Elimination,
+    /// Hypercubes proven by alternative tables.
+    Hypercube,
+}
+
+impl From<Method> for oppvekst_disclosure::Method {
+    fn from(m: Method) -> Self {
+        match m {
+            Method::Auto => oppvekst_disclosure::Method::Auto,
+            Method::Elimination => oppvekst_disclosure::Method::Elimination,
+            Method::Hypercube => oppvekst_disclosure::Method::Hypercube,
+        }
+    }
+}
+
 /// Arguments of `protect`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -96,6 +117,9 @@ pub struct Args {
     /// What secondary suppression loses least of.
     #[arg(long, value_enum, default_value = "value")]
     cost: Cost,
+    /// How secondary cells are chosen.
+    #[arg(long, value_enum, default_value = "auto")]
+    method: Method,
 }
 
 /// Runs `protect`.
@@ -114,6 +138,7 @@ pub fn run(args: Args) -> Result<()> {
         coverage: None,
         protection_width: args.width.unwrap_or(args.threshold),
         cost: args.cost.into(),
+        method: args.method.into(),
     };
     let mut ledger = match &args.ledger {
         Some(path) if path.exists() => {

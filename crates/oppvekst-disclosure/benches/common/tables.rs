@@ -20,21 +20,21 @@ pub fn shared_spec() -> CsvSpec {
     }
 }
 
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> f64 {
+    pub fn next(&mut self) -> f64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
     }
-    fn normal(&mut self) -> f64 {
+    pub fn normal(&mut self) -> f64 {
         let (u, v) = (self.next().max(1e-12), self.next());
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
-    fn poisson(&mut self, mean: f64) -> u64 {
+    pub fn poisson(&mut self, mean: f64) -> u64 {
         if mean > 50.0 {
             return (mean + mean.sqrt() * self.normal()).round().max(0.0) as u64;
         }
@@ -118,4 +118,38 @@ pub fn national() -> Table {
         inner,
     )
     .unwrap()
+}
+
+/// The inner cells of a table as CSV for GaussSuppression (`gauss_suppress.R`): one column
+/// per level of each dimension below its top (the code, then its parent, …, as the given
+/// column names), and `freq`.
+#[allow(dead_code)]
+pub fn inner_csv(table: &Table, columns: &[Vec<&str>]) -> String {
+    let mut out = String::new();
+    let header: Vec<&str> = columns.iter().flatten().copied().chain(["freq"]).collect();
+    out.push_str(&header.join(","));
+    out.push('\n');
+    let parents: Vec<std::collections::HashSet<&String>> = table
+        .dimensions
+        .iter()
+        .map(|d| d.parent.values().collect())
+        .collect();
+    let leaf = |d: usize, code: &String| !parents[d].contains(code);
+    for c in &table.cells {
+        if !c.key.iter().enumerate().all(|(d, k)| leaf(d, k)) {
+            continue;
+        }
+        let mut row: Vec<String> = Vec::new();
+        for (d, code) in c.key.iter().enumerate() {
+            let mut code = code.clone();
+            for _ in 0..columns[d].len() {
+                row.push(code.clone());
+                code = table.dimensions[d].parent.get(&code).cloned().unwrap_or_default();
+            }
+        }
+        row.push(c.value.to_string());
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
 }
