@@ -197,16 +197,20 @@ pub fn audit_incremental(
             // certificate leaves short is solved exactly. Without a certificate a component
             // is solved exactly however long that takes.
             let table = s.cell_ref(s.members[c.vars[0]][0]).table;
-            if let Some(k) = checkers.iter().find(|k| k.table() == table) {
+            let large = c.vars.len() > opts.exact_limit;
+            if let Some(k) = checkers
+                .iter()
+                .find(|k| k.table() == table)
+                .filter(|_| opts.certificate_first || large)
+            {
                 let checked = k.check(p, &s, &c.vars);
                 let settled = checked.iter().all(|&(q, lo, hi, _)| {
                     need[q] == 0 || hi.is_some_and(|h| h.saturating_sub(lo) >= need[q])
                 });
-                if settled || c.vars.len() > opts.exact_limit {
+                if settled || large {
                     return Ok((checked, 0));
                 }
-            } else if c.vars.len() > opts.exact_limit && certificates.iter().any(|k| k.table == table)
-            {
+            } else if large && certificates.iter().any(|k| k.table == table) {
                 // A certificate whose base does not check out proves nothing.
                 return Ok((c.vars.iter().map(|&q| (q, 0, Some(0), false)).collect(), 0));
             }

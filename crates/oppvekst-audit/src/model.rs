@@ -73,6 +73,10 @@ pub struct AuditOptions {
     /// Components of more hidden quantities than this are judged by a certificate when the
     /// producer offers one for their table ([`crate::EXACT_LIMIT`] by default).
     pub exact_limit: usize,
+    /// A smaller component is judged from the certificate too when it proves every protected
+    /// cell there (true by default: fast); false solves every component up to
+    /// `exact_limit` exactly, so that its bounds are exact intervals.
+    pub certificate_first: bool,
 }
 
 impl AuditOptions {
@@ -82,6 +86,7 @@ impl AuditOptions {
             min_width,
             screen: false,
             exact_limit: crate::EXACT_LIMIT,
+            certificate_first: true,
         }
     }
 }

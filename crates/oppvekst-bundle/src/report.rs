@@ -199,6 +199,16 @@ pub struct ProtectionRow {
     pub hidden_share: f64,
     /// The share as the report shows it (`16,7 %`).
     pub hidden_percent: String,
+    /// Information lost at the finest level: the sum of the hidden inner cells, which every
+    /// reader can compute from the published cells (None when a top-level total is hidden).
+    /// The sum of every hidden value is not published (see the method note).
+    pub hidden_inner_value: Option<u64>,
+    /// The same as the report shows it (`1 234`, or `–`).
+    pub hidden_inner_text: String,
+    /// How the secondary cells were chosen (`hypercube` or `elimination`).
+    pub method: oppvekst_disclosure::Method,
+    /// The method as the report names it.
+    pub method_text: String,
     /// Additive relations checked.
     pub relations: usize,
     /// Required width of a protected cell's interval (as the method note states).
@@ -219,6 +229,17 @@ pub(crate) fn protection_rows(input: &BundleInput<'_>) -> Vec<ProtectionRow> {
                 hidden: s.hidden(),
                 hidden_share: (s.hidden_share() * 10_000.0).round() / 10_000.0,
                 hidden_percent: format!("{:.1} %", s.hidden_share() * 100.0).replace('.', ","),
+                hidden_inner_value: t.hidden_inner_value(),
+                hidden_inner_text: t.hidden_inner_value().map_or_else(
+                    || "–".to_owned(),
+                    |v| format_int(i64::try_from(v).unwrap_or(i64::MAX)),
+                ),
+                method: s.method,
+                method_text: match s.method {
+                    oppvekst_disclosure::Method::Hypercube => "hyperkuber",
+                    _ => "eliminasjon",
+                }
+                .to_owned(),
                 relations: s.relations,
                 required_width: rules.protection_width,
                 audit_failures: t.audit().failures.len(),
@@ -493,6 +514,10 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
         "I tillegg skjules andre tall (sekundær skjuling) slik at et skjult tall ikke kan regnes ut fra summer, for eksempel \
          jenter + gutter = alle eller 8. + 9. + 10. trinn = ungdomstrinnet. Symbolet : betyr at tallet er skjult av hensyn til taushetsplikt. \
          Tall som trenger et skjult tall (en andel, en sum for fire kvartaler eller en endring) vises heller ikke."
+            .into(),
+    );
+    v.push(
+        "Hvilke tall som skjules i tillegg, velges med to metoder, eliminasjon (som SSBs GaussSuppression) og hyperkuber,          og den som skjuler minst, brukes. Oppsummeringen viser for hver tabell hvor mange tall som er skjult, og summen av de          skjulte tallene på laveste nivå. Den summen kan enhver leser regne ut selv (totalen minus de publiserte tallene under          den), så den røper ingenting nytt; summen av alle skjulte tall, også skjulte summer, publiseres ikke."
             .into(),
     );
     v.push(format!(

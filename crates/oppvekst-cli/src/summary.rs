@@ -2,6 +2,15 @@
 
 use oppvekst_release::RunSummary;
 
+/// How a method is named in the terminal.
+pub fn method_name(m: oppvekst_disclosure::Method) -> &'static str {
+    match m {
+        oppvekst_disclosure::Method::Auto => "auto",
+        oppvekst_disclosure::Method::Elimination => "elimination",
+        oppvekst_disclosure::Method::Hypercube => "hypercubes",
+    }
+}
+
 /// The run summary as printed at the end of `demo` and `run`.
 pub fn print(s: &RunSummary) {
     println!("reconciliation (rows read = accepted + quarantined):");
@@ -15,16 +24,19 @@ pub fn print(s: &RunSummary) {
     for t in &s.tables {
         let hidden = t.primary + t.secondary;
         println!(
-            "  {:<18} {:>6} cells, {:>5} hidden by primary rules, {:>5} secondary ({:.1} % hidden)",
+            "  {:<18} {:>6} cells, {:>5} hidden by primary rules, {:>5} secondary ({:.1} % hidden), {} in hidden inner cells, by {}",
             t.name,
             t.cells,
             t.primary,
             t.secondary,
             100.0 * hidden as f64 / t.cells.max(1) as f64,
+            t.hidden_inner_value
+                .map_or_else(|| "-".to_owned(), |v| v.to_string()),
+            method_name(t.method),
         );
     }
     println!(
-        "  (information lost, the sum of the hidden values, is confidential: see {})",
+        "  (the sum in hidden inner cells is what a reader computes from the published totals; the sum of every hidden value, totals included, is confidential: see {})",
         s.loss_file.display()
     );
     println!(

@@ -187,7 +187,12 @@ fn run_gauss(table: &Table, input: &Path, dims: &str, limit: Duration) -> Option
         std::thread::sleep(Duration::from_millis(200));
     }
     let seconds = start.elapsed().as_secs_f64();
-    let row = gauss_row(table, &std::fs::read_to_string(&out).ok()?, "suppressed", seconds);
+    let row = gauss_row(
+        table,
+        &std::fs::read_to_string(&out).ok()?,
+        "suppressed",
+        seconds,
+    );
     let _ = std::fs::remove_file(&out);
     row
 }
@@ -253,10 +258,18 @@ fn print_gauss(shape: &Shape, ours: &Row, gauss: Option<Row>, how: &str) {
             g.hidden,
             100.0 * g.hidden as f64 / shape.table.cells.len() as f64,
             g.lost,
-            if g.seconds > 0.0 { format!("{:.2}", g.seconds) } else { "-".into() },
+            if g.seconds > 0.0 {
+                format!("{:.2}", g.seconds)
+            } else {
+                "-".into()
+            },
             ratio(ours.hidden as f64, g.hidden as f64),
             ratio(ours.lost as f64, g.lost as f64),
-            if g.seconds > 0.0 { ratio(ours.seconds, g.seconds) } else { "-".into() },
+            if g.seconds > 0.0 {
+                ratio(ours.seconds, g.seconds)
+            } else {
+                "-".into()
+            },
         ),
         None => println!(
             "| {} | GaussSuppression{how} | - | {} | - | - | - | - | no answer | - | - | - | - |",
@@ -319,7 +332,8 @@ fn five_d() -> Table {
             for o in 0..6 {
                 for a in 0..3 {
                     for g in 0..2 {
-                        let mean = size / 1000.0 * [3.0, 1.0, 2.0, 0.5, 4.0, 1.5][o]
+                        let mean = size / 1000.0
+                            * [3.0, 1.0, 2.0, 0.5, 4.0, 1.5][o]
                             * [0.3, 0.4, 0.3][a]
                             * [0.6, 0.4][g];
                         inner.push(Cell {
@@ -350,8 +364,12 @@ fn five_d() -> Table {
         .map(|o| (format!("O{}", o + 1), format!("G{}", o / 3 + 1)))
         .collect();
     o_e.extend((1..=2).map(|g| (format!("G{g}"), "Total".to_owned())));
-    let a_e: Vec<(String, String)> = (1..=3).map(|a| (format!("A{a}"), "Total".to_owned())).collect();
-    let g_e: Vec<(String, String)> = (1..=2).map(|g| (format!("S{g}"), "Total".to_owned())).collect();
+    let a_e: Vec<(String, String)> = (1..=3)
+        .map(|a| (format!("A{a}"), "Total".to_owned()))
+        .collect();
+    let g_e: Vec<(String, String)> = (1..=2)
+        .map(|g| (format!("S{g}"), "Total".to_owned()))
+        .collect();
     let dim = |name: &str, e: &[(String, String)]| {
         let refs: Vec<(&str, &str)> = e.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         Dimension::hierarchy(name, &refs)
@@ -439,7 +457,7 @@ fn shapes(which: &str) -> Vec<Shape> {
                 "mun,county,quarter,year,offence,offgroup,age,gender".into(),
             )),
             reference: None,
-            forced: true,
+            forced: false,
         });
     }
     if which == "national" || which == "all" {
@@ -488,7 +506,10 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let only = std::env::var("OPPVEKST_BENCH_ONLY").ok();
     for shape in shapes(&which) {
-        if only.as_deref().is_some_and(|o| !o.split(',').any(|n| n == shape.name)) {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|n| n == shape.name))
+        {
             continue;
         }
         let mut first: Option<Row> = None;

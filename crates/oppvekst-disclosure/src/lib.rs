@@ -217,6 +217,8 @@ pub struct Summary {
     pub relations: usize,
     /// Audit rounds (audit, widen the pattern, audit again) until the audit passed.
     pub audit_rounds: usize,
+    /// The method whose pattern was kept.
+    pub method: Method,
 }
 
 impl Summary {
@@ -281,6 +283,61 @@ impl ProtectedTable {
     pub fn bounds(&self) -> &[CellBounds] {
         self.passed.bounds()
     }
+    /// The sum of the hidden inner cells (the finest cells, every code a leaf): what the
+    /// table loses at its finest level, and a figure every reader can compute from the
+    /// published cells (each top-level total minus its published inner cells), so it can be
+    /// published. None when a top-level total (every code a root) is hidden: then it could
+    /// not be computed and says something new. The sum of all hidden values, totals
+    /// included, cannot be computed by a reader and stays in the confidential work folder.
+    pub fn hidden_inner_value(&self) -> Option<u64> {
+        let dims = &self.hierarchy;
+        let parents: Vec<std::collections::HashSet<&str>> = dims
+            .iter()
+            .map(|d| d.parent.values().map(String::as_str).collect())
+            .collect();
+        let root = |d: usize, code: &str| -> String {
+            let mut c = code;
+            // Hierarchies are trees: a chain of parents ends within the dimension's codes.
+            for _ in 0..=dims[d].codes.len() {
+                match dims[d].parent.get(c) {
+                    Some(p) => c = p,
+                    None => break,
+                }
+            }
+            c.to_owned()
+        };
+        let mut published_inner: std::collections::BTreeMap<Vec<String>, u64> =
+            std::collections::BTreeMap::new();
+        let mut roots: Vec<&ProtectedCell> = Vec::new();
+        for c in &self.cells {
+            let is_root = c
+                .key
+                .iter()
+                .enumerate()
+                .all(|(d, k)| !dims[d].parent.contains_key(k));
+            if is_root {
+                roots.push(c);
+            }
+            let is_inner = c
+                .key
+                .iter()
+                .enumerate()
+                .all(|(d, k)| !parents[d].contains(k.as_str()));
+            if is_inner {
+                let top: Vec<String> = c.key.iter().enumerate().map(|(d, k)| root(d, k)).collect();
+                let sum = published_inner.entry(top).or_insert(0);
+                *sum = sum.saturating_add(c.value.unwrap_or(0));
+            }
+        }
+        let mut hidden = 0u64;
+        for r in roots {
+            let total = r.value?;
+            let published = published_inner.get(&r.key).copied().unwrap_or(0);
+            hidden = hidden.saturating_add(total.saturating_sub(published));
+        }
+        Some(hidden)
+    }
+
     /// The confidential rule log's rows: every hidden cell with the rule that hid it and the
     /// reader's interval when the audit solved it exactly (a range from a certificate is
     /// never given). For the work folder only.

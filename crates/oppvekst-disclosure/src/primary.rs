@@ -67,11 +67,16 @@ pub struct Rules {
     pub cost: SecondaryCost,
     /// How secondary cells are chosen.
     pub method: Method,
+    /// The final audit solves every component it can exactly, also where a certificate
+    /// proves it, so that [`crate::ProtectedTable::bounds`] are exact intervals (for a table
+    /// whose hidden cells bound another table's cells).
+    pub exact_bounds: bool,
 }
 
 /// How secondary cells are chosen. Whatever the method, the independent audit judges the
 /// pattern, and a pattern it fails is never published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Chosen by measurement: every method that suits the table within its work budget,
     /// keeping the pattern that loses least (value, then cells).
@@ -117,6 +122,7 @@ impl Rules {
             protection_width: 6,
             cost: SecondaryCost::Value,
             method: Method::Auto,
+            exact_bounds: false,
         }
     }
 
@@ -134,6 +140,7 @@ impl Rules {
             protection_width: 4,
             cost: SecondaryCost::Value,
             method: Method::Auto,
+            exact_bounds: false,
         }
     }
 }

@@ -5,14 +5,14 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use oppvekst_audit::{
-    AuditOptions, AuditReport, CellRef, Certificate, Gate, Move, Publication, PublishedCell,
-    PublishedTable, required_width,
+    AuditOptions, AuditReport, CellRef, Certificate, EXACT_LIMIT, Gate, Move, Publication,
+    PublishedCell, PublishedTable, required_width,
 };
 
 pub(crate) use crate::ledger::History;
 use crate::{
-    DisclosureError, Ledger, Protected, ProtectedCell, ProtectedTable, Relation, Rule, Rules,
-    Method, SecondaryCost, Status, Summary, Table, certify, gauss, hypercube, modular, primary,
+    DisclosureError, Ledger, Method, Protected, ProtectedCell, ProtectedTable, Relation, Rule,
+    Rules, SecondaryCost, Status, Summary, Table, certify, gauss, hypercube, modular, primary,
     secondary,
 };
 
@@ -31,7 +31,7 @@ const MODULAR_ABOVE: usize = 100_000;
 const ELIMINATION_BUDGET: u64 = 200_000_000;
 /// Screening rounds allowed to elimination in the same case: a pattern that needs more is
 /// slower to finish than the hypercube pattern by seconds (t2 at width 3: 13 rounds, 7 s).
-const ELIMINATION_ROUNDS: usize = 3;
+const ELIMINATION_ROUNDS: usize = 2;
 
 /// Rounds of extra hypercubes around the cells the proof could not show (large tables).
 const HYPERCUBE_ROUNDS: usize = 8;
@@ -234,6 +234,7 @@ pub fn protect_linked(
         cells: table.cells.len(),
         relations: relations.len(),
         audit_rounds: rounds,
+        method,
         ..Default::default()
     };
     let cells = table
@@ -314,7 +315,10 @@ pub fn bench_audit_pattern(
 /// The options of the final audit.
 fn final_options(rules: &Rules) -> AuditOptions {
     #[allow(unused_mut)]
-    let mut opts = AuditOptions::width(rules.protection_width);
+    let mut opts = AuditOptions {
+        certificate_first: !rules.exact_bounds,
+        ..AuditOptions::width(rules.protection_width)
+    };
     #[cfg(test)]
     if let Some(n) = crate::EXACT_LIMIT_TEST.with(std::cell::Cell::get) {
         opts.exact_limit = n;
@@ -439,10 +443,10 @@ fn pattern(
     };
     // Hypercubes when asked for, and for a large table (elimination over the whole table
     // fills its basis); without a grid, elimination (block by block when large).
-    if rules.method == Method::Hypercube || (rules.method == Method::Auto && large) {
-        if let Some((p, _)) = cubes(status.clone()) {
-            return Ok(p);
-        }
+    if (rules.method == Method::Hypercube || (rules.method == Method::Auto && large))
+        && let Some((p, _)) = cubes(status.clone())
+    {
+        return Ok(p);
     }
     let cube = (rules.method == Method::Auto && !large)
         .then(|| cubes(status.clone()))
@@ -454,8 +458,15 @@ fn pattern(
         Some(_) => gauss::Budget::of(ELIMINATION_BUDGET, ELIMINATION_ROUNDS),
         None => gauss::Budget::unlimited(),
     };
-    let elimination =
-        elimination_pattern(table, rules, relations, history, status, &known, &mut budget)?;
+    let elimination = elimination_pattern(
+        table,
+        rules,
+        relations,
+        history,
+        status,
+        &known,
+        &mut budget,
+    )?;
     // Chosen by measurement: the pattern that loses less.
     Ok(match (elimination, proven_cube) {
         (Some(e), Some(c)) => {
@@ -477,6 +488,38 @@ fn pattern(
     })
 }
 
+/// Hidden cells (not known to the reader) in the largest group linked through relations: the
+/// size of the audit's largest linear program.
+fn largest_component(relations: &[Relation], status: &[Status], known: &[bool]) -> usize {
+    let hidden = |i: usize| status[i] != Status::Published && !known[i];
+    let mut parent: Vec<usize> = (0..status.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for r in relations {
+        let mut members = std::iter::once(r.total)
+            .chain(r.parts.iter().copied())
+            .filter(|&i| hidden(i));
+        if let Some(first) = members.next() {
+            for m in members {
+                let (a, b) = (find(&mut parent, first), find(&mut parent, m));
+                if a != b {
+                    parent[a.max(b)] = a.min(b);
+                }
+            }
+        }
+    }
+    let mut size = vec![0usize; status.len()];
+    for i in (0..status.len()).filter(|&i| hidden(i)) {
+        size[find(&mut parent, i)] += 1;
+    }
+    size.into_iter().max().unwrap_or(0)
+}
+
 /// The elimination pattern: GaussSuppression's method over the whole table (block by block
 /// when large), screened by the audit and strengthened until the screen passes.
 fn elimination_pattern(
@@ -494,9 +537,23 @@ fn elimination_pattern(
     if large {
         modular::apply(table, relations, &mut status, known, rules.cost);
     } else {
-        if !gauss::apply(&values, relations, &mut status, known, rules.cost, &[], budget) {
+        if !gauss::apply(
+            &values,
+            relations,
+            &mut status,
+            known,
+            rules.cost,
+            &[],
+            budget,
+        ) {
             return Ok(None);
         }
+    }
+    // Screening and the final audit solve each component of hidden cells exactly: one
+    // larger than the audit can solve makes the pattern too slow to use when there is an
+    // alternative (a 4-D table of 100,000 cells: components of tens of thousands).
+    if budget.rounds != usize::MAX && largest_component(relations, &status, known) > EXACT_LIMIT {
+        return Ok(None);
     }
     let opts = AuditOptions {
         screen: true,
@@ -577,7 +634,15 @@ fn elimination_pattern(
         }
         let before = std::mem::replace(&mut status, first.clone());
         let extra: Vec<Vec<usize>> = sums.iter().cloned().collect();
-        if !gauss::apply(&values, relations, &mut status, known, rules.cost, &extra, budget) {
+        if !gauss::apply(
+            &values,
+            relations,
+            &mut status,
+            known,
+            rules.cost,
+            &extra,
+            budget,
+        ) {
             return Ok(None);
         }
         (report, failing) = screen(&status, Some((&report, &near(&before, &status))))?;

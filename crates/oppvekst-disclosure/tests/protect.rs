@@ -225,11 +225,23 @@ fn cells_come_out_sorted_by_key_and_bad_keys_are_named() {
     ));
     // A total without one of its children: a combination that does not occur (a sparse
     // table) is a structural zero, and the total sums the children present.
-    let sparse = Table::from_inner("p", dims(), vec![cell("b", "x"), cell("a", "x"), cell("a", "y")])
-        .unwrap();
+    let sparse = Table::from_inner(
+        "p",
+        dims(),
+        vec![cell("b", "x"), cell("a", "x"), cell("a", "y")],
+    )
+    .unwrap();
     assert!(!sparse.cells.iter().any(|c| c.key == ["b", "y"]));
-    let alle_y = sparse.cells.iter().position(|c| c.key == ["alle", "y"]).unwrap();
-    let a_y = sparse.cells.iter().position(|c| c.key == ["a", "y"]).unwrap();
+    let alle_y = sparse
+        .cells
+        .iter()
+        .position(|c| c.key == ["alle", "y"])
+        .unwrap();
+    let a_y = sparse
+        .cells
+        .iter()
+        .position(|c| c.key == ["a", "y"])
+        .unwrap();
     let rels = sparse.relations().unwrap();
     let r = rels.iter().find(|r| r.total == alle_y).unwrap();
     assert_eq!(r.parts, vec![a_y]);

@@ -480,6 +480,7 @@ impl Config {
             protection_width: s.protection_width,
             cost: s.secondary_cost.into(),
             method: s.method.into(),
+            exact_bounds: false,
         }
     }
 

@@ -40,6 +40,11 @@ pub struct TableSummary {
     pub primary: usize,
     /// Hidden as complements (or kept hidden from an earlier release).
     pub secondary: usize,
+    /// Sum of the hidden inner cells, which a reader can compute from the published cells
+    /// (None when a top-level total is hidden).
+    pub hidden_inner_value: Option<u64>,
+    /// The method whose pattern was kept.
+    pub method: oppvekst_disclosure::Method,
 }
 
 /// What a run did.
@@ -73,6 +78,8 @@ fn table_summary(t: &Protected<ProtectedTable>) -> TableSummary {
         cells: s.cells,
         primary: s.primary,
         secondary: s.secondary,
+        hidden_inner_value: t.hidden_inner_value(),
+        method: s.method,
     }
 }
 
@@ -134,12 +141,17 @@ fn finish(
         |r| r.survey_coverage,
         min,
     );
-    let police_rules = with_coverage(
-        cfg.police_rules(),
-        region.as_ref(),
-        |r| r.police_coverage,
-        min,
-    );
+    // The police table's hidden cells bound the flagged offences: its intervals must be
+    // solved exactly.
+    let police_rules = oppvekst_disclosure::Rules {
+        exact_bounds: true,
+        ..with_coverage(
+            cfg.police_rules(),
+            region.as_ref(),
+            |r| r.police_coverage,
+            min,
+        )
+    };
     let survey_cells = survey_table(cells, cat, region.as_ref())?;
     let survey = protect_release(&survey_cells, &survey_rules, &earlier)?;
     let police_cells = police_table(&ing.police, region.as_ref())?;

@@ -139,6 +139,7 @@ pub fn run(args: Args) -> Result<()> {
         protection_width: args.width.unwrap_or(args.threshold),
         cost: args.cost.into(),
         method: args.method.into(),
+        exact_bounds: false,
     };
     let mut ledger = match &args.ledger {
         Some(path) if path.exists() => {
@@ -163,11 +164,14 @@ pub fn run(args: Args) -> Result<()> {
     let s = p.summary();
     let a = p.audit();
     println!(
-        "{name}: {} cells, {} hidden by primary rules, {} secondary ({:.1} % hidden); audit: {} hidden cells ({} protected, {} proven by alternative tables), narrowest interval {}, {} failures",
+        "{name}: {} cells, {} hidden by primary rules, {} secondary ({:.1} % hidden), {} in hidden inner cells, secondary cells by {}; audit: {} hidden cells ({} protected, {} proven by alternative tables), narrowest interval {}, {} failures",
         s.cells,
         s.primary,
         s.secondary,
         100.0 * s.hidden_share(),
+        p.hidden_inner_value()
+            .map_or_else(|| "-".to_owned(), |v| v.to_string()),
+        crate::summary::method_name(s.method),
         a.hidden,
         a.protected,
         a.proven,

@@ -144,7 +144,11 @@ pub fn inner_csv(table: &Table, columns: &[Vec<&str>]) -> String {
             let mut code = code.clone();
             for _ in 0..columns[d].len() {
                 row.push(code.clone());
-                code = table.dimensions[d].parent.get(&code).cloned().unwrap_or_default();
+                code = table.dimensions[d]
+                    .parent
+                    .get(&code)
+                    .cloned()
+                    .unwrap_or_default();
             }
         }
         row.push(c.value.to_string());
