@@ -6,18 +6,74 @@ use polars::prelude::*;
 
 use crate::AnalysisError;
 
-/// Writes a DataFrame as Parquet (zstd) atomically: temporary sibling, then rename.
+/// Writes a DataFrame as Parquet atomically, through the workspace's one Parquet writer
+/// (`oppvekst_schema::io`: arrow-rs, zstd, deterministic bytes): the frame's columns become
+/// Arrow arrays of the same type, every field nullable as polars writes them.
 pub fn write_parquet(df: &DataFrame, path: &Path) -> Result<(), AnalysisError> {
     let err = |m: String| AnalysisError::Write {
         path: path.display().to_string(),
         message: m,
     };
-    let mut buf: Vec<u8> = Vec::new();
-    let mut df = df.clone();
-    ParquetWriter::new(&mut buf)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut df)?;
-    oppvekst_schema::io::write_atomic(path, &buf).map_err(|e| err(e.to_string()))
+    let (schema, batch) = record_batch(df).map_err(|e| err(e.to_string()))?;
+    oppvekst_schema::io::write_parquet(path, schema, &[batch]).map_err(|e| err(e.to_string()))
+}
+
+/// A DataFrame as one Arrow record batch (the column types the analysis writes).
+fn record_batch(
+    df: &DataFrame,
+) -> Result<(std::sync::Arc<arrow::datatypes::Schema>, arrow::array::RecordBatch), AnalysisError>
+{
+    use arrow::array::{
+        ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray, UInt32Array,
+        UInt64Array,
+    };
+    use arrow::datatypes::{DataType as A, Field, Schema};
+    use std::sync::Arc;
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for col in df.columns() {
+        let name = col.name().as_str();
+        let (dt, array): (A, ArrayRef) = match col.dtype() {
+            DataType::Int32 => (A::Int32, Arc::new(col.i32()?.iter().collect::<Int32Array>())),
+            DataType::Int64 => (A::Int64, Arc::new(col.i64()?.iter().collect::<Int64Array>())),
+            DataType::UInt32 => (
+                A::UInt32,
+                Arc::new(col.u32()?.iter().collect::<UInt32Array>()),
+            ),
+            DataType::UInt64 => (
+                A::UInt64,
+                Arc::new(col.u64()?.iter().collect::<UInt64Array>()),
+            ),
+            DataType::Float64 => (
+                A::Float64,
+                Arc::new(col.f64()?.iter().collect::<Float64Array>()),
+            ),
+            DataType::Boolean => (
+                A::Boolean,
+                Arc::new(col.bool()?.iter().collect::<BooleanArray>()),
+            ),
+            DataType::String => (
+                A::Utf8,
+                Arc::new(col.str()?.iter().collect::<StringArray>()),
+            ),
+            other => {
+                return Err(AnalysisError::Write {
+                    path: String::new(),
+                    message: format!("column `{name}`: type {other} is not written"),
+                });
+            }
+        };
+        fields.push(Field::new(name, dt, true));
+        arrays.push(array);
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = arrow::array::RecordBatch::try_new(schema.clone(), arrays).map_err(|e| {
+        AnalysisError::Write {
+            path: String::new(),
+            message: e.to_string(),
+        }
+    })?;
+    Ok((schema, batch))
 }
 
 /// A count as the u32 of the published columns; a count too large is an error, never

@@ -62,7 +62,9 @@ mod peak {
 struct Shape {
     name: String,
     table: Table,
-    widths: Vec<u64>,
+    /// (threshold, width) pairs to run; the first is compared with GaussSuppression (which
+    /// runs with the same threshold).
+    runs: Vec<(u64, u64)>,
     gauss_input: Option<(PathBuf, String)>,
     reference: Option<PathBuf>,
     forced: bool,
@@ -76,9 +78,9 @@ struct Row {
     seconds: f64,
 }
 
-fn rules(width: u64, method: Method) -> Rules {
+fn rules(threshold: u64, width: u64, method: Method) -> Rules {
     Rules {
-        max_small_count: 3,
+        max_small_count: threshold,
         protect_zeros: false,
         protection_width: width,
         method,
@@ -99,9 +101,9 @@ fn mb(v: Option<u64>) -> String {
 }
 
 /// Protects and audits one shape with one method; prints the row.
-fn run_ours(shape: &Shape, width: u64, method: Method) -> Row {
+fn run_ours(shape: &Shape, (threshold, width): (u64, u64), method: Method) -> Row {
     let table = &shape.table;
-    let rules = rules(width, method);
+    let rules = rules(threshold, width, method);
     peak::reset();
     let start = Instant::now();
     let pattern = suppression_pattern(table, &rules, &Ledger::default()).unwrap();
@@ -127,7 +129,7 @@ fn run_ours(shape: &Shape, width: u64, method: Method) -> Row {
         m => format!("oppvekst {}", method_name(m)),
     };
     println!(
-        "| {} | {label} | {width} | {} | {primary} + {} | {} | {:.1} % | {lost} | {pattern_s:.2} | {audit_s:.2} | {} | {} |",
+        "| {} | {label} | {threshold} / {width} | {} | {primary} + {} | {} | {:.1} % | {lost} | {pattern_s:.2} | {audit_s:.2} | {} | {} |",
         shape.name,
         table.cells.len(),
         hidden - primary,
@@ -406,7 +408,7 @@ fn shapes(which: &str) -> Vec<Shape> {
                 out.push(Shape {
                     name: t.into(),
                     table: inner_table(t, &text, &shared_spec()).unwrap(),
-                    widths: vec![1, 3],
+                    runs: vec![(3, 1), (3, 3)],
                     gauss_input: Some((path, "mun,county,quarter,offence,offgroup".into())),
                     reference: Some(dir.join(format!("g_{t}_nz.csv"))),
                     forced: true,
@@ -417,7 +419,7 @@ fn shapes(which: &str) -> Vec<Shape> {
             out.push(Shape {
                 name: "t4".into(),
                 table: inner_table("t4", &text, &t4_spec()).unwrap(),
-                widths: vec![1, 3],
+                runs: vec![(3, 1), (3, 3)],
                 gauss_input: Some((write_temp("t4", &text), dims.clone())),
                 reference: None,
                 forced: false,
@@ -426,7 +428,7 @@ fn shapes(which: &str) -> Vec<Shape> {
             out.push(Shape {
                 name: "t4 sparse".into(),
                 table: inner_table("t4 sparse", &sparse, &t4_spec()).unwrap(),
-                widths: vec![1],
+                runs: vec![(3, 1)],
                 gauss_input: Some((write_temp("t4sparse", &sparse), dims)),
                 reference: None,
                 forced: false,
@@ -451,7 +453,7 @@ fn shapes(which: &str) -> Vec<Shape> {
         out.push(Shape {
             name: "5-D".into(),
             table,
-            widths: vec![1],
+            runs: vec![(3, 1)],
             gauss_input: Some((
                 write_temp("five_d", &csv),
                 "mun,county,quarter,year,offence,offgroup,age,gender".into(),
@@ -474,7 +476,7 @@ fn shapes(which: &str) -> Vec<Shape> {
         out.push(Shape {
             name: "national".into(),
             table,
-            widths: vec![1, 4],
+            runs: vec![(3, 1), (4, 4)],
             gauss_input: Some((
                 write_temp("national", &csv),
                 "mun,county,quarter,year,offence,age".into(),
@@ -501,7 +503,7 @@ fn main() {
         );
     }
     println!(
-        "| table | method | width | cells | hidden (primary + secondary) | hidden | share | info lost | pattern s | audit s | peak MB | audit failures |"
+        "| table | method | threshold / width | cells | hidden (primary + secondary) | hidden | share | info lost | pattern s | audit s | peak MB | audit failures |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let only = std::env::var("OPPVEKST_BENCH_ONLY").ok();
@@ -513,11 +515,11 @@ fn main() {
             continue;
         }
         let mut first: Option<Row> = None;
-        for &w in &shape.widths {
-            let ours = run_ours(&shape, w, Method::Auto);
+        for &run in &shape.runs {
+            let ours = run_ours(&shape, run, Method::Auto);
             if shape.forced {
-                run_ours(&shape, w, Method::Elimination);
-                run_ours(&shape, w, Method::Hypercube);
+                run_ours(&shape, run, Method::Elimination);
+                run_ours(&shape, run, Method::Hypercube);
             }
             first.get_or_insert(ours);
         }

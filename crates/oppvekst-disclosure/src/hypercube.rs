@@ -1,4 +1,5 @@
-//! Secondary suppression for large complete tables: the hypercube method (the idea of
+//! Secondary suppression on a table's grid (complete, or sparse with its absent
+//! combinations as known zeros): the hypercube method (the idea of
 //! Repsilber's GHMITER in τ-Argus), with the protection width checked as it goes.
 //!
 //! For each protected cell, hide the cheapest *hypercube* around it: one signed vector per

@@ -11,9 +11,16 @@
 //! values are dropped from the result: a [`ProtectedTable`] does not hold them, so nothing
 //! downstream can leak them. Every hidden cell records the rule that hid it.
 //!
-//! Secondary cells are chosen by elimination over the whole table; a table of more than
-//! 100,000 cells (national size) gets the hypercube method when it is complete (every
-//! combination of codes present), and elimination block by block otherwise.
+//! Secondary cells are chosen by measurement ([`Method::Auto`]): hypercubes around every
+//! protected cell (proven by alternative tables, then pruned to the cells those proofs
+//! move) and elimination over the whole table (GaussSuppression's method, screened by the
+//! audit) both run, elimination under a work budget counted in fill-in and screening rounds
+//! (so the choice is the same on every run), and the pattern that loses less is kept. A
+//! table of more than 100,000 cells gets hypercubes alone (elimination over it fills its
+//! basis). A sparse table (combinations that do not occur) is laid out on its grid with the
+//! absent combinations as structural zeros the reader knows; a table too sparse for a grid
+//! is protected by elimination (block by block when large). A total is the sum of the
+//! children present: an absent child is a structural zero.
 //!
 //! # The gate
 //!
