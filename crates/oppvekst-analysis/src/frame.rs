@@ -21,8 +21,13 @@ pub fn write_parquet(df: &DataFrame, path: &Path) -> Result<(), AnalysisError> {
 /// A DataFrame as one Arrow record batch (the column types the analysis writes).
 fn record_batch(
     df: &DataFrame,
-) -> Result<(std::sync::Arc<arrow::datatypes::Schema>, arrow::array::RecordBatch), AnalysisError>
-{
+) -> Result<
+    (
+        std::sync::Arc<arrow::datatypes::Schema>,
+        arrow::array::RecordBatch,
+    ),
+    AnalysisError,
+> {
     use arrow::array::{
         ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray, UInt32Array,
         UInt64Array,
@@ -34,8 +39,14 @@ fn record_batch(
     for col in df.columns() {
         let name = col.name().as_str();
         let (dt, array): (A, ArrayRef) = match col.dtype() {
-            DataType::Int32 => (A::Int32, Arc::new(col.i32()?.iter().collect::<Int32Array>())),
-            DataType::Int64 => (A::Int64, Arc::new(col.i64()?.iter().collect::<Int64Array>())),
+            DataType::Int32 => (
+                A::Int32,
+                Arc::new(col.i32()?.iter().collect::<Int32Array>()),
+            ),
+            DataType::Int64 => (
+                A::Int64,
+                Arc::new(col.i64()?.iter().collect::<Int64Array>()),
+            ),
             DataType::UInt32 => (
                 A::UInt32,
                 Arc::new(col.u32()?.iter().collect::<UInt32Array>()),

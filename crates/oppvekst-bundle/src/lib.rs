@@ -51,27 +51,75 @@ impl InputFile {
         }
     }
 
-    /// Describes a file on disk, hashing it as a stream (large exports never in memory).
-    pub fn from_path(name: &str, path: &Path) -> std::io::Result<Self> {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
-        let mut bytes = 0u64;
+    /// A reader of `inner` that hashes the file as it is read, so that a reader going through
+    /// the file once (a parser) also gives its digest: see [`HashingReader::finish`].
+    pub fn hashing<R: std::io::Read + std::io::Seek>(name: &str, inner: R) -> HashingReader<R> {
+        HashingReader {
+            name: name.to_owned(),
+            inner,
+            pos: 0,
+            hashed: 0,
+            hasher: Sha256::new(),
+        }
+    }
+}
+
+/// A reader that hashes the bytes it reads in file order (the stretch from the start up
+/// to the furthest byte read without a gap); bytes it skipped are read at
+/// [`HashingReader::finish`], so the digest is always of the whole file, and a parser that
+/// reads the file once from the start reads it only once.
+pub struct HashingReader<R> {
+    name: String,
+    inner: R,
+    /// Where the next read starts.
+    pos: u64,
+    /// Bytes hashed so far: the file's first `hashed` bytes.
+    hashed: u64,
+    hasher: Sha256,
+}
+
+impl<R: std::io::Read + std::io::Seek> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let (start, end) = (self.pos, self.pos + n as u64);
+        if start <= self.hashed && end > self.hashed {
+            // `hashed - start` < n: the new bytes continue the hashed stretch.
+            let skip = (self.hashed - start) as usize;
+            self.hasher.update(&buf[skip..n]);
+            self.hashed = end;
+        }
+        self.pos = end;
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Read + std::io::Seek> std::io::Seek for HashingReader<R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
+impl<R: std::io::Read + std::io::Seek> HashingReader<R> {
+    /// The file's description: the bytes not yet hashed are read now (none after a parser
+    /// that read to the end).
+    pub fn finish(mut self) -> std::io::Result<InputFile> {
+        self.inner.seek(std::io::SeekFrom::Start(self.hashed))?;
+        let mut buf = vec![0u8; 1 << 16];
         loop {
-            let n = match file.read(&mut buf) {
+            let n = match self.inner.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            hasher.update(&buf[..n]);
-            bytes += n as u64;
+            self.hasher.update(&buf[..n]);
+            self.hashed += n as u64;
         }
         Ok(InputFile {
-            name: name.to_owned(),
-            sha256: hex::encode(hasher.finalize()),
-            bytes,
+            name: self.name,
+            sha256: hex::encode(self.hasher.finalize()),
+            bytes: self.hashed,
         })
     }
 }
@@ -448,4 +496,68 @@ fn read_tree(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Resul
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::io::{Cursor, Read, Seek, SeekFrom};
+
+    /// Counts the bytes read from the inner reader.
+    struct Counting<R> {
+        inner: R,
+        read: u64,
+    }
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read += n as u64;
+            Ok(n)
+        }
+    }
+    impl<R: Seek> Seek for Counting<R> {
+        fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+            self.inner.seek(to)
+        }
+    }
+
+    #[test]
+    fn a_hashing_reader_gives_the_whole_files_digest_however_it_was_read() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let whole = InputFile::from_bytes("f", &data);
+        // Read once from the start: nothing is read again at finish.
+        let mut r = InputFile::hashing(
+            "f",
+            Counting {
+                inner: Cursor::new(data.clone()),
+                read: 0,
+            },
+        );
+        let mut sink = Vec::new();
+        r.read_to_end(&mut sink).unwrap();
+        let read = r.inner.read;
+        assert_eq!(read, data.len() as u64);
+        assert_eq!(r.finish().unwrap(), whole);
+        // The way the CSV reader goes: the last byte, back to the start, the header, then
+        // the body from where the header ended.
+        let mut r = InputFile::hashing("f", Cursor::new(data.clone()));
+        r.seek(SeekFrom::End(-1)).unwrap();
+        r.read_exact(&mut [0u8; 1]).unwrap();
+        r.seek(SeekFrom::Start(0)).unwrap();
+        r.read_exact(&mut [0u8; 3]).unwrap();
+        r.seek(SeekFrom::Start(0)).unwrap();
+        r.read_exact(&mut [0u8; 8192]).unwrap();
+        r.seek(SeekFrom::Start(100)).unwrap();
+        let mut rest = Vec::new();
+        r.read_to_end(&mut rest).unwrap();
+        assert_eq!(r.finish().unwrap(), whole);
+        // Read only in part (or not at all): the rest is read at finish.
+        let mut r = InputFile::hashing("f", Cursor::new(data.clone()));
+        r.seek(SeekFrom::Start(5000)).unwrap();
+        r.read_exact(&mut [0u8; 10]).unwrap();
+        assert_eq!(r.finish().unwrap(), whole);
+        let r = InputFile::hashing("f", Cursor::new(data));
+        assert_eq!(r.finish().unwrap(), whole);
+    }
 }

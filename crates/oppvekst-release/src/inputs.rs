@@ -263,10 +263,10 @@ pub fn ingest_survey(
     with_background_sink(consume, |sink| -> Result<()> {
         for f in files {
             let (name, path) = (&f.name, &f.path);
-            let input = InputFile::from_path(name, path).map_err(file_err(path))?;
-            let size = input.bytes;
-            inputs.push(input);
-            let open = || fs::File::open(path).map_err(file_err(path));
+            let size = fs::metadata(path).map_err(file_err(path))?.len();
+            // The file is hashed as the reader goes through it: read once for its digest,
+            // its encoding (when declared or marked by a BOM) and its rows.
+            let mut src = InputFile::hashing(name, fs::File::open(path).map_err(file_err(path))?);
             let format = SurveyFormat::of(name);
             // Progress through the file itself when it is large enough to take a while.
             let bar = (size >= LARGE_FILE)
@@ -278,9 +278,9 @@ pub fn ingest_survey(
             };
             let (file_report, q) = match format {
                 SurveyFormat::Sav => {
-                    let src = std::io::BufReader::with_capacity(1 << 20, open()?);
+                    let buffered = std::io::BufReader::with_capacity(1 << 20, &mut src);
                     let (file_report, q, labels) =
-                        stream_sav(name, src, cat, harmoniser, &opts, &mut seen, sink)?;
+                        stream_sav(name, buffered, cat, harmoniser, &opts, &mut seen, sink)?;
                     // Variable and value labels (never answers) kept beside the stage files.
                     let stem = name.replace(['/', '\\'], "_");
                     let json = serde_json::to_string_pretty(&labels)
@@ -292,12 +292,16 @@ pub fn ingest_survey(
                     (file_report, q)
                 }
                 SurveyFormat::Parquet => {
-                    stream_parquet(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
+                    // Parquet is read by its footer first (random access): it is hashed
+                    // in a pass of its own, at `finish`.
+                    let file = fs::File::open(path).map_err(file_err(path))?;
+                    stream_parquet(name, file, cat, harmoniser, &opts, &mut seen, sink)?
                 }
                 SurveyFormat::Csv => {
-                    stream_csv(name, open()?, cat, harmoniser, &opts, &mut seen, sink)?
+                    stream_csv(name, &mut src, cat, harmoniser, &opts, &mut seen, sink)?
                 }
             };
+            inputs.push(src.finish().map_err(file_err(path))?);
             if let Some(b) = bar {
                 (b.finish)();
             }
