@@ -11,10 +11,10 @@
 //! up. Hypercubes are added until those moves reach the required width. A cell the hidden
 //! cells already protect (proven the same way the audit proves it) gets nothing new.
 //!
-//! Cheap and local where elimination over a national table is not, at the price of hiding
-//! more (on the national benchmark 511,125 cells, where elimination block by block hid
-//! 323,918 that could not be shown to protect; see the README). The audit afterwards proves
-//! every protected cell, and the pattern is widened for any it cannot.
+//! Cheap and local where elimination over a national table is not. Protection then
+//! thins the pattern (`protect.rs`): every secondary cell no proof moves is published, and
+//! then, costliest first, each one whose dependent proofs can be found again without it.
+//! The proofs kept are the certificate the independent audit checks.
 
 use hashbrown::HashMap;
 

@@ -36,8 +36,11 @@ const ELIMINATION_ROUNDS: usize = 1;
 
 /// Rounds of extra hypercubes around the cells the proof could not show (large tables).
 const HYPERCUBE_ROUNDS: usize = 8;
-/// Prunings of a hypercube pattern at most (each a proof of every protected cell).
-const PRUNINGS: usize = 4;
+/// Re-proofs allowed per protected cell, on average, while a hypercube pattern is thinned.
+const THINNING_PROOFS: usize = 8;
+/// A secondary cell moved by more proofs than this stays hidden while a pattern is thinned
+/// (each would have to be found again).
+const THINNING_USERS: usize = 8;
 /// Full proofs of a large table while its hypercubes are chosen.
 const FULL_SCREENS: usize = 2;
 
@@ -83,6 +86,9 @@ pub struct Pattern {
     /// The method whose pattern this is ([`Method::Elimination`] or [`Method::Hypercube`];
     /// never `Auto`).
     pub method: Method,
+    /// The proofs the hypercube method kept (per protected cell, the changes of the true
+    /// table reached up and down): the certificate the audit checks. Empty for elimination.
+    proofs: Vec<Move>,
 }
 
 /// A table's values, upper bounds and the cells the reader knows, with one more entry for
@@ -211,16 +217,15 @@ pub fn protect_linked(
 ) -> Result<Protected<ProtectedTable>, DisclosureError> {
     let relations = table.relations()?;
     let history = ledger.history(table);
+    let found = pattern(table, rules, &relations, &history, linked_hidden)?;
+    let (publication, current) = publication(table, &found.status, &history);
+    let certificates = certificate_of(table, &found, current);
     let Pattern {
         status,
         rounds,
         method,
-    } = pattern(table, rules, &relations, &history, linked_hidden)?;
-    let (publication, current) = publication(table, &status, &history);
-    let certificates = match method {
-        Method::Hypercube => certificates(table, &status, &history, rules, current),
-        _ => Vec::new(),
-    };
+        ..
+    } = found;
     let passed =
         match oppvekst_audit::gate(&publication, &final_options(rules), &certificates, current)
             .map_err(audit_error(table))?
@@ -307,10 +312,7 @@ pub fn bench_audit_pattern(
         ..Default::default()
     };
     let (publication, current) = publication(table, status, &history);
-    let certificates = match pattern.method {
-        Method::Hypercube => certificates(table, status, &history, rules, current),
-        _ => Vec::new(),
-    };
+    let certificates = certificate_of(table, pattern, current);
     oppvekst_audit::audit(&publication, &final_options(rules), &certificates)
         .map_err(audit_error(table))
 }
@@ -329,9 +331,37 @@ fn final_options(rules: &Rules) -> AuditOptions {
     opts
 }
 
-/// The certificate of a hypercube pattern: the true table as the base, and for each
-/// protected cell the alternative tables its proof reached. Checked by the audit, never
-/// written anywhere.
+/// The certificate of a pattern: for a hypercube pattern, the true table as the base and
+/// the proofs it kept; none for elimination. Checked by the audit, never written anywhere.
+fn certificate_of(table: &Table, pattern: &Pattern, current: usize) -> Vec<Certificate> {
+    if pattern.method != Method::Hypercube {
+        return Vec::new();
+    }
+    vec![Certificate {
+        table: current,
+        base: table.cells.iter().map(|c| c.value).collect(),
+        moves: pattern.proofs.clone(),
+    }]
+}
+
+/// A proof as a certificate's move.
+fn to_move(cell: usize, p: certify::Proven) -> Move {
+    let sorted = |m: hashbrown::HashMap<usize, i64>| {
+        let mut v: Vec<(usize, i64)> = m.into_iter().collect();
+        v.sort_unstable();
+        v
+    };
+    Move {
+        cell,
+        up: sorted(p.moved_up),
+        down: sorted(p.moved_down),
+    }
+}
+
+/// The certificate of any pattern on a table's grid, found by searching again: the true
+/// table as the base, and for each protected cell the alternative tables its proof reached.
+/// Checked by the audit, never written anywhere.
+#[cfg(test)]
 pub(crate) fn certificates(
     table: &Table,
     status: &[Status],
@@ -360,22 +390,13 @@ pub(crate) fn certificates(
     );
     let mut values = pad.values;
     values.truncate(table.cells.len());
-    let sorted = |m: hashbrown::HashMap<usize, i64>| {
-        let mut v: Vec<(usize, i64)> = m.into_iter().collect();
-        v.sort_unstable();
-        v
-    };
     vec![Certificate {
         table: current,
         base: values,
         moves: targets
             .iter()
             .zip(proven)
-            .map(|(&(cell, _), p)| Move {
-                cell,
-                up: sorted(p.moved_up),
-                down: sorted(p.moved_down),
-            })
+            .map(|(&(cell, _), p)| to_move(cell, p))
             .collect(),
     }]
 }
@@ -686,47 +707,87 @@ fn elimination_pattern(
         status,
         rounds,
         method: Method::Elimination,
+        proofs: Vec::new(),
     }))
 }
 
-/// The pattern without the secondary cells no proof uses: the final proof of every protected
-/// cell moves only some of the hidden cells, and a cell no alternative table moves can be
-/// published without changing any of them (it keeps its true value in each). Kept only
-/// when the proof of the pruned pattern again proves every protected cell (the search is
-/// heuristic; fewer hidden cells can change which witnesses it finds); else unchanged.
-fn pruned(
+/// The pattern with every secondary cell published again that can be, and the proofs that
+/// still hold. First every secondary cell no proof moves (each alternative table keeps it
+/// at its true value, so publishing it changes none of them); then, cell by cell, the
+/// costliest first (largest value, or cell order for [`SecondaryCost::Cells`]), a cell is
+/// published when every protected cell whose proof moves it can be proven again without it
+/// (the new proof replacing the old). The proofs returned are exactly the certificate the
+/// audit will check, so nothing rests on the search finding them again.
+fn thinned(
     grid: &certify::Grid,
-    status: Vec<Status>,
+    mut status: Vec<Status>,
     targets: &[(usize, u64)],
     pad: &Padded,
-) -> Vec<Status> {
-    let proven = grid.prove(
-        targets,
-        &hypercube::reader_hidden(&status, &pad.known),
-        &pad.values,
-        &pad.upper,
-    );
-    let mut used = vec![false; status.len()];
-    for p in &proven {
-        for &i in p.moved_up.keys().chain(p.moved_down.keys()) {
-            used[i] = true;
+    cost: SecondaryCost,
+    mut proofs: Vec<certify::Proven>,
+) -> (Vec<Status>, Vec<certify::Proven>) {
+    // Per cell, the targets whose proof moves it (entries may be stale: re-proving a
+    // target whose proof no longer moves the cell costs time, never correctness).
+    let mut users: Vec<Vec<u32>> = vec![Vec::new(); status.len()];
+    let add = |users: &mut Vec<Vec<u32>>, t: usize, p: &certify::Proven| {
+        for &c in p.moved_up.keys().chain(p.moved_down.keys()) {
+            // Target numbers fit u32: fewer targets than cells, cells index a u32 grid.
+            users[c].push(t as u32);
+        }
+    };
+    for (t, p) in proofs.iter().enumerate() {
+        add(&mut users, t, p);
+    }
+    for (s, u) in status.iter_mut().zip(&users) {
+        if *s == Status::Hidden(Rule::Secondary) && u.is_empty() {
+            *s = Status::Published;
         }
     }
-    let mut out = status.clone();
-    for (s, _) in out
-        .iter_mut()
-        .zip(&used)
-        .filter(|(s, used)| **s == Status::Hidden(Rule::Secondary) && !**used)
-    {
-        *s = Status::Published;
+    let mut hidden = hypercube::reader_hidden(&status, &pad.known);
+    let mut candidates: Vec<usize> = (0..status.len())
+        .filter(|&i| status[i] == Status::Hidden(Rule::Secondary))
+        .collect();
+    match cost {
+        SecondaryCost::Value => {
+            candidates.sort_unstable_by_key(|&i| (std::cmp::Reverse(pad.values[i]), i));
+        }
+        SecondaryCost::Cells => candidates.sort_unstable(),
     }
-    let hidden = hypercube::reader_hidden(&out, &pad.known);
-    let proven = grid.prove(targets, &hidden, &pad.values, &pad.upper);
-    if unproven(targets.to_vec(), proven).is_empty() {
-        out
-    } else {
-        status
+    // Work allowed: re-proofs, counted (not timed, so the result is the same on every run).
+    let mut budget = targets.len().saturating_mul(THINNING_PROOFS);
+    for c in candidates {
+        if budget == 0 {
+            break;
+        }
+        let mut affected = std::mem::take(&mut users[c]);
+        affected.sort_unstable();
+        affected.dedup();
+        if affected.len() > THINNING_USERS {
+            users[c] = affected;
+            continue;
+        }
+        budget = budget.saturating_sub(affected.len());
+        hidden[c] = false;
+        let mut again = Vec::with_capacity(affected.len());
+        let ok = affected.iter().all(|&t| {
+            let (cell, need) = targets[t as usize];
+            let p = grid.prove_one(cell, need, &hidden, &pad.values, &pad.upper, false);
+            let proven = p.up.is_none_or(|u| u + p.down >= need);
+            again.push(p);
+            proven
+        });
+        if ok {
+            status[c] = Status::Published;
+            for (&t, p) in affected.iter().zip(again) {
+                add(&mut users, t as usize, &p);
+                proofs[t as usize] = p;
+            }
+        } else {
+            hidden[c] = true;
+            users[c] = affected;
+        }
     }
+    (status, proofs)
 }
 
 /// The secondary cells of a large complete table: hypercubes around every protected cell;
@@ -796,26 +857,36 @@ fn hypercube_pattern(
             break;
         }
     }
-    let mut left = prove(protected(&status), &status).len();
-    if left == 0 {
-        let targets = protected(&status);
-        // Each pruning lets the next proof reuse fewer cells: again while it shrinks.
-        for _ in 0..PRUNINGS {
-            let before = status.iter().filter(|s| **s != Status::Published).count();
-            status = pruned(grid, status, &targets, &pad);
-            let after = status.iter().filter(|s| **s != Status::Published).count();
-            if after == before {
-                break;
-            }
-        }
-        left = prove(protected(&status), &status).len();
+    let targets = protected(&status);
+    let mut proofs = grid.prove(
+        &targets,
+        &hypercube::reader_hidden(&status, known),
+        values,
+        upper,
+    );
+    let proven = |proofs: &[certify::Proven]| {
+        targets
+            .iter()
+            .zip(proofs)
+            .filter(|((_, need), p)| p.up.is_none_or(|u| u + p.down >= *need))
+            .count()
+    };
+    if proven(&proofs) == targets.len() {
+        (status, proofs) = thinned(grid, status, &targets, &pad, rules.cost, proofs);
     }
+    let left = targets.len() - proven(&proofs);
     status.truncate(table.cells.len());
+    let proofs = targets
+        .iter()
+        .zip(proofs)
+        .map(|(&(cell, _), p)| to_move(cell, p))
+        .collect();
     (
         Pattern {
             status,
             rounds,
             method: Method::Hypercube,
+            proofs,
         },
         left,
     )
