@@ -342,7 +342,10 @@ mod tests {
     fn a_sparse_table_is_protected_on_its_grid_and_passes_the_exact_audit() {
         for seed in [7, 11] {
             let table = sparse(seed);
-            assert!(table.cells.len() < police_like(seed).cells.len(), "absent combinations");
+            assert!(
+                table.cells.len() < police_like(seed).cells.len(),
+                "absent combinations"
+            );
             let rules = Rules {
                 method: crate::Method::Hypercube,
                 ..Rules::police_default()
@@ -351,7 +354,11 @@ mod tests {
             assert_eq!(p.summary().method, crate::Method::Hypercube);
             assert!(p.summary().secondary > 0);
             let again = exact_audit(p.published_view(), rules.protection_width);
-            assert!(again.passed(), "{} cells too narrow", again.failures().count());
+            assert!(
+                again.passed(),
+                "{} cells too narrow",
+                again.failures().count()
+            );
         }
     }
 
