@@ -175,9 +175,12 @@ pub fn run(args: Args) -> Result<()> {
         a.hidden,
         a.protected,
         a.proven,
-        a.narrowest
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| "unbounded".into()),
+        match a.narrowest {
+            Some(n) => n.to_string(),
+            // Every interval came from the certificate: none was solved.
+            None if a.proven > 0 => "not solved (all proven by alternative tables)".into(),
+            None => "unbounded".into(),
+        },
         a.failures.len()
     );
     oppvekst_schema::io::write_atomic(&args.output, protected_csv(&p).as_bytes())?;
