@@ -8,7 +8,8 @@
 //! dimensions, of one small signed vector per dimension that keeps that dimension's sums
 //! (for example `+1` on a municipality and `−1` on a sibling in the same county, or `+1` on a
 //! code and every ancestor up to the top). Such a product keeps every additive relation of
-//! a complete table, so adding any multiple of it changes no published cell as long as the
+//! the table (absent combinations of a sparse table are known zeros, never part of a product),
+//! so adding any multiple of it changes no published cell as long as the
 //! product's cells are all hidden; it stays a valid table while every cell stays within
 //! [0, its published upper bound]. The cell's maximum is at least its value plus the steps
 //! taken upward, its minimum at most its value minus the steps taken downward: the proven
@@ -64,7 +65,8 @@ struct Dim {
     children: Vec<Vec<u32>>,
 }
 
-/// A complete table (one cell for every combination of codes) laid out as a dense grid.
+/// A table laid out as a dense grid: one position for every combination of codes (absent
+/// combinations of a sparse table hold the index one past the last cell).
 pub(crate) struct Grid {
     dims: Vec<Dim>,
     stride: Vec<usize>,

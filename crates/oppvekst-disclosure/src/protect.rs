@@ -19,9 +19,9 @@ use crate::{
 /// Rounds that protect sums of hidden cells before falling back to widening cell by cell.
 const SUM_ROUNDS: usize = 12;
 
-/// Tables with more cells than this choose their secondary cells by hypercubes
-/// ([`hypercube`]) when complete, else block by block ([`modular`]): elimination over the
-/// whole table fills its basis.
+/// Tables with more cells than this choose their secondary cells by hypercubes alone
+/// ([`hypercube`]) when they fit a grid, else block by block ([`modular`]): elimination
+/// over the whole table fills its basis.
 const MODULAR_ABOVE: usize = 100_000;
 
 /// Work allowed for elimination when a proven hypercube pattern is the alternative, in
@@ -790,7 +790,7 @@ fn thinned(
     (status, proofs)
 }
 
-/// The secondary cells of a large complete table: hypercubes around every protected cell;
+/// The secondary cells of a table on its grid: hypercubes around every protected cell;
 /// then, up to [`FULL_SCREENS`] times, every protected cell proven (cells hidden since the
 /// last proof can change how another's proof goes) and more hypercubes around those that
 /// fail, while that helps. The audit that follows judges the certificate of the final proof.
