@@ -67,8 +67,10 @@ struct Component {
     rows: Vec<(Vec<(usize, f64)>, f64)>,
 }
 
-/// Audits a publication, solving every component of at most [`EXACT_LIMIT`] hidden
-/// quantities exactly and judging larger ones by the certificates. Errors only when the
+/// Audits a publication: a component of a table with a certificate is judged from it first
+/// (see [`AuditOptions::certificate_first`]); what it leaves short, and every component
+/// without one, is solved exactly, up to [`EXACT_LIMIT`] hidden quantities when a
+/// certificate was offered (a larger one it leaves short fails). Errors only when the
 /// publication itself is inconsistent.
 pub fn audit(
     p: &Publication,

@@ -24,10 +24,12 @@
 //! cells are protected is the producer's statement ([`PublishedCell::protect`]); a reader
 //! never learns it.
 //!
-//! A component too large to solve exactly (more than [`EXACT_LIMIT`] hidden quantities) is
-//! judged from a [`Certificate`] the producer hands over: a table that agrees with
+//! When the producer hands over a [`Certificate`] for a table — a table that agrees with
 //! everything published, and for each protected cell two changes of it that move the cell
-//! apart by the required width. The audit checks each alternative table by arithmetic alone
+//! apart by the required width — every component of that table is judged from it first; a
+//! component it leaves short is solved exactly when it has at most [`EXACT_LIMIT`] hidden
+//! quantities, and fails otherwise (with [`AuditOptions::certificate_first`] off, every
+//! component up to that size is solved exactly). The audit checks each alternative table by arithmetic alone
 //! — every published cell unchanged, every relation kept, every count within
 //! `[0, upper]` — and trusts nothing it did not check; a cell without a checked proof fails.
 //! The certificate holds near-true values: it is checked in memory and never written.

@@ -70,8 +70,8 @@ pub struct AuditOptions {
     /// Only pass or fail is wanted (while a pattern is chosen): a cell already seen wide
     /// enough at feasible points is not solved for, and its bounds are those points' range.
     pub screen: bool,
-    /// Components of more hidden quantities than this are judged by a certificate when the
-    /// producer offers one for their table ([`crate::EXACT_LIMIT`] by default).
+    /// Components of more hidden quantities than this are judged by the certificate alone
+    /// when the producer offers one for their table ([`crate::EXACT_LIMIT`] by default).
     pub exact_limit: usize,
     /// A smaller component is judged from the certificate too when it proves every protected
     /// cell there (true by default: fast); false solves every component up to

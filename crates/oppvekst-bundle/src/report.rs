@@ -205,10 +205,6 @@ pub struct ProtectionRow {
     pub hidden_inner_value: Option<u64>,
     /// The same as the report shows it (`1 234`, or `–`).
     pub hidden_inner_text: String,
-    /// How the secondary cells were chosen (`hypercube` or `elimination`).
-    pub method: oppvekst_disclosure::Method,
-    /// The method as the report names it.
-    pub method_text: String,
     /// Additive relations checked.
     pub relations: usize,
     /// Required width of a protected cell's interval (as the method note states).
@@ -223,23 +219,18 @@ pub(crate) fn protection_rows(input: &BundleInput<'_>) -> Vec<ProtectionRow> {
         .iter()
         .map(|(t, rules)| {
             let s = t.summary();
+            let inner = t.hidden_inner_value();
             ProtectionRow {
                 name: t.name().to_owned(),
                 cells: s.cells,
                 hidden: s.hidden(),
                 hidden_share: (s.hidden_share() * 10_000.0).round() / 10_000.0,
                 hidden_percent: format!("{:.1} %", s.hidden_share() * 100.0).replace('.', ","),
-                hidden_inner_value: t.hidden_inner_value(),
-                hidden_inner_text: t.hidden_inner_value().map_or_else(
+                hidden_inner_value: inner,
+                hidden_inner_text: inner.map_or_else(
                     || "–".to_owned(),
                     |v| format_int(i64::try_from(v).unwrap_or(i64::MAX)),
                 ),
-                method: s.method,
-                method_text: match s.method {
-                    oppvekst_disclosure::Method::Hypercube => "hyperkuber",
-                    _ => "eliminasjon",
-                }
-                .to_owned(),
                 relations: s.relations,
                 required_width: rules.protection_width,
                 audit_failures: t.audit().failures.len(),
@@ -517,13 +508,16 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
             .into(),
     );
     v.push(
-        "Hvilke tall som skjules i tillegg, velges med to metoder, eliminasjon (som SSBs GaussSuppression) og hyperkuber,          og den som skjuler minst, brukes. Oppsummeringen viser for hver tabell hvor mange tall som er skjult, og summen av de          skjulte tallene på laveste nivå. Den summen kan enhver leser regne ut selv (totalen minus de publiserte tallene under          den), så den røper ingenting nytt; summen av alle skjulte tall, også skjulte summer, publiseres ikke."
+        "Hvilke tall som skjules i tillegg, velges med to metoder, eliminasjon (som SSBs GaussSuppression) og hyperkuber, \
+         og den som skjuler minst, brukes. Oppsummeringen viser for hver tabell hvor mange tall som er skjult, og summen av de \
+         skjulte tallene på laveste nivå. Den summen kan enhver leser regne ut selv (totalen minus de publiserte tallene under \
+         den), så den røper ingenting nytt; summen av alle skjulte tall, også skjulte summer, publiseres ikke."
             .into(),
     );
     v.push(format!(
-        "Skjulingen er kontrollert av en egen kontroll som ikke bruker skjulingens kode: for hvert skjult tall er det regnet ut \
-         (med lineær programmering) hvor lavt og hvor høyt tallet kan være for en leser som kjenner alt denne og tidligere \
-         utgivelser har publisert — alle tall, alle antall svar, alle summer, at tallene er hele tall som ikke er negative, og \
+        "Skjulingen er kontrollert av en egen kontroll som ikke bruker skjulingens kode: for hvert skjult tall er det vist \
+         (med lineær programmering, eller med to tabeller som stemmer med alt som er publisert) hvor langt tallet minst kan variere \
+         for en leser som kjenner alt denne og tidligere utgivelser har publisert — alle tall, alle antall svar, alle summer, at tallene er hele tall som ikke er negative, og \
          grensene som står i denne metodeteksten. For tall som er skjult fordi de er små, må intervallet være minst {} bredt \
          for Ungdata og {} for politiets tall, så de aldri kan bestemmes eksakt. Tall som bare er skjult som komplement, kunne vært \
          publisert alene og har ikke noe slikt krav. Et skjult tall er merket med : og ingenting annet; hvorfor det enkelte tallet \

@@ -30,9 +30,9 @@ mod tables;
 
 use oppvekst_disclosure::csvtable::{CsvSpec, inner_table, published_pattern};
 use oppvekst_disclosure::{
-    Cell, Dimension, Ledger, Method, Rules, Status, Table, bench_audit_pattern, suppression_pattern,
+    Cell, Ledger, Method, Rules, Status, Table, bench_audit_pattern, suppression_pattern,
 };
-use tables::{inner_csv, national, shared_spec};
+use tables::{dim, inner_csv, national, shared_spec};
 
 fn bench_dir() -> PathBuf {
     std::env::var_os("OPPVEKST_BENCH_DIR")
@@ -372,10 +372,6 @@ fn five_d() -> Table {
     let g_e: Vec<(String, String)> = (1..=2)
         .map(|g| (format!("S{g}"), "Total".to_owned()))
         .collect();
-    let dim = |name: &str, e: &[(String, String)]| {
-        let refs: Vec<(&str, &str)> = e.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        Dimension::hierarchy(name, &refs)
-    };
     Table::from_inner(
         "five_d",
         vec![

@@ -301,6 +301,11 @@ impl Budget {
         }
     }
 
+    /// Whether this budget limits anything.
+    pub(crate) fn is_limited(&self) -> bool {
+        self.left != u64::MAX || self.rounds != usize::MAX
+    }
+
     /// A limit of `entries` and `rounds`.
     pub(crate) fn of(entries: u64, rounds: usize) -> Budget {
         Budget {

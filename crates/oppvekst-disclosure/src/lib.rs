@@ -29,9 +29,9 @@
 //! this one: it derives the additive relations itself and takes no true values. It audits
 //! the union of this release and every earlier one in the [`Ledger`] (each earlier release a
 //! table of its own, cells unchanged since then one quantity), so what earlier bundles said
-//! is part of what the reader knows. A component too large to solve exactly is judged from a
-//! certificate: the alternative tables the hypercube proof reached, checked by the audit by
-//! arithmetic alone. When protection cannot reach the requirement, [`protect`] returns
+//! is part of what the reader knows. A hypercube pattern hands the audit a certificate: the
+//! proofs the pattern kept (alternative tables), checked by the audit by arithmetic alone;
+//! what they leave short is solved exactly, or fails when too large to solve. When protection cannot reach the requirement, [`protect`] returns
 //! [`DisclosureError::ProtectionFailed`] naming the table and how many cells fall short.
 //!
 //! # What the reader knows (the attacker model)

@@ -450,3 +450,52 @@ fn linked_cells_follow_their_hidden_bound() {
     assert!(p.audit().narrowest.unwrap() >= rules.protection_width);
     assert_eq!(Rule::LinkedTotal.code(), "linked_total");
 }
+
+#[test]
+fn the_hidden_inner_sum_is_what_the_published_cells_give_and_none_when_a_top_total_is_hidden() {
+    // Two municipalities ⊂ alle × three offences ⊂ alle, small counts: some inner cells hidden.
+    let dims = || {
+        vec![
+            Dimension::hierarchy("municipality", &[("a", "alle"), ("b", "alle")]),
+            Dimension::hierarchy("offence", &[("x", "alle"), ("y", "alle"), ("z", "alle")]),
+        ]
+    };
+    let cell = |m: &str, o: &str, v: u64| Cell {
+        key: vec![m.into(), o.into()],
+        value: v,
+        denominator: None,
+    };
+    let inner = vec![
+        cell("a", "x", 2),
+        cell("a", "y", 30),
+        cell("a", "z", 25),
+        cell("b", "x", 40),
+        cell("b", "y", 1),
+        cell("b", "z", 33),
+    ];
+    let table = Table::from_inner("t", dims(), inner.clone()).unwrap();
+    let p = protect(&table, &Rules::police_default()).unwrap();
+    assert!(p.cells().iter().any(|c| c.value().is_none()));
+    // The true sum of the hidden inner cells (from the true table, which the function never
+    // sees) equals the figure computed from the published cells.
+    let hidden_inner: u64 = inner
+        .iter()
+        .filter(|i| {
+            p.cells()
+                .iter()
+                .any(|c| c.key() == i.key.as_slice() && c.value().is_none())
+        })
+        .map(|i| i.value)
+        .sum();
+    assert!(hidden_inner > 0);
+    assert_eq!(p.hidden_inner_value(), Some(hidden_inner));
+    // With the grand total itself small (hidden), the figure cannot be computed.
+    let tiny = Table::from_inner(
+        "t",
+        dims(),
+        vec![cell("a", "x", 1), cell("b", "y", 1), cell("b", "z", 1)],
+    )
+    .unwrap();
+    let p = protect(&tiny, &Rules::police_default()).unwrap();
+    assert_eq!(p.hidden_inner_value(), None);
+}

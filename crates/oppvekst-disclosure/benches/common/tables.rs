@@ -49,6 +49,15 @@ impl Rng {
     }
 }
 
+/// A dimension from (child, parent) edges.
+pub fn dim(name: &str, edges: &[(String, String)]) -> Dimension {
+    let refs: Vec<(&str, &str)> = edges
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    Dimension::hierarchy(name, &refs)
+}
+
 /// A national-size police table: 356 municipalities ⊂ 15 counties ⊂ Norway × 40 quarters ⊂
 /// 10 years ⊂ all × 9 offence groups ⊂ all × 4 age bands ⊂ all, with log-normal
 /// municipality sizes (many small ones, as in Norway), seasonality and Poisson counts.
@@ -103,10 +112,6 @@ pub fn national() -> Table {
     let a_edges: Vec<(String, String)> = (1..=4)
         .map(|a| (format!("A{a}"), "alle".to_owned()))
         .collect();
-    let dim = |name: &str, e: &[(String, String)]| {
-        let refs: Vec<(&str, &str)> = e.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        Dimension::hierarchy(name, &refs)
-    };
     Table::from_inner(
         "national",
         vec![
