@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use encoding_rs::WINDOWS_1252;
 use oppvekst_schema::municipality::municipality_number;
@@ -243,7 +243,11 @@ pub(crate) struct Checker<'a> {
     harmoniser: &'a Harmoniser,
     header: Vec<String>,
     cols: Columns,
-    encoding: Encoding,
+    /// The file's encoding, set once: at construction when it is known (declared, a BOM, a
+    /// non-ASCII header, a binary format), otherwise by the CSV reader from the first piece
+    /// of the body that holds non-ASCII bytes, before that piece reaches a checking thread.
+    /// Rows before it are ASCII, which reads the same in either encoding.
+    encoding: Arc<OnceLock<Encoding>>,
     codes: Codes,
     items: Vec<ItemCheck>,
     ranges: Vec<CodeTable>,
@@ -323,10 +327,14 @@ impl<'a> Checker<'a> {
     pub(crate) fn new(
         file: &str,
         header: Vec<String>,
-        encoding: Encoding,
+        encoding: Option<Encoding>,
         cat: &'a Catalogue,
         harmoniser: &'a Harmoniser,
     ) -> Result<Self, IngestError> {
+        let cell = OnceLock::new();
+        if let Some(e) = encoding {
+            let _ = cell.set(e);
+        }
         let cols = map_columns(file, &header, cat)?;
         let codes = Codes::new(cat);
         let mut ranges: Vec<CodeTable> = Vec::new();
@@ -359,11 +367,22 @@ impl<'a> Checker<'a> {
             harmoniser,
             header,
             cols,
-            encoding,
+            encoding: Arc::new(cell),
             codes,
             items,
             ranges,
         })
+    }
+
+    /// Where the file's encoding is set once it is known (see [`Checker::encoding`]).
+    pub(crate) fn encoding_cell(&self) -> Arc<OnceLock<Encoding>> {
+        Arc::clone(&self.encoding)
+    }
+
+    /// The file's encoding; UTF-8 while none is set, which only ASCII rows (the same in
+    /// either encoding) are read under.
+    pub(crate) fn encoding(&self) -> Encoding {
+        self.encoding.get().copied().unwrap_or(Encoding::Utf8)
     }
 
     /// For each column of the file, whether it holds a codebook item's answers.
@@ -402,14 +421,14 @@ impl<'a> Checker<'a> {
         out.rows_read += 1;
         out.last_short = false;
         if !rec.content().is_ascii() {
-            let odd = match self.encoding {
+            let odd = match self.encoding() {
                 Encoding::Utf8 => rec.iter().any(|f| std::str::from_utf8(f).is_err()),
                 Encoding::Windows1252 => rec.iter().any(looks_utf8_multibyte),
             };
             if odd {
                 let reason = format!(
                     "text is not {} like the rest of the file (mixed encodings)",
-                    self.encoding.name()
+                    self.encoding().name()
                 );
                 out.quarantine.push(self.quarantined(line, None, reason));
                 return;
@@ -430,7 +449,7 @@ impl<'a> Checker<'a> {
     /// are quarantined before any field is read).
     fn text<'r>(&self, rec: Fields<'r>, col: usize) -> Cow<'r, str> {
         let b = rec.get(col);
-        match self.encoding {
+        match self.encoding() {
             Encoding::Utf8 => Cow::Borrowed(std::str::from_utf8(b).unwrap_or("")),
             Encoding::Windows1252 => WINDOWS_1252.decode_without_bom_handling(b).0,
         }
@@ -737,6 +756,16 @@ impl<'a> Validator<'a> {
             case: Record::default(),
             cases_read: 0,
         }
+    }
+
+    /// The checker's encoding cell (see [`Checker::encoding`]).
+    pub(crate) fn encoding_cell(&self) -> Arc<OnceLock<Encoding>> {
+        self.check.encoding_cell()
+    }
+
+    /// The encoding the rows were read in.
+    pub(crate) fn encoding(&self) -> Encoding {
+        self.check.encoding()
     }
 
     /// The row checker (shared by checking threads) and the taker of checked rows.

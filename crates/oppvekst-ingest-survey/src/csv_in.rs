@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use encoding_rs::WINDOWS_1252;
-use oppvekst_schema::text::{Encoding, detect_delimiter};
+use oppvekst_schema::text::{Encoding, detect_delimiter, majority};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::check::{Checker, Validator};
@@ -23,66 +23,6 @@ fn decode_bytes(b: &[u8], encoding: Encoding) -> Cow<'_, str> {
         Encoding::Utf8 => String::from_utf8_lossy(b),
         Encoding::Windows1252 => WINDOWS_1252.decode_without_bom_handling(b).0,
     }
-}
-
-/// Detects the encoding of a file without a BOM in one streaming pass: UTF-8 when every line
-/// is valid UTF-8, otherwise the encoding of most non-ASCII lines (Windows-1252 on a tie).
-/// Stretches of pure ASCII are skipped without looking at their lines.
-fn detect_encoding<R: Read>(mut src: R) -> std::io::Result<Encoding> {
-    let (mut utf8, mut other) = (0usize, 0usize);
-    let mut count = |line: &[u8]| {
-        if !line.is_ascii() {
-            if std::str::from_utf8(line).is_ok() {
-                utf8 += 1;
-            } else {
-                other += 1;
-            }
-        }
-    };
-    let mut buf = vec![0u8; 1 << 20];
-    // A line that began in an earlier chunk and holds non-ASCII bytes.
-    let mut carry: Vec<u8> = Vec::new();
-    loop {
-        let n = match src.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let mut rest = &buf[..n];
-        if !carry.is_empty() {
-            match rest.iter().position(|b| *b == b'\n') {
-                Some(p) => {
-                    carry.extend_from_slice(&rest[..p]);
-                    count(&carry);
-                    carry.clear();
-                    rest = &rest[p + 1..];
-                }
-                None => {
-                    carry.extend_from_slice(rest);
-                    continue;
-                }
-            }
-        }
-        // An ASCII head of a line never changes whether the rest of it is valid UTF-8.
-        if rest.is_ascii() {
-            continue;
-        }
-        let mut lines = rest.split(|b| *b == b'\n').peekable();
-        while let Some(line) = lines.next() {
-            if lines.peek().is_some() {
-                count(line);
-            } else if !line.is_ascii() {
-                carry.extend_from_slice(line);
-            }
-        }
-    }
-    count(&carry);
-    Ok(if other == 0 || utf8 > other {
-        Encoding::Utf8
-    } else {
-        Encoding::Windows1252
-    })
 }
 
 /// Reads one CSV export held in memory; see [`stream_csv`]. `seen` holds ids accepted
@@ -109,9 +49,11 @@ pub fn read_csv(
     Ok((r, report, q))
 }
 
-/// Reads one CSV export from `src` record by record: detects the encoding (one streaming
-/// pass, unless declared or marked by a BOM) and the separator, maps the columns, validates
-/// every value and sends accepted rows to `sink` in chunks. A file that fails as a whole
+/// Reads one CSV export from `src` record by record, in one pass over the body: detects the
+/// encoding (unless declared or marked by a BOM: from a non-ASCII header, else from the
+/// first piece of the body that holds non-ASCII bytes — the rows before it are ASCII and
+/// read the same either way) and the separator, maps the columns, validates every value
+/// and sends accepted rows to `sink` in chunks. A file that fails as a whole
 /// returns an error after some chunks may have reached the sink; the caller discards them
 /// (the pipeline writes its stage files atomically, so nothing of the file is imported).
 pub fn stream_csv<R: Read + Seek>(
@@ -138,15 +80,13 @@ pub fn stream_csv<R: Read + Seek>(
     let mut bom = [0u8; 3];
     let has_bom = len >= 3 && src.read_exact(&mut bom).is_ok() && bom == [0xEF, 0xBB, 0xBF];
     let start = if has_bom { 3 } else { 0 };
-    let encoding = match (opts.encoding, has_bom) {
-        (Some(e), _) => e,
-        (None, true) => Encoding::Utf8,
-        (None, false) => {
-            src.seek(SeekFrom::Start(0)).map_err(io)?;
-            detect_encoding(&mut src).map_err(io)?
-        }
+    let declared = match (opts.encoding, has_bom) {
+        (Some(e), _) => Some(e),
+        (None, true) => Some(Encoding::Utf8),
+        (None, false) => None,
     };
-    // The first non-blank line is the header; it decides the separator.
+    // The first non-blank line is the header; it decides the separator (and the encoding,
+    // when it is not ASCII and none is declared).
     src.seek(SeekFrom::Start(start)).map_err(io)?;
     let mut first = Vec::new();
     {
@@ -158,7 +98,8 @@ pub fn stream_csv<R: Read + Seek>(
             }
         }
     }
-    let first = decode_bytes(&first, encoding);
+    let encoding = declared.or_else(|| (!first.is_ascii()).then(|| majority(&first)));
+    let first = decode_bytes(&first, encoding.unwrap_or(Encoding::Utf8));
     if first.trim().is_empty() {
         return Err(IngestError::Empty {
             file: file.to_owned(),
@@ -178,7 +119,7 @@ pub fn stream_csv<R: Read + Seek>(
                 message: e.to_string(),
             })?
             .iter()
-            .map(|h| decode_bytes(h, encoding).into_owned())
+            .map(|h| decode_bytes(h, encoding.unwrap_or(Encoding::Utf8)).into_owned())
             .collect();
         // Where the body starts: the byte after the header record, and its line (the
         // reader counts every line break it consumed, blank lines before the header too).
@@ -203,5 +144,6 @@ pub fn stream_csv<R: Read + Seek>(
     if let Some(p) = &opts.progress {
         (p.0)(len, len);
     }
-    v.finish(unfinished, encoding.name(), delimiter as char, opts, sink)
+    let encoding = v.encoding().name();
+    v.finish(unfinished, encoding, delimiter as char, opts, sink)
 }

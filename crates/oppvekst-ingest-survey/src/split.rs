@@ -311,16 +311,26 @@ pub(crate) fn read_body<R: Read>(
     sink: &mut Sink<'_>,
 ) -> Result<(), IngestError> {
     let mut cutter = Cutter::new(src, delimiter, first_line, offset, PIECE_BYTES);
+    let encoding = v.encoding_cell();
     check_in_order(
         file,
         PIECES_IN_FLIGHT,
         v,
         sink,
         |spent| {
-            cutter.next(spent).map_err(|_| IngestError::Unusable {
+            let piece = cutter.next(spent).map_err(|_| IngestError::Unusable {
                 file: file.to_owned(),
                 message: "cannot read the file".into(),
-            })
+            })?;
+            // The first piece with non-ASCII bytes decides an undeclared encoding, here,
+            // before it goes to a checking thread (the channel orders the two).
+            if let Some(p) = &piece
+                && encoding.get().is_none()
+                && !p.bytes.is_ascii()
+            {
+                let _ = encoding.set(oppvekst_schema::text::majority(&p.bytes));
+            }
+            Ok(piece)
         },
         || {
             let mut splitter = Splitter::new(delimiter);

@@ -299,3 +299,80 @@ fn a_failing_sink_stops_the_read_with_its_error() {
     assert!(matches!(err, IngestError::Stage { ref message } if message == "disk full"));
     assert_eq!(chunks, 3, "nothing reaches the sink after it failed");
 }
+
+/// A reader that counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for Counting<R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+#[test]
+fn an_undeclared_encoding_is_found_in_the_one_pass_over_the_rows() {
+    // An ASCII header, ASCII rows for the first 3 MB, then Windows-1252 school names.
+    let rows = 200_000;
+    let mut text = String::from("ID;aar;kommune;Klasse;KJONN;beruset;skole\n");
+    for i in 0..rows {
+        let school = if i > rows * 3 / 4 {
+            "Kråkerøy"
+        } else {
+            "Borge"
+        };
+        text.push_str(&format!(
+            "r{i};2025;3107;{};{};2;{school}\n",
+            i % 3,
+            1 + i % 2
+        ));
+    }
+    let mut bytes = encoding_rs::WINDOWS_1252.encode(&text).0.into_owned();
+    let ascii_head = bytes.iter().position(|b| !b.is_ascii()).unwrap();
+    assert!(ascii_head > 3 << 20, "the first pieces are ASCII");
+    // One UTF-8 row at the end: the minority, quarantined.
+    bytes.extend_from_slice("u1;2025;3107;0;1;2;Kråkerøy\n".as_bytes());
+    let read = std::rc::Rc::new(std::cell::Cell::new(0));
+    let src = Counting {
+        inner: std::io::Cursor::new(&bytes),
+        read: std::rc::Rc::clone(&read),
+    };
+    let cat = Catalogue::builtin().unwrap();
+    let h = Harmoniser::builtin().unwrap();
+    let mut accepted = 0;
+    let (rep, q) = stream_csv(
+        "big.csv",
+        src,
+        &cat,
+        &h,
+        &ReadOptions::default(),
+        &mut Default::default(),
+        &mut |chunk: Respondents| {
+            accepted += chunk.len();
+            Ok(None)
+        },
+    )
+    .unwrap();
+    assert_eq!(rep.encoding, "Windows-1252");
+    assert_eq!((rep.rows_read, rep.rows_quarantined), (rows as u64 + 1, 1));
+    assert_eq!(accepted, rows);
+    assert_eq!(q[0].row, rows as u64 + 2);
+    assert!(q[0].reason.contains("mixed encodings"), "{q:?}");
+    // The body once; the header and the last byte twice at most (a few kilobytes).
+    let len = bytes.len() as u64;
+    assert!(
+        read.get() >= len && read.get() <= len + (64 << 10),
+        "read {} bytes of a {len}-byte file",
+        read.get()
+    );
+}

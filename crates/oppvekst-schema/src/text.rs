@@ -104,8 +104,10 @@ pub fn decode(bytes: &[u8], declared: Option<Encoding>) -> Decoded {
     }
 }
 
-/// For a file that is not valid UTF-8: Windows-1252 unless most non-ASCII lines are UTF-8.
-fn majority(body: &[u8]) -> Encoding {
+/// The encoding of most non-ASCII lines of `body`: UTF-8 when every such line is valid
+/// UTF-8 or most are, otherwise Windows-1252 (also on a tie). Text with no non-ASCII line
+/// reads the same either way; it gets UTF-8.
+pub fn majority(body: &[u8]) -> Encoding {
     let (mut utf8, mut other) = (0usize, 0usize);
     for line in body.split(|b| *b == b'\n') {
         if line.is_ascii() {
@@ -117,7 +119,7 @@ fn majority(body: &[u8]) -> Encoding {
             other += 1;
         }
     }
-    if utf8 > other {
+    if other == 0 || utf8 > other {
         Encoding::Utf8
     } else {
         Encoding::Windows1252
