@@ -137,6 +137,26 @@ pub struct Reconciliation {
     pub accepted: u64,
     /// Rows quarantined.
     pub quarantined: u64,
+    /// Survey only: per questionnaire item, the answers of the accepted rows (read = valid +
+    /// missing + invalid; an invalid answer is read as missing and listed in the
+    /// quarantine). Empty for other sources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<AnswerReconciliation>,
+}
+
+/// The answers one questionnaire item received in the accepted rows of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AnswerReconciliation {
+    /// Codebook item id.
+    pub item: String,
+    /// Answers read (one per accepted row of a file that has the item).
+    pub read: u64,
+    /// Within the item's valid codes.
+    pub valid: u64,
+    /// Blank or a missing code.
+    pub missing: u64,
+    /// Outside the valid codes.
+    pub invalid: u64,
 }
 
 impl Reconciliation {
@@ -148,7 +168,27 @@ impl Reconciliation {
             read: 0,
             accepted: 0,
             quarantined: 0,
+            answers: Vec::new(),
         }
+    }
+
+    /// Adds one file's answers to an item's account (items kept in first-seen order).
+    pub fn add_answers(&mut self, item: &str, read: u64, valid: u64, missing: u64, invalid: u64) {
+        let i = match self.answers.iter().position(|a| a.item == item) {
+            Some(i) => i,
+            None => {
+                self.answers.push(AnswerReconciliation {
+                    item: item.to_owned(),
+                    ..AnswerReconciliation::default()
+                });
+                self.answers.len() - 1
+            }
+        };
+        let a = &mut self.answers[i];
+        a.read += read;
+        a.valid += valid;
+        a.missing += missing;
+        a.invalid += invalid;
     }
 
     /// Adds one file's rows.
@@ -159,9 +199,14 @@ impl Reconciliation {
         self.quarantined += quarantined;
     }
 
-    /// rows read = rows accepted + rows quarantined.
+    /// rows read = rows accepted + rows quarantined, and for every item answers read =
+    /// valid + missing + invalid.
     pub fn reconciles(&self) -> bool {
         self.read == self.accepted + self.quarantined
+            && self
+                .answers
+                .iter()
+                .all(|a| a.read == a.valid + a.missing + a.invalid)
     }
 }
 

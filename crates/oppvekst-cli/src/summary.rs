@@ -19,6 +19,22 @@ pub fn print(s: &RunSummary) {
             "  {:<8} {:>3} files  {:>7} read = {:>7} accepted + {:>3} quarantined",
             r.source, r.files, r.read, r.accepted, r.quarantined
         );
+        if !r.answers.is_empty() {
+            let sum = |f: fn(&oppvekst_bundle::AnswerReconciliation) -> u64| {
+                r.answers.iter().map(f).sum::<u64>()
+            };
+            println!(
+                "  {:<8} {:>9} answers read = {} valid + {} missing + {} invalid (read as missing; see the quarantine)",
+                "",
+                sum(|a| a.read),
+                sum(|a| a.valid),
+                sum(|a| a.missing),
+                sum(|a| a.invalid)
+            );
+            for a in r.answers.iter().filter(|a| a.invalid > 0) {
+                println!("  {:<8}   {:<14} {:>5} invalid", "", a.item, a.invalid);
+            }
+        }
     }
     println!("disclosure control:");
     for t in &s.tables {

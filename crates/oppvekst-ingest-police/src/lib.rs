@@ -311,12 +311,12 @@ pub fn read_extract(
             q(Some(idx[0]), "municipality number is not four digits");
             continue;
         };
-        let Some(mun) = harmoniser.current(&m_src) else {
-            q(
-                Some(idx[0]),
-                "municipality number was split; cannot harmonise",
-            );
-            continue;
+        let mun = match harmoniser.harmonise(&m_src) {
+            Ok(mun) => mun,
+            Err(e) => {
+                q(Some(idx[0]), &e.to_string());
+                continue;
+            }
         };
         let Ok(quarter) = get(1).parse::<Quarter>() else {
             q(Some(idx[1]), "quarter is not of the form YYYYKn or YYYYQn");

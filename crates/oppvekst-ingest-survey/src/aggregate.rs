@@ -158,6 +158,9 @@ impl<'c> Aggregator<'c> {
                 .map(|c| c.and_then(|c| resp.answers.get(c)).map(AnswerColumn::raw))
                 .collect();
             for &(r, block, cell) in &self.rows {
+                if !ind.covers(resp.survey_year[r]) {
+                    continue;
+                }
                 self.answers.clear();
                 self.answers.extend(columns.iter().map(|c| {
                     c.and_then(|c| c.get(r).copied())

@@ -8,14 +8,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use encoding_rs::WINDOWS_1252;
-use oppvekst_schema::municipality::municipality_number;
+use oppvekst_schema::municipality::{Unharmonised, municipality_number};
 use oppvekst_schema::text::{Encoding, looks_utf8_multibyte};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::columns::{Columns, map_columns};
+use crate::options::InvalidAnswer;
 use crate::options::{ReadOptions, Sink};
 use crate::seen::SeenIds;
-use crate::{AnswerColumn, CHUNK_ROWS, FileReport, IngestError, QuarantinedRow, Respondents};
+use crate::{
+    AnswerColumn, AnswerCount, CHUNK_ROWS, FileReport, IngestError, QuarantinedRow, Respondents,
+};
 
 /// In [`Record::push_code`]: a field that is blank (a missing value).
 pub(crate) const CODE_BLANK: u8 = 100;
@@ -170,6 +173,8 @@ struct Codes {
     missing_small: u128,
     /// Every missing code.
     missing: Vec<i64>,
+    /// Every code from this one up is missing.
+    missing_from: Option<i64>,
 }
 
 impl Codes {
@@ -195,12 +200,11 @@ impl Codes {
                 .iter()
                 .filter_map(|(k, v)| num(k).map(|k| (k, v == "ungdomsskole")))
                 .collect(),
-            missing_small: cb
-                .missing_codes
-                .iter()
-                .filter(|&&c| (0..128).contains(&c))
-                .fold(0, |m, &c| m | 1 << c),
+            missing_small: (0..128i64)
+                .filter(|&c| cb.is_missing(c))
+                .fold(0, |m, c| m | 1 << c),
             missing: cb.missing_codes.clone(),
+            missing_from: cb.missing_from,
         }
     }
 
@@ -208,7 +212,7 @@ impl Codes {
         if (0..128).contains(&code) {
             self.missing_small & (1 << code) != 0
         } else {
-            self.missing.contains(&code)
+            self.missing.contains(&code) || self.missing_from.is_some_and(|m| code >= m)
         }
     }
 }
@@ -251,6 +255,7 @@ pub(crate) struct Checker<'a> {
     codes: Codes,
     items: Vec<ItemCheck>,
     ranges: Vec<CodeTable>,
+    on_invalid: InvalidAnswer,
 }
 
 /// Rows one thread has checked, in file order: the rows that passed (not yet checked
@@ -263,6 +268,11 @@ pub(crate) struct Checked {
     /// into 150 columns would touch 150 cache lines.
     block: Vec<i8>,
     pub(crate) quarantine: Vec<QuarantinedRow>,
+    /// Answers of accepted rows outside their item's valid codes (read as missing), with
+    /// the codebook item of each, in file order.
+    pub(crate) invalid: Vec<(QuarantinedRow, usize)>,
+    /// Per codebook item, the answers of accepted rows: read, valid, missing, invalid.
+    pub(crate) answers: Vec<[u64; 4]>,
     pub(crate) rows_read: u64,
     /// Whether the last row read had the wrong number of fields (it is then the last entry
     /// of the quarantine).
@@ -291,10 +301,13 @@ impl Checked {
 /// What a thread keeps between the rows it checks.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    /// Source municipality number → today's number (None: split, cannot harmonise).
-    municipalities: HashMap<String, Option<String>>,
+    /// Source municipality number → today's number (or why there is none).
+    municipalities: HashMap<String, Result<String, Unharmonised>>,
     /// The answers of the row being checked, one stored byte per codebook item.
     answers: Vec<i8>,
+    /// The items of the row being checked whose answer was invalid (read as missing), with
+    /// the reason.
+    invalid: Vec<(usize, String)>,
 }
 
 /// Emptied tables, ready to be filled again (so that memory is reused rather than asked
@@ -330,6 +343,7 @@ impl<'a> Checker<'a> {
         encoding: Option<Encoding>,
         cat: &'a Catalogue,
         harmoniser: &'a Harmoniser,
+        on_invalid: InvalidAnswer,
     ) -> Result<Self, IngestError> {
         let cell = OnceLock::new();
         if let Some(e) = encoding {
@@ -371,6 +385,7 @@ impl<'a> Checker<'a> {
             codes,
             items,
             ranges,
+            on_invalid,
         })
     }
 
@@ -402,6 +417,8 @@ impl<'a> Checker<'a> {
             rows: spare.take(self.cat),
             block: Vec::with_capacity(BLOCK_ROWS * self.items.len()),
             quarantine: Vec::new(),
+            invalid: Vec::new(),
+            answers: vec![[0; 4]; self.items.len()],
             rows_read: 0,
             last_short: false,
         }
@@ -481,7 +498,9 @@ impl<'a> Checker<'a> {
         let Scratch {
             municipalities,
             answers,
+            invalid,
         } = scratch;
+        invalid.clear();
         let id_field = self.text(rec, cols.id);
         let id = id_field.trim();
         if id.is_empty() {
@@ -514,15 +533,14 @@ impl<'a> Checker<'a> {
         };
         let m_src = m_src.as_ref();
         if !municipalities.contains_key(m_src) {
-            municipalities.insert(m_src.to_owned(), self.harmoniser.current(m_src));
+            municipalities.insert(m_src.to_owned(), self.harmoniser.harmonise(m_src));
         }
-        let municipality = municipalities.get(m_src).and_then(Option::as_deref);
-        let municipality = municipality.ok_or_else(|| {
-            (
-                Some(cols.municipality),
-                "municipality number was split; cannot harmonise".to_owned(),
-            )
-        })?;
+        let municipality = match municipalities.get(m_src) {
+            Some(Ok(m)) => m.as_str(),
+            Some(Err(e)) => return Err((Some(cols.municipality), e.to_string())),
+            // Inserted just above.
+            None => return Err((Some(cols.municipality), Unharmonised::Unknown.to_string())),
+        };
         let grade_code = required(self.int(rec, cols.grade)?, cols.grade, "grade")?;
         let grade = *self.codes.grade.get(&grade_code).ok_or_else(|| {
             (
@@ -563,7 +581,7 @@ impl<'a> Checker<'a> {
         })?;
         // One slot per item, written in place (no length to keep up per answer).
         answers.resize(self.items.len(), AnswerColumn::MISSING);
-        for (item, slot) in self.items.iter().zip(answers.iter_mut()) {
+        for (k, (item, slot)) in self.items.iter().zip(answers.iter_mut()).enumerate() {
             let Some(col) = item.col else {
                 *slot = AnswerColumn::MISSING;
                 continue;
@@ -583,22 +601,32 @@ impl<'a> Checker<'a> {
                 (None, [a @ b'0'..=b'9', b @ b'0'..=b'9']) => {
                     range.small[usize::from((a - b'0') * 10 + (b - b'0'))]
                 }
-                (None, _) => match self.int(rec, col)? {
-                    None => i16::from(AnswerColumn::MISSING),
-                    Some(v) if self.codes.is_missing(v) => i16::from(AnswerColumn::MISSING),
+                (None, _) => match self.int(rec, col).ok() {
+                    None => INVALID,
+                    Some(None) => i16::from(AnswerColumn::MISSING),
+                    Some(Some(v)) if self.codes.is_missing(v) => i16::from(AnswerColumn::MISSING),
                     // Valid ranges fit in i8: the catalogue refuses wider ones when it loads.
-                    Some(v) if (range.valid[0]..=range.valid[1]).contains(&v) => v as i16,
-                    Some(_) => INVALID,
+                    Some(Some(v)) if (range.valid[0]..=range.valid[1]).contains(&v) => v as i16,
+                    Some(Some(_)) => INVALID,
                 },
             };
             if a == INVALID {
-                return Err((
-                    Some(col),
+                let reason = if rec.code(col).is_none() && self.int(rec, col).is_err() {
+                    "answer is not an integer code".to_owned()
+                } else {
                     format!(
                         "answer code out of range {}–{}",
                         range.valid[0], range.valid[1]
-                    ),
-                ));
+                    )
+                };
+                match self.on_invalid {
+                    InvalidAnswer::Row => return Err((Some(col), reason)),
+                    InvalidAnswer::Item => {
+                        invalid.push((k, reason));
+                        *slot = AnswerColumn::MISSING;
+                        continue;
+                    }
+                }
             }
             // Every entry of `small` and every code kept above is within i8.
             *slot = a as i8;
@@ -616,6 +644,24 @@ impl<'a> Checker<'a> {
         if out.block.len() >= BLOCK_ROWS * self.items.len() {
             out.flush();
         }
+        // The row is accepted: account for each of its answers.
+        for (k, (item, slot)) in self.items.iter().zip(answers.iter()).enumerate() {
+            if item.col.is_none() {
+                continue;
+            }
+            let c = &mut out.answers[k];
+            c[0] += 1;
+            if *slot != AnswerColumn::MISSING {
+                c[1] += 1;
+            } else if !invalid.iter().any(|(i, _)| *i == k) {
+                c[2] += 1;
+            }
+        }
+        for (k, reason) in invalid.drain(..) {
+            out.answers[k][3] += 1;
+            let col = self.items[k].col;
+            out.invalid.push((self.quarantined(line, col, reason), k));
+        }
         Ok(())
     }
 }
@@ -627,11 +673,12 @@ fn code_bytes(b: &[u8]) -> Result<Option<i64>, ()> {
     if b.is_empty() {
         return Ok(None);
     }
-    // Exports saved from Excel may write whole codes as `3,0` or `3.0`.
-    let b = b
-        .strip_suffix(b",0")
-        .or_else(|| b.strip_suffix(b".0"))
-        .unwrap_or(b);
+    // Exports write whole codes with a decimal part of zeros: `3,0` (Excel), `3,00` or
+    // `3.00` (SPSS's CSV export). `3,5` is not a whole code and stays an error.
+    let b = match b.iter().rposition(|c| *c == b',' || *c == b'.') {
+        Some(p) if p + 1 < b.len() && b[p + 1..].iter().all(|c| *c == b'0') => &b[..p],
+        _ => b,
+    };
     let (negative, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         Some((b'+', rest)) => (false, rest),
@@ -660,6 +707,10 @@ fn required(v: Option<i64>, col: usize, what: &str) -> Result<i64, RowError> {
 pub(crate) struct Taker<'a> {
     seen: &'a mut SeenIds,
     quarantine: Vec<QuarantinedRow>,
+    /// Invalid answers of accepted rows (each read as missing), in file order.
+    invalid: Vec<QuarantinedRow>,
+    /// Per codebook item: answers read, valid, missing, invalid (accepted rows only).
+    answers: Vec<[u64; 4]>,
     rows_read: u64,
     accepted: u64,
     /// Quarantine index of the last row when it had the wrong number of fields.
@@ -704,6 +755,41 @@ impl Taker<'_> {
                 *flag = false;
             }
         }
+        if !dups.is_empty() {
+            // A duplicate row leaves the file as a whole: its answers are not counted.
+            for (r, _) in keep.iter().enumerate().filter(|(_, k)| !**k) {
+                let line = rows.source_row[r];
+                for (k, item) in check.items.iter().enumerate() {
+                    if item.col.is_none() {
+                        continue;
+                    }
+                    let c = &mut checked.answers[k];
+                    c[0] -= 1;
+                    if rows.answers[k].get(r).is_some() {
+                        c[1] -= 1;
+                    } else if let Some(i) = checked
+                        .invalid
+                        .iter()
+                        .position(|(q, item)| q.row == line && *item == k)
+                    {
+                        checked.invalid.remove(i);
+                        c[3] -= 1;
+                    } else {
+                        c[2] -= 1;
+                    }
+                }
+            }
+        }
+        if self.answers.is_empty() {
+            self.answers = vec![[0; 4]; checked.answers.len()];
+        }
+        for (total, c) in self.answers.iter_mut().zip(&checked.answers) {
+            for (t, v) in total.iter_mut().zip(c) {
+                *t += v;
+            }
+        }
+        self.invalid
+            .extend(checked.invalid.drain(..).map(|(q, _)| q));
         if dups.is_empty() {
             self.quarantine.append(&mut checked.quarantine);
         } else {
@@ -746,6 +832,8 @@ impl<'a> Validator<'a> {
             taker: Taker {
                 seen,
                 quarantine: Vec::new(),
+                invalid: Vec::new(),
+                answers: Vec::new(),
                 rows_read: 0,
                 accepted: 0,
                 last_short: None,
@@ -843,6 +931,23 @@ impl<'a> Validator<'a> {
                 read: t.rows_read,
             });
         }
+        let answers = self
+            .check
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.col.is_some())
+            .map(|(k, _)| {
+                let c = t.answers.get(k).copied().unwrap_or_default();
+                AnswerCount {
+                    item: self.check.cat.codebook.items[k].id.clone(),
+                    read: c[0],
+                    valid: c[1],
+                    missing: c[2],
+                    invalid: c[3],
+                }
+            })
+            .collect();
         let report = FileReport {
             file: self.check.file.to_string(),
             encoding,
@@ -851,6 +956,8 @@ impl<'a> Validator<'a> {
             rows_accepted: t.accepted,
             rows_quarantined: bad,
             unknown_columns: self.check.cols.unknown,
+            answers,
+            invalid_answers: t.invalid,
         };
         Ok((report, t.quarantine))
     }

@@ -75,10 +75,12 @@ pub(crate) fn map_columns(
     for item in &cb.items {
         items.push(find(&item.id, &item.aliases, false)?);
     }
+    // Variables the codebook knows and no figure uses are neither imported nor unknown.
+    let other: BTreeSet<String> = cb.other_variables.iter().map(|v| norm(v)).collect();
     let unknown = header
         .iter()
         .enumerate()
-        .filter(|(i, h)| !used.contains_key(i) && !h.trim().is_empty())
+        .filter(|(i, h)| !used.contains_key(i) && !h.trim().is_empty() && !other.contains(&norm(h)))
         .map(|(_, h)| h.trim().to_owned())
         .collect();
     Ok(Columns {

@@ -126,7 +126,17 @@ pub fn stream_csv<R: Read + Seek>(
         let end = rdr.position();
         (header, (end.byte(), end.line()))
     };
-    let mut v = Validator::new(Checker::new(file, header, encoding, cat, harmoniser)?, seen);
+    let mut v = Validator::new(
+        Checker::new(
+            file,
+            header,
+            encoding,
+            cat,
+            harmoniser,
+            opts.on_invalid_answer,
+        )?,
+        seen,
+    );
     let (header_bytes, first_line) = header_end;
     let body = start + header_bytes;
     src.seek(SeekFrom::Start(body)).map_err(io)?;

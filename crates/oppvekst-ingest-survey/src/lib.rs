@@ -42,7 +42,7 @@ mod table;
 
 pub use aggregate::{Aggregator, GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
 pub use csv_in::{read_csv, stream_csv};
-pub use options::{CHUNK_ROWS, Progress, ReadOptions, Sink};
+pub use options::{CHUNK_ROWS, InvalidAnswer, Progress, ReadOptions, Sink};
 pub use parquet_in::{read_parquet, stream_parquet};
 pub use reference::read_reference;
 pub use sav::{SavLabels, read_sav, stream_sav};
@@ -69,12 +69,44 @@ pub struct FileReport {
     pub rows_quarantined: u64,
     /// Source columns the codebook does not know (reported, not imported).
     pub unknown_columns: Vec<String>,
+    /// Per codebook item the file holds, the answers of its accepted rows.
+    pub answers: Vec<AnswerCount>,
+    /// Answers outside their item's valid codes, read as missing (file, row, column,
+    /// reason; never the value), in file order. Their rows are accepted.
+    #[serde(skip)]
+    pub invalid_answers: Vec<QuarantinedRow>,
 }
 
 impl FileReport {
-    /// rows read = rows accepted + rows quarantined.
+    /// rows read = rows accepted + rows quarantined, and for every item
+    /// answers read = valid + missing + invalid.
     pub fn reconciles(&self) -> bool {
         self.rows_read == self.rows_accepted + self.rows_quarantined
+            && self.answers.iter().all(AnswerCount::reconciles)
+            && self.answers.iter().map(|a| a.invalid).sum::<u64>()
+                == self.invalid_answers.len() as u64
+    }
+}
+
+/// The answers one item received in the accepted rows of a file (or a run).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AnswerCount {
+    /// Codebook item id.
+    pub item: String,
+    /// Answers read: one per accepted row.
+    pub read: u64,
+    /// Answers within the item's valid codes.
+    pub valid: u64,
+    /// Blank or a missing code.
+    pub missing: u64,
+    /// Outside the valid codes: read as missing and listed in the quarantine.
+    pub invalid: u64,
+}
+
+impl AnswerCount {
+    /// answers read = valid + missing + invalid.
+    pub fn reconciles(&self) -> bool {
+        self.read == self.valid + self.missing + self.invalid
     }
 }
 

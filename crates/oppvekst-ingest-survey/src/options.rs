@@ -20,6 +20,18 @@ impl std::fmt::Debug for Progress {
     }
 }
 
+/// What an answer outside its item's valid codes costs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InvalidAnswer {
+    /// The answer is read as missing for that item and listed in the quarantine; the rest
+    /// of the row counts.
+    #[default]
+    Item,
+    /// The whole row is quarantined.
+    Row,
+}
+
 /// How to read a file; `None` means detect.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
@@ -31,6 +43,8 @@ pub struct ReadOptions {
     pub max_bad_share: f64,
     /// Progress callback, if any.
     pub progress: Option<Progress>,
+    /// What an invalid answer costs.
+    pub on_invalid_answer: InvalidAnswer,
 }
 
 impl Default for ReadOptions {
@@ -40,6 +54,7 @@ impl Default for ReadOptions {
             delimiter: None,
             max_bad_share: 0.5,
             progress: None,
+            on_invalid_answer: InvalidAnswer::Item,
         }
     }
 }

@@ -93,7 +93,14 @@ pub fn stream_parquet<T: ChunkReader + 'static>(
     let schema = reader.schema();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut v = Validator::new(
-        Checker::new(file, names.clone(), Some(Encoding::Utf8), cat, harmoniser)?,
+        Checker::new(
+            file,
+            names.clone(),
+            Some(Encoding::Utf8),
+            cat,
+            harmoniser,
+            opts.on_invalid_answer,
+        )?,
         seen,
     );
     for batch in reader {

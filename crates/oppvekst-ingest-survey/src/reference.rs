@@ -171,6 +171,8 @@ pub fn read_reference(
             .filter(|h| !COLUMNS.iter().any(|(_, a)| a.contains(&h.as_str())))
             .cloned()
             .collect(),
+        answers: Vec::new(),
+        invalid_answers: Vec::new(),
     };
     Ok((rows, report, quarantine))
 }

@@ -223,7 +223,14 @@ pub fn stream_sav<R: Read + Seek>(
         .map(|n| meta.variable_missing_values.get(n).unwrap_or(&no_specs))
         .collect();
     let mut v = Validator::new(
-        Checker::new(file, names.clone(), Some(Encoding::Utf8), cat, harmoniser)?,
+        Checker::new(
+            file,
+            names.clone(),
+            Some(Encoding::Utf8),
+            cat,
+            harmoniser,
+            opts.on_invalid_answer,
+        )?,
         seen,
     );
     let answers = v.parts().0.item_columns();

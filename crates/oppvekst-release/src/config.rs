@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use oppvekst_disclosure::{GenderRule, Method, Rules, SecondaryCost, SeriesRule};
-use oppvekst_schema::dims;
+use oppvekst_ingest_survey::InvalidAnswer;
+use oppvekst_schema::{Harmoniser, dims};
 use serde::Deserialize;
 
 use crate::ReleaseError;
@@ -54,6 +55,12 @@ min_coverage = 0.5
 [input]
 # Text encoding of CSV inputs: "auto" (detect), "utf-8" or "windows-1252".
 encoding = "auto"
+# A survey answer outside its item's valid codes: "item" reads that answer as missing (and
+# lists it in the quarantine), "row" quarantines the pupil.
+on_invalid_answer = "item"
+# Municipality numbers known beside KLASS's change list and the municipalities above; a
+# number neither knows is quarantined.
+known_municipalities = []
 
 # Primary suppression of survey cells (DESIGN.md §3). A percentage is hidden when the
 # count is at most max_small_count, when denominator − count is at most
@@ -152,6 +159,12 @@ pub struct Municipality {
 pub struct Input {
     /// `auto`, `utf-8` or `windows-1252`.
     pub encoding: String,
+    /// What a survey answer outside its item's valid codes costs: `item` (that answer is
+    /// missing) or `row` (the pupil is quarantined).
+    pub on_invalid_answer: InvalidAnswer,
+    /// Municipality numbers known beside the change list and the configured municipalities
+    /// (a number neither knows is quarantined).
+    pub known_municipalities: Vec<String>,
 }
 
 /// Survey section.
@@ -311,6 +324,8 @@ impl Default for Input {
     fn default() -> Self {
         Input {
             encoding: "auto".into(),
+            on_invalid_answer: InvalidAnswer::Item,
+            known_municipalities: Vec::new(),
         }
     }
 }
@@ -456,6 +471,16 @@ impl Config {
         oppvekst_schema::text::Encoding::parse(&self.input.encoding)
             .map(Some)
             .ok_or_else(|| ReleaseError::Config("unknown encoding".into()))
+    }
+
+    /// The municipality change list, knowing also the configured municipalities, the
+    /// region's members and `input.known_municipalities`.
+    pub fn harmoniser(&self) -> Result<Harmoniser> {
+        let mut h = Harmoniser::builtin()?;
+        h.know(self.municipalities.iter().map(|m| m.code.as_str()));
+        h.know(self.region.members.iter().map(String::as_str));
+        h.know(self.input.known_municipalities.iter().map(String::as_str));
+        Ok(h)
     }
 
     /// Survey suppression rules.

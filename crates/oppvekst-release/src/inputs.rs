@@ -95,16 +95,28 @@ pub struct SurveyIngest {
     pub years: BTreeSet<i32>,
 }
 
-/// The quarantine rows of a source as CSV (file, row, column, reason).
-fn quarantine_csv(rows: &[(String, u64, Option<String>, String)]) -> Vec<u8> {
+/// What a quarantine entry set aside: the whole row, or one answer of an accepted row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Row,
+    Answer,
+}
+
+/// The quarantine rows of a source as CSV (file, row, column, reason, scope: `row` for a
+/// row set aside, `answer` for one answer read as missing in an accepted row).
+fn quarantine_csv(rows: &[(String, u64, Option<String>, String, Scope)]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(["file", "row", "column", "reason"]);
-    for (file, row, col, reason) in rows {
+    let _ = w.write_record(["file", "row", "column", "reason", "scope"]);
+    for (file, row, col, reason, scope) in rows {
         let _ = w.write_record([
             file.as_str(),
             &row.to_string(),
             col.as_deref().unwrap_or(""),
             reason.as_str(),
+            match scope {
+                Scope::Row => "row",
+                Scope::Answer => "answer",
+            },
         ]);
     }
     w.into_inner().unwrap_or_default()
@@ -161,7 +173,10 @@ pub fn read_public(
                 file_report.unknown_columns.join(", ")
             ));
         }
-        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        quarantine.extend(
+            q.into_iter()
+                .map(|q| (q.file, q.row, q.column, q.reason, Scope::Row)),
+        );
         reference.extend(rows);
         inputs.push(InputFile::from_bytes(&f.name, &bytes));
     }
@@ -230,6 +245,7 @@ pub fn ingest_survey(
 ) -> Result<(SurveyIngest, Reconciliation, Vec<InputFile>)> {
     let opts = ReadOptions {
         encoding: cfg.encoding()?,
+        on_invalid_answer: cfg.input.on_invalid_answer,
         ..ReadOptions::default()
     };
     let stage = work.join("stages").join("respondents.parquet");
@@ -307,12 +323,13 @@ pub fn ingest_survey(
             }
             report.advance();
             report.line(&format!(
-                "  {:<44} {:<12} {:>6} read {:>6} accepted {:>3} quarantined",
+                "  {:<44} {:<12} {:>6} read {:>6} accepted {:>3} quarantined {:>3} invalid answers",
                 name,
                 file_report.encoding,
                 file_report.rows_read,
                 file_report.rows_accepted,
-                file_report.rows_quarantined
+                file_report.rows_quarantined,
+                file_report.invalid_answers.len()
             ));
             unknown.extend(file_report.unknown_columns.iter().cloned());
             recon.add_file(
@@ -320,7 +337,27 @@ pub fn ingest_survey(
                 file_report.rows_accepted,
                 file_report.rows_quarantined,
             );
-            quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+            for a in &file_report.answers {
+                recon.add_answers(&a.item, a.read, a.valid, a.missing, a.invalid);
+            }
+            if !file_report.reconciles() {
+                return Err(ReleaseError::Input(format!(
+                    "{name}: rows or answers do not reconcile (a fault in the reader)"
+                )));
+            }
+            // Rows set aside and answers read as missing, in file order.
+            let mut entries: Vec<_> = q
+                .into_iter()
+                .map(|q| (q.file, q.row, q.column, q.reason, Scope::Row))
+                .chain(
+                    file_report
+                        .invalid_answers
+                        .into_iter()
+                        .map(|q| (q.file, q.row, q.column, q.reason, Scope::Answer)),
+                )
+                .collect();
+            entries.sort_by_key(|e| e.1);
+            quarantine.extend(entries);
         }
         Ok(())
     })?;
@@ -380,7 +417,10 @@ fn read_police(
             file_report.rows_accepted,
             file_report.rows_quarantined,
         );
-        quarantine.extend(q.into_iter().map(|q| (q.file, q.row, q.column, q.reason)));
+        quarantine.extend(
+            q.into_iter()
+                .map(|q| (q.file, q.row, q.column, q.reason, Scope::Row)),
+        );
         out.push((InputFile::from_bytes(&f.name, &bytes), c));
     }
     report.end();

@@ -14,8 +14,8 @@ use oppvekst_disclosure::{
     Ledger, Protected, ProtectedTable, Table, protect_linked, protect_release,
 };
 use oppvekst_ingest_police::history::Store;
+use oppvekst_schema::Catalogue;
 use oppvekst_schema::quarter::Quarter;
-use oppvekst_schema::{Catalogue, Harmoniser};
 
 use crate::config::Config;
 use crate::inputs::{
@@ -92,7 +92,7 @@ pub fn run_demo(
     report: &dyn Reporter,
 ) -> Result<RunSummary> {
     let cat = Catalogue::builtin()?;
-    let harmoniser = Harmoniser::builtin()?;
+    let harmoniser = cfg.harmoniser()?;
     let ing = ingest(cfg, &cat, &harmoniser, inbox, work, report)?;
     finish(cfg, &cat, work, ing, bundle, None, report)
 }
@@ -332,7 +332,7 @@ pub fn run_quarter(
     report: &dyn Reporter,
 ) -> Result<QuarterRun> {
     let cat = Catalogue::builtin()?;
-    let harmoniser = Harmoniser::builtin()?;
+    let harmoniser = cfg.harmoniser()?;
     let work = &cfg.paths.work;
     let store = Store::open(&work.join("store"))?;
     let (police_recon, mut inputs, imports) =

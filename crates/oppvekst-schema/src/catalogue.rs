@@ -102,6 +102,12 @@ pub struct Item {
 pub struct Codebook {
     /// Codes meaning "missing" in every item.
     pub missing_codes: Vec<i64>,
+    /// Every code from this one up means "missing" too (NOVA: 98).
+    #[serde(default)]
+    pub missing_from: Option<i64>,
+    /// Variables the files carry that no figure uses (known, not imported).
+    #[serde(default)]
+    pub other_variables: Vec<String>,
     /// Respondent id.
     pub respondent_id: Variable,
     /// Survey year.
@@ -219,8 +225,25 @@ pub struct Indicator {
     pub label: String,
     /// SLT focus area (nb).
     pub focus_area: String,
+    /// Survey years before this one are outside the denominator (items not all asked).
+    #[serde(default)]
+    pub first_year: Option<i32>,
     /// How it is computed.
     pub rule: IndicatorRule,
+}
+
+impl Indicator {
+    /// Whether the indicator is computed for survey year `year`.
+    pub fn covers(&self, year: i32) -> bool {
+        self.first_year.is_none_or(|first| year >= first)
+    }
+}
+
+impl Codebook {
+    /// Whether `code` means "missing" in every item.
+    pub fn is_missing(&self, code: i64) -> bool {
+        self.missing_codes.contains(&code) || self.missing_from.is_some_and(|m| code >= m)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@
 //! the chain of changes forward to today's code.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 /// A municipality number as an input file writes it, as four digits: a three-digit number
@@ -77,6 +77,22 @@ pub struct Harmoniser {
     edges: BTreeMap<String, Vec<CodeChange>>,
     /// Latest known name per code.
     names: BTreeMap<String, String>,
+    /// Every code the change list names (old or new) and every code added by
+    /// [`Harmoniser::know`].
+    known: BTreeSet<String>,
+}
+
+/// Why a municipality number has no current number to count under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unharmonised {
+    /// The number was split into several; its series stops (it never follows one of them).
+    #[error(
+        "municipality number was split into several; its series stops here (it is not followed into one of the new numbers)"
+    )]
+    Split,
+    /// Neither the change list nor the configuration knows the number.
+    #[error("municipality number not in the KLASS change list nor in the configuration")]
+    Unknown,
 }
 
 const BUILTIN: &str = include_str!("../../../data-schema/municipality_changes.csv");
@@ -159,7 +175,29 @@ impl Harmoniser {
         Ok(h)
     }
 
+    /// Adds numbers the configuration knows (municipalities that never changed number).
+    pub fn know<'a>(&mut self, codes: impl IntoIterator<Item = &'a str>) {
+        self.known
+            .extend(codes.into_iter().map(|c| c.trim().to_owned()));
+    }
+
+    /// Whether the change list or the configuration knows `code`.
+    pub fn knows(&self, code: &str) -> bool {
+        self.known.contains(code.trim())
+    }
+
+    /// Today's number for `code` when it is known and was never split; see
+    /// [`Harmoniser::current`].
+    pub fn harmonise(&self, code: &str) -> Result<String, Unharmonised> {
+        if !self.knows(code) {
+            return Err(Unharmonised::Unknown);
+        }
+        self.current(code).ok_or(Unharmonised::Split)
+    }
+
     fn add(&mut self, change: CodeChange) {
+        self.known.insert(change.from.clone());
+        self.known.insert(change.to.clone());
         if change.from == change.to {
             return; // a name-only change (KLASS self-edge)
         }

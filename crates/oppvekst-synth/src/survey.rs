@@ -110,8 +110,9 @@ const MODELS: &[ItemModel] = &[
         year_or: [0.9, 0.95, 1.1, 1.05],
         sarpsborg_or: 1.1,
         latent: (Trait::Distress, 0.4),
-        yes: &[(1, 0.3), (2, 0.7)],
-        no: &[(3, 0.25), (4, 0.5), (5, 0.25)],
+        // Trener9: 1–3 less than weekly, 4–6 weekly or more.
+        yes: &[(1, 0.2), (2, 0.35), (3, 0.45)],
+        no: &[(4, 0.3), (5, 0.45), (6, 0.25)],
     },
     ItemModel {
         item: "framtid",
@@ -164,7 +165,7 @@ const MODELS: &[ItemModel] = &[
         no: FREQ_NO,
     },
     ItemModel {
-        item: "tagging",
+        item: "atfpro1",
         by_grade: [0.04, 0.05, 0.06, 0.05, 0.04, 0.03],
         girl_or: 0.6,
         year_or: FLAT,
@@ -174,7 +175,7 @@ const MODELS: &[ItemModel] = &[
         no: FREQ_NO,
     },
     ItemModel {
-        item: "haerverk",
+        item: "atfpro12",
         by_grade: [0.08, 0.09, 0.09, 0.07, 0.06, 0.05],
         girl_or: 0.5,
         year_or: FLAT,
@@ -184,12 +185,32 @@ const MODELS: &[ItemModel] = &[
         no: FREQ_NO,
     },
     ItemModel {
-        item: "stjalet",
+        item: "atfpro15",
         by_grade: [0.03, 0.04, 0.04, 0.04, 0.03, 0.03],
         girl_or: 0.6,
         year_or: FLAT,
         sarpsborg_or: 1.05,
         latent: (Trait::Risk, 1.1),
+        yes: FREQ_YES,
+        no: FREQ_NO,
+    },
+    ItemModel {
+        item: "atfpro18",
+        by_grade: [0.05, 0.07, 0.08, 0.07, 0.06, 0.05],
+        girl_or: 0.7,
+        year_or: FLAT,
+        sarpsborg_or: 1.05,
+        latent: (Trait::Risk, 1.0),
+        yes: FREQ_YES,
+        no: FREQ_NO,
+    },
+    ItemModel {
+        item: "atfpro25",
+        by_grade: [0.06, 0.08, 0.10, 0.09, 0.08, 0.07],
+        girl_or: 0.8,
+        year_or: FLAT,
+        sarpsborg_or: 1.05,
+        latent: (Trait::Risk, 1.0),
         yes: FREQ_YES,
         no: FREQ_NO,
     },
@@ -234,6 +255,16 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
         .items
         .iter()
         .map(|i| MODELS.iter().find(|m| m.item == i.id))
+        .collect();
+    // NOVA's Klasse code of each grade 8..13, from the codebook (1..6).
+    let grade_codes: Vec<String> = (8..=13)
+        .map(|grade| {
+            cb.grade
+                .codes
+                .iter()
+                .find(|(_, g)| **g == grade)
+                .map_or_else(|| grade.to_string(), |(code, _)| code.clone())
+        })
         .collect();
     let mut files = Vec::new();
     for (wi, &year) in WAVES.iter().enumerate() {
@@ -285,7 +316,7 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
                         year.to_string(),
                         code.to_owned(),
                         if g < 3 { "1" } else { "2" }.to_owned(),
-                        g.to_string(),
+                        grade_codes[g].clone(),
                         if girl { "2" } else { "1" }.to_owned(),
                     ];
                     let depressed = chance(

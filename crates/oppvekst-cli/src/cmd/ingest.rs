@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use oppvekst_release::inputs::{SurveyOutput, ingest_police, ingest_survey};
-use oppvekst_schema::{Catalogue, Harmoniser};
+use oppvekst_schema::Catalogue;
 
 /// Which source.
 #[derive(clap::Subcommand, Debug)]
@@ -49,7 +49,7 @@ fn write_stage<E: std::error::Error + Send + Sync + 'static>(
 pub fn run(config: Option<&std::path::Path>, source: Source) -> Result<()> {
     let cfg = crate::config::load(config)?;
     let bars = crate::progress::Bars::new();
-    let harmoniser = Harmoniser::builtin()?;
+    let harmoniser = cfg.harmoniser()?;
     match source {
         Source::Survey(f) => {
             let cat = Catalogue::builtin()?;
