@@ -700,7 +700,7 @@ fn ingest_survey_reconciles_and_quarantines_without_values() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("u.csv");
     // Row 3 holds an out-of-range answer (the distinctive code 77); row 4 a missing field.
-    fs::write(&file, "ID;år;kommune;Klasse;kjønn;beruset\n1;2025;3105;0;1;2\n2;2025;3105;0;2;77\n3;2025;3105;0;2\n4;2025;3105;1;1;1\n").unwrap();
+    fs::write(&file, "ID;år;kommune;Klasse;kjønn;beruset\n1;2025;3105;1;1;2\n2;2025;3105;1;2;77\n3;2025;3105;1;2\n4;2025;3105;2;1;1\n").unwrap();
     let work = dir.path().join("w");
     let o = oppvekst(&[
         "ingest",
@@ -711,13 +711,22 @@ fn ingest_survey_reconciles_and_quarantines_without_values() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
+    // The out-of-range answer costs that answer, not the pupil.
     assert!(
-        stdout.contains("4 rows read = 2 accepted + 2 quarantined"),
+        stdout.contains("4 rows read = 3 accepted + 1 quarantined"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("3 answers read = 2 valid + 0 missing + 1 invalid"),
         "{stdout}"
     );
     let q = fs::read_to_string(work.join("quarantine/survey.csv")).unwrap();
-    assert!(q.contains(",3,beruset,answer code out of range 1–5"), "{q}");
-    assert!(q.contains(",4,,\"expected 6 fields, found 5\""), "{q}");
+    assert!(q.starts_with("file,row,column,reason,scope\n"), "{q}");
+    assert!(
+        q.contains(",3,beruset,answer code out of range 1–5,answer"),
+        "{q}"
+    );
+    assert!(q.contains(",4,,\"expected 6 fields, found 5\",row"), "{q}");
     assert!(
         !q.contains("77") && !stdout.contains("77"),
         "an answer value leaked"

@@ -178,14 +178,9 @@ impl Passed {
 }
 
 /// The width a protected cell with this upper bound needs: the required width, or the whole
-/// range [0, upper] when the bound is smaller; never less than 1 — except for a cell whose
-/// upper bound is 0 (a denominator of 0: no respondent, so nobody to protect; an item not
-/// asked that year, or not in the file).
+/// range [0, upper] when the bound is smaller; never less than 1.
 pub fn required_width(min_width: u64, upper: Option<u64>) -> u64 {
-    match upper {
-        Some(0) => 0,
-        _ => min_width.min(upper.unwrap_or(u64::MAX)).max(1),
-    }
+    min_width.min(upper.unwrap_or(u64::MAX)).max(1)
 }
 
 /// Errors: the publication is not consistent. Messages name tables and cells by their codes,

@@ -45,6 +45,9 @@ enum Command {
     Protect(cmd::protect::Args),
     /// Audit a published table and its suppression pattern (from oppvekst or another tool).
     Audit(cmd::audit::Args),
+    /// Compare survey exports with the codebook (codes, value labels, variables).
+    #[command(subcommand)]
+    Codebook(cmd::codebook::Action),
 }
 
 /// mimalloc: ingest allocates small strings per row on one thread and frees them on another.
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Ingest(s) => cmd::ingest::run(cli.config.as_deref(), s),
         Command::Protect(a) => cmd::protect::run(a),
         Command::Audit(a) => cmd::audit::run(a),
+        Command::Codebook(a) => cmd::codebook::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -62,6 +62,8 @@ pub const LEDGER_FORMAT: u32 = 2;
 pub(crate) struct LedgerEntry {
     /// Hidden in at least one earlier release.
     pub(crate) hidden: bool,
+    /// Protected (hidden and required to reach the width) in at least one earlier release.
+    pub(crate) protected: bool,
     /// Published earlier with the value it has now: known to the reader.
     pub(crate) known: bool,
 }
@@ -183,6 +185,7 @@ impl Ledger {
                 if let Some(&i) = current.get(c.key.as_slice()) {
                     let p = &mut h.prior[i];
                     p.hidden |= !c.published;
+                    p.protected |= !c.published && c.protect;
                     p.known |= c.published && c.value == table.cells[i].value;
                 }
             }

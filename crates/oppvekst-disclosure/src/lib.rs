@@ -106,8 +106,11 @@ pub enum Rule {
     Coverage,
     /// Complementary cell hidden so a primary cell cannot be computed from totals.
     Secondary,
-    /// Hidden in an earlier release, and kept hidden so it stays protected.
+    /// Protected in an earlier release, and kept hidden so it stays protected.
     EarlierRelease,
+    /// A complement in an earlier release (hidden to protect other cells, itself past every
+    /// primary rule), kept hidden; like any complement it needs no width of its own.
+    EarlierComplement,
     /// Linked tables: the total of another table that bounds this cell is hidden (a published
     /// part of a hidden total would tell the reader something about that total).
     LinkedTotal,
@@ -125,6 +128,7 @@ impl Rule {
             Rule::Coverage => "coverage",
             Rule::Secondary => "secondary",
             Rule::EarlierRelease => "earlier_release",
+            Rule::EarlierComplement => "earlier_complement",
             Rule::LinkedTotal => "linked_total",
         }
     }
@@ -140,13 +144,19 @@ impl Rule {
             Rule::Coverage => "Kommunene med tall dekker for lite av regionens ungdom",
             Rule::Secondary => "Skjult for at andre skjulte tall ikke skal kunne regnes ut",
             Rule::EarlierRelease => "Skjult i en tidligere utgivelse og holdes skjult",
+            Rule::EarlierComplement => {
+                "Skjult i en tidligere utgivelse for at andre skjulte tall ikke skal kunne regnes ut, og holdes skjult"
+            }
             Rule::LinkedTotal => "Tallet det er en del av, er skjult i hovedtabellen",
         }
     }
 
     /// True for the primary rules.
     pub fn is_primary(self) -> bool {
-        !matches!(self, Rule::Secondary | Rule::EarlierRelease)
+        !matches!(
+            self,
+            Rule::Secondary | Rule::EarlierRelease | Rule::EarlierComplement
+        )
     }
 }
 
@@ -177,9 +187,9 @@ impl Status {
     }
 
     /// Hidden and required to reach the protection width: every hidden cell but a
-    /// complement.
+    /// complement (of this release or an earlier one).
     pub fn is_protected(self) -> bool {
-        matches!(self, Status::Hidden(r) if r != Rule::Secondary)
+        matches!(self, Status::Hidden(r) if r != Rule::Secondary && r != Rule::EarlierComplement)
     }
 }
 

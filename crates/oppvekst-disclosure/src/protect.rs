@@ -250,7 +250,9 @@ pub fn protect_linked(
         .zip(&status)
         .map(|(c, s)| {
             match s {
-                Status::Hidden(Rule::Secondary | Rule::EarlierRelease) => summary.secondary += 1,
+                Status::Hidden(
+                    Rule::Secondary | Rule::EarlierRelease | Rule::EarlierComplement,
+                ) => summary.secondary += 1,
                 Status::Hidden(_) => summary.primary += 1,
                 Status::Published => {}
             }
@@ -451,7 +453,13 @@ fn pattern(
     }
     for (p, s) in history.prior.iter().zip(status.iter_mut()) {
         if *s == Status::Published && p.hidden {
-            *s = Status::Hidden(Rule::EarlierRelease);
+            // A cell protected before stays protected; a complement before stays hidden and,
+            // as any complement, needs no width (an earlier release may already pin it).
+            *s = Status::Hidden(if p.protected {
+                Rule::EarlierRelease
+            } else {
+                Rule::EarlierComplement
+            });
         }
     }
     let known: Vec<bool> = history.prior.iter().map(|p| p.known).collect();

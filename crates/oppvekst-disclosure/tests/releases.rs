@@ -102,10 +102,13 @@ fn a_revision_leaks_without_the_ledger_and_not_with_it() {
     let mut ledger = Ledger::default();
     ledger.record("2025Q1", &r1_table, &r1);
     let consistent = protect_release(&r2_table, &rules, &ledger).unwrap();
+    // B was a complement in the first release: kept hidden, and (a complement still) not
+    // required to reach the width itself — an earlier release may already pin a complement.
     assert_eq!(
         status(&consistent, ["B", "Q1"]),
-        Status::Hidden(Rule::EarlierRelease)
+        Status::Hidden(Rule::EarlierComplement)
     );
+    assert!(!status(&consistent, ["B", "Q1"]).is_protected());
     let attack = union_audit(&[(&r1_table, &r1), (&r2_table, &consistent)], 3);
     assert!(
         attack.passed(),
@@ -195,4 +198,29 @@ fn quarter_by_quarter_releases_with_a_year_total_stay_protected_together() {
         // Every release hid something that needs protecting, so the test is not vacuous.
         assert!(report.tables.iter().all(|t| t.protected > 0));
     }
+}
+
+#[test]
+fn a_cell_protected_before_stays_protected_and_a_complement_stays_a_complement() {
+    let rules = Rules {
+        protection_width: 3,
+        ..Rules::police_default()
+    };
+    let r1_table = release(&[("Q1", [2, 10, 11])]);
+    let r1 = protect(&r1_table, &rules).unwrap();
+    let mut ledger = Ledger::default();
+    ledger.record("2025Q1", &r1_table, &r1);
+    // A is revised from 2 to 9: past every primary rule now, but protected before.
+    let r2_table = release(&[("Q1", [9, 10, 11])]);
+    let r2 = protect_release(&r2_table, &rules, &ledger).unwrap();
+    assert_eq!(
+        status(&r2, ["A", "Q1"]),
+        Status::Hidden(Rule::EarlierRelease)
+    );
+    assert!(status(&r2, ["A", "Q1"]).is_protected());
+    assert_eq!(
+        status(&r2, ["B", "Q1"]),
+        Status::Hidden(Rule::EarlierComplement)
+    );
+    assert!(!status(&r2, ["B", "Q1"]).is_protected());
 }

@@ -200,6 +200,11 @@ impl<'c> Aggregator<'c> {
         for (ii, indicator) in cat.indicators.iter().enumerate() {
             for ((mun, year), per_indicator) in &blocks {
                 let block = &per_indicator[ii];
+                // Nobody answered (the indicator's items were not asked that year, or the
+                // file lacks them): no figure, not a table of zeros.
+                if block.iter().flatten().all(|c| c.1 == 0) {
+                    continue;
+                }
                 for grade in GRADES {
                     if !totals && SchoolLevel::from_code(grade).is_some() {
                         continue;

@@ -19,6 +19,8 @@
 //! - [`aggregate`] turns respondents into numerator/denominator cells per
 //!   indicator × municipality × survey year × grade × gender, totals included.
 //! - [`read_reference`] reads published reference levels (national figures) to compare with.
+//! - [`check_csv`] and [`check_sav`] compare a file's variables, codes and value labels with
+//!   the codebook before it is imported (codebook drift).
 //!
 //! This crate must not depend on the police ingest, must not protect or publish anything,
 //! and must never put an answer value in an error, a log line or the quarantine file.
@@ -30,6 +32,7 @@ mod aggregate;
 mod check;
 mod columns;
 mod csv_in;
+mod drift;
 mod options;
 mod parallel;
 mod parquet_in;
@@ -42,6 +45,7 @@ mod table;
 
 pub use aggregate::{Aggregator, GENDERS, GRADES, SurveyCell, SurveyCells, aggregate, grade_label};
 pub use csv_in::{read_csv, stream_csv};
+pub use drift::{DriftKind, DriftReport, Finding, check_csv, check_sav, drift_table};
 pub use options::{CHUNK_ROWS, InvalidAnswer, Progress, ReadOptions, Sink};
 pub use parquet_in::{read_parquet, stream_parquet};
 pub use reference::read_reference;

@@ -296,7 +296,13 @@ pub fn stream_sav<R: Read + Seek>(
         )));
     }
     let (report, quarantine) = v.finish(false, "SPSS", ';', opts, sink)?;
-    let labels = SavLabels {
+    let labels = sav_labels(&meta);
+    Ok((report, quarantine, labels))
+}
+
+/// The labels and user-missing codes a file's dictionary declares.
+pub(crate) fn sav_labels(meta: &ambers::SpssMetadata) -> SavLabels {
+    SavLabels {
         file_label: meta.file_label.clone(),
         variable_labels: meta
             .variable_labels
@@ -337,6 +343,5 @@ pub fn stream_sav<R: Read + Seek>(
                 (var.clone(), codes)
             })
             .collect(),
-    };
-    Ok((report, quarantine, labels))
+    }
 }

@@ -62,7 +62,7 @@ fn progress_reaches_the_end_of_the_file() {
     // 300,000 rows (9 MB): enough for reports along the way, not only at the end.
     let mut text = String::from("ID;år;kommune;skolenivå;Klasse;kjønn;beruset\n");
     for i in 0..300_000 {
-        text.push_str(&format!("r{i};2025;3107;1;{};{};1\n", i % 3, 1 + i % 2));
+        text.push_str(&format!("r{i};2025;3107;1;{};{};1\n", 1 + i % 3, 1 + i % 2));
     }
     let seen: Arc<Mutex<Vec<(u64, u64)>>> = Arc::default();
     let sink = Arc::clone(&seen);

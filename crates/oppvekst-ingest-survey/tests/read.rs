@@ -3,30 +3,30 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use oppvekst_ingest_survey::{
-    FileReport, IngestError, QuarantinedRow, ReadOptions, Respondents, Sink, aggregate, read_csv,
-    stream_csv,
+    FileReport, IngestError, InvalidAnswer, QuarantinedRow, ReadOptions, Respondents, Sink,
+    aggregate, read_csv, stream_csv,
 };
 use oppvekst_schema::{Catalogue, Harmoniser};
 
 const HEADER: &str = "ID;år;kommune;skolenivå;Klasse;kjønn;beruset;ensom";
 
 fn read(text: &[u8]) -> Result<(Respondents, FileReport, Vec<QuarantinedRow>), IngestError> {
+    read_with(text, &ReadOptions::default())
+}
+
+fn read_with(
+    text: &[u8],
+    opts: &ReadOptions,
+) -> Result<(Respondents, FileReport, Vec<QuarantinedRow>), IngestError> {
     let cat = Catalogue::builtin().unwrap();
     let h = Harmoniser::builtin().unwrap();
-    read_csv(
-        "f.csv",
-        text,
-        &cat,
-        &h,
-        &ReadOptions::default(),
-        &mut Default::default(),
-    )
+    read_csv("f.csv", text, &cat, &h, opts, &mut Default::default())
 }
 
 #[test]
 fn reads_semicolon_utf8_and_harmonises_municipalities() {
     let text =
-        format!("{HEADER}\n1;2019;0106;1;0;2;2;3\n2;2022;3004;2;3;1;1;98\n3;2025;3107;1;2;1;;1\n");
+        format!("{HEADER}\n1;2019;0106;1;1;2;2;3\n2;2022;3004;2;4;1;1;98\n3;2025;3107;1;3;1;;1\n");
     let (r, rep, q) = read(text.as_bytes()).unwrap();
     assert!(q.is_empty(), "{q:?}");
     assert_eq!(rep.rows_read, 3);
@@ -58,7 +58,7 @@ fn windows_1252_comma_and_unknown_columns() {
 #[test]
 fn a_municipality_number_without_its_leading_zero_is_read_as_four_digits() {
     // Sarpsborg before 2020 (0105), as a numeric SPSS variable or Excel writes it.
-    let text = format!("{HEADER}\n1;2019;105;1;0;2;2;3\n");
+    let text = format!("{HEADER}\n1;2019;105;1;1;2;2;3\n");
     let (r, rep, q) = read(text.as_bytes()).unwrap();
     assert_eq!((rep.rows_accepted, rep.rows_quarantined), (1, 0), "{q:?}");
     assert_eq!(r.municipality, vec!["3105"]);
@@ -67,18 +67,82 @@ fn a_municipality_number_without_its_leading_zero_is_read_as_four_digits() {
 
 #[test]
 fn each_bad_row_is_quarantined_with_position_and_reason_but_no_value() {
-    let text = format!(
-        "{HEADER}\n1;2025;3107;1;0;2;2;3\n2;2025;3107;1;0;2;7;3\n1;2025;3107;1;1;1;1;1\n3;2025;3107;1;4;1;1;1\n4;2025;3107;1;0;1;1\n5;2025;3107;1;0;;1;1\n6;2025;31;1;0;1;1;1\n7;2025;3107;1;0;1;x;1\n8;2025;3107;1;0;1;1;1\n9;2025;3107;1;0;1;1;1\n10;2025;3107;1;0;1;1;1\n11;2025;3107;1;0;1;1;1\n{}12;2025;3107;1;0;1;1",
-        (20..26)
-            .map(|i| format!("{i};2025;3107;1;0;1;1;1\n"))
-            .collect::<String>()
-    );
-    let (r, rep, q) = read(text.as_bytes()).unwrap();
+    let (_, rep, q) = read_with(
+        bad_rows().as_bytes(),
+        &ReadOptions {
+            on_invalid_answer: InvalidAnswer::Row,
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!(rep.rows_read, 19);
-    assert_eq!(rep.rows_accepted, 11);
-    assert_eq!(rep.rows_quarantined, 8);
+    assert_eq!((rep.rows_accepted, rep.rows_quarantined), (11, 8));
+    assert!(rep.reconciles() && rep.invalid_answers.is_empty());
+    let got: Vec<(u64, Option<&str>, &str)> = q
+        .iter()
+        .map(|x| (x.row, x.column.as_deref(), x.reason.as_str()))
+        .collect();
+    assert_eq!(got[0], (3, Some("beruset"), "answer code out of range 1–5"));
+    assert_eq!(
+        got[6],
+        (9, Some("beruset"), "answer is not an integer code")
+    );
+}
+
+#[test]
+fn an_invalid_answer_costs_the_item_not_the_pupil() {
+    let cat = Catalogue::builtin().unwrap();
+    let (r, rep, q) = read(bad_rows().as_bytes()).unwrap();
+    assert_eq!(rep.rows_read, 19);
+    assert_eq!(rep.rows_accepted, 13);
+    assert_eq!(rep.rows_quarantined, 6);
     assert!(rep.reconciles());
-    assert_eq!(r.len(), 11);
+    // Rows 3 and 9 are accepted, their beruset answer read as missing and listed.
+    let invalid: Vec<(u64, Option<&str>, &str)> = rep
+        .invalid_answers
+        .iter()
+        .map(|x| (x.row, x.column.as_deref(), x.reason.as_str()))
+        .collect();
+    assert_eq!(
+        invalid,
+        vec![
+            (3, Some("beruset"), "answer code out of range 1–5"),
+            (9, Some("beruset"), "answer is not an integer code"),
+        ]
+    );
+    let beruset = cat.item_index("beruset_12m").unwrap();
+    let ensom = cat.item_index("ensom").unwrap();
+    let row3 = r.source_row.iter().position(|&l| l == 3).unwrap();
+    assert_eq!(r.answers[beruset].get(row3), None);
+    assert_eq!(r.answers[ensom].get(row3), Some(3));
+    // answers read = valid + missing + invalid, for each item the file has.
+    let b = rep
+        .answers
+        .iter()
+        .find(|a| a.item == "beruset_12m")
+        .unwrap();
+    assert_eq!((b.read, b.invalid), (13, 2));
+    assert_eq!(b.valid, r.answers[beruset].iter().flatten().count() as u64);
+    assert_eq!(b.read, b.valid + b.missing + b.invalid);
+    assert_eq!(rep.answers.len(), 2, "only the items the file has");
+    assert!(q.iter().all(|x| x.row != 3 && x.row != 9), "{q:?}");
+}
+
+/// Rows with one fault each (and good rows around them), for both ways of counting.
+fn bad_rows() -> String {
+    format!(
+        "{HEADER}\n1;2025;3107;1;1;2;2;3\n2;2025;3107;1;1;2;7;3\n1;2025;3107;1;2;1;1;1\n3;2025;3107;1;5;1;1;1\n4;2025;3107;1;1;1;1\n5;2025;3107;1;1;;1;1\n6;2025;31;1;1;1;1;1\n7;2025;3107;1;1;1;x;1\n8;2025;3107;1;1;1;1;1\n9;2025;3107;1;1;1;1;1\n10;2025;3107;1;1;1;1;1\n11;2025;3107;1;1;1;1;1\n{}12;2025;3107;1;1;1;1",
+        (20..26)
+            .map(|i| format!("{i};2025;3107;1;1;1;1;1\n"))
+            .collect::<String>()
+    )
+}
+
+#[test]
+fn bad_rows_are_quarantined_with_position_and_reason_but_no_value() {
+    let (r, rep, q) = read(bad_rows().as_bytes()).unwrap();
+    assert_eq!(r.len(), 13);
+    assert!(rep.reconciles());
     let got: Vec<(u64, Option<&str>, &str)> = q
         .iter()
         .map(|x| (x.row, x.column.as_deref(), x.reason.as_str()))
@@ -86,7 +150,6 @@ fn each_bad_row_is_quarantined_with_position_and_reason_but_no_value() {
     assert_eq!(
         got,
         vec![
-            (3, Some("beruset"), "answer code out of range 1–5"),
             (
                 4,
                 Some("ID"),
@@ -96,7 +159,6 @@ fn each_bad_row_is_quarantined_with_position_and_reason_but_no_value() {
             (6, None, "expected 8 fields, found 7"),
             (7, Some("kjønn"), "required value missing (gender)"),
             (8, Some("kommune"), "municipality number is not four digits"),
-            (9, Some("beruset"), "not an integer code"),
             (
                 20,
                 None,
@@ -117,13 +179,17 @@ fn quarantined_rows_name_their_true_line_after_blank_lines_and_crlf() {
     // Windows line breaks, a blank line before the header and two in the body, a quoted
     // id and a quoted field over two lines: each bad row is named by the line it is on.
     let text = format!(
-        "\r\n{}\r\n1;2025;3107;1;0;2;2;3\r\n\r\n2;2025;3107;1;0;2;9;3\r\n\r\n\"3\";2025;3107;1;0;2;9;3\r\n4;2025;3107;1;0;2;1;\"\r\n\"\r\n5;2025;3107;1;0;2;9;3\r\n{}",
+        "\r\n{}\r\n1;2025;3107;1;1;2;2;3\r\n\r\n2;2025;3107;1;1;2;9;3\r\n\r\n\"3\";2025;3107;1;1;2;9;3\r\n4;2025;3107;1;1;2;1;\"\r\n\"\r\n5;2025;3107;1;1;2;9;3\r\n{}",
         HEADER.replace('\n', ""),
         (6..10)
-            .map(|i| format!("{i};2025;3107;1;0;2;1;1\r\n"))
+            .map(|i| format!("{i};2025;3107;1;1;2;1;1\r\n"))
             .collect::<String>()
     );
-    let (r, rep, q) = read(text.as_bytes()).unwrap();
+    let row_mode = ReadOptions {
+        on_invalid_answer: InvalidAnswer::Row,
+        ..ReadOptions::default()
+    };
+    let (r, rep, q) = read_with(text.as_bytes(), &row_mode).unwrap();
     assert!(rep.reconciles());
     // Row 4's last field is a quoted line break: blank, so a missing answer.
     assert_eq!(r.source_row, vec![3, 8, 11, 12, 13, 14]);
@@ -158,10 +224,10 @@ fn whole_file_failures_name_the_file() {
 #[test]
 fn mixed_encodings_quarantine_the_odd_lines() {
     let mut bytes = encoding_rs::WINDOWS_1252
-        .encode("ID;aar;kommune;Klasse;KJONN;særmerke\n1;2016;0106;0;1;æ\n2;2016;0106;0;2;ø\n")
+        .encode("ID;aar;kommune;Klasse;KJONN;særmerke\n1;2016;0106;1;1;æ\n2;2016;0106;1;2;ø\n")
         .0
         .into_owned();
-    bytes.extend_from_slice("3;2016;0106;0;2;å\n".as_bytes());
+    bytes.extend_from_slice("3;2016;0106;1;2;å\n".as_bytes());
     let (_, rep, q) = read(&bytes).unwrap();
     assert_eq!((rep.rows_accepted, rep.rows_quarantined), (2, 1));
     assert_eq!(q[0].row, 4);
@@ -171,7 +237,7 @@ fn mixed_encodings_quarantine_the_odd_lines() {
 #[test]
 fn aggregation_totals_add_up() {
     let text = format!(
-        "{HEADER}\n1;2025;3107;1;0;2;2;3\n2;2025;3107;1;1;1;1;4\n3;2025;3107;1;2;1;3;1\n4;2025;3107;2;3;2;1;98\n"
+        "{HEADER}\n1;2025;3107;1;1;2;2;3\n2;2025;3107;1;2;1;1;4\n3;2025;3107;1;3;1;3;1\n4;2025;3107;2;4;2;1;98\n"
     );
     let (r, _, _) = read(text.as_bytes()).unwrap();
     let cells = aggregate(&r, &Catalogue::builtin().unwrap());
@@ -189,8 +255,15 @@ fn aggregation_totals_add_up() {
     assert_eq!(get("beruset", "videregaende", "alle"), (0, 1));
     assert_eq!(get("ensomhet", "videregaende", "alle"), (0, 0));
     assert_eq!(get("ensomhet", "ungdomstrinn", "alle"), (2, 3));
-    // 15 indicators × 8 grades × 3 genders for one municipality and year
-    assert_eq!(cells.cells.len(), 15 * 8 * 3);
+    // 8 grades × 3 genders for one municipality and year, for the two indicators the file
+    // has items for (an indicator nobody answered has no cells, not cells of 0 of 0).
+    assert_eq!(cells.cells.len(), 2 * 8 * 3);
+    assert!(
+        cells
+            .cells
+            .iter()
+            .all(|c| c.indicator == "beruset" || c.indicator == "ensomhet")
+    );
 }
 
 /// A large generated export with a Windows-1252 column whose first non-ASCII byte comes
@@ -219,7 +292,7 @@ fn big_export(rows: usize) -> Vec<u8> {
         let school = if i > rows / 2 { "Kråkerøy" } else { "Borge" };
         text.push_str(&format!(
             "r{i};2025;3107;1;{};{};{};{};{}\n",
-            i % 3,
+            1 + i % 3,
             1 + i % 2,
             1 + i % 5,
             1 + i % 4,
@@ -270,12 +343,12 @@ fn a_file_that_fails_as_a_whole_leaves_no_ids_behind() {
     let h = Harmoniser::builtin().unwrap();
     let mut seen = Default::default();
     let bad = format!(
-        "{HEADER}\nr1;2025;3107;1;0;1;1;1\nr2;2025;3107;1;x;1;1;1\nr3;2025;3107;1;x;1;1;1\n"
+        "{HEADER}\nr1;2025;3107;1;1;1;1;1\nr2;2025;3107;1;x;1;1;1\nr3;2025;3107;1;x;1;1;1\n"
     );
     let opts = ReadOptions::default();
     assert!(read_csv("bad.csv", bad.as_bytes(), &cat, &h, &opts, &mut seen).is_err());
     // r1 was accepted inside the failed file; it is not a duplicate in the next one.
-    let good = format!("{HEADER}\nr1;2025;3107;1;0;1;1;1\n");
+    let good = format!("{HEADER}\nr1;2025;3107;1;1;1;1;1\n");
     let (r, rep, q) = read_csv("good.csv", good.as_bytes(), &cat, &h, &opts, &mut seen).unwrap();
     assert_eq!((r.len(), rep.rows_quarantined), (1, 0), "{q:?}");
 }
@@ -333,7 +406,7 @@ fn an_undeclared_encoding_is_found_in_the_one_pass_over_the_rows() {
         };
         text.push_str(&format!(
             "r{i};2025;3107;{};{};2;{school}\n",
-            i % 3,
+            1 + i % 3,
             1 + i % 2
         ));
     }
@@ -341,7 +414,7 @@ fn an_undeclared_encoding_is_found_in_the_one_pass_over_the_rows() {
     let ascii_head = bytes.iter().position(|b| !b.is_ascii()).unwrap();
     assert!(ascii_head > 3 << 20, "the first pieces are ASCII");
     // One UTF-8 row at the end: the minority, quarantined.
-    bytes.extend_from_slice("u1;2025;3107;0;1;2;Kråkerøy\n".as_bytes());
+    bytes.extend_from_slice("u1;2025;3107;1;1;2;Kråkerøy\n".as_bytes());
     let read = std::rc::Rc::new(std::cell::Cell::new(0));
     let src = Counting {
         inner: std::io::Cursor::new(&bytes),

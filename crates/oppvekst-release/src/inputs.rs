@@ -13,8 +13,9 @@ use oppvekst_ingest_police::history::{Outcome, Store};
 use oppvekst_ingest_police::population::read_population;
 use oppvekst_ingest_police::{PoliceCounts, read_extract, read_extract_xlsx};
 use oppvekst_ingest_survey::{
-    Aggregator, IngestError, Progress, ReadOptions, Respondents, RespondentsWriter, SeenIds,
-    SurveyCells, read_reference, stream_csv, stream_parquet, stream_sav, with_background_sink,
+    Aggregator, DriftReport, IngestError, Progress, ReadOptions, Respondents, RespondentsWriter,
+    SeenIds, SurveyCells, check_csv, check_sav, read_reference, stream_csv, stream_parquet,
+    stream_sav, with_background_sink,
 };
 use oppvekst_schema::population::Population;
 use oppvekst_schema::quarter::Quarter;
@@ -229,6 +230,24 @@ pub enum SurveyOutput {
     StageFiles,
 }
 
+/// Compares every survey export (CSV and SPSS) with the codebook: the reports of all, in file
+/// order. Parquet exports carry no labels and are not checked.
+pub fn check_codebook(cat: &Catalogue, files: &[NamedFile]) -> Result<Vec<DriftReport>> {
+    let mut reports = Vec::new();
+    for f in files {
+        let report = match SurveyFormat::of(&f.name) {
+            SurveyFormat::Csv => check_csv(&f.name, &read(&f.path)?, cat)?,
+            SurveyFormat::Sav => {
+                let file = fs::File::open(&f.path).map_err(file_err(&f.path))?;
+                check_sav(&f.name, std::io::BufReader::new(file), cat)?
+            }
+            SurveyFormat::Parquet => continue,
+        };
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
 /// Reads survey exports as streams, reports a line per file, writes the quarantine to
 /// `work/quarantine/survey.csv`, aggregates, and reconciles (with [`SurveyOutput::StageFiles`]
 /// also the respondents stage file). Memory stays flat however large the exports: rows pass
@@ -243,6 +262,14 @@ pub fn ingest_survey(
     output: SurveyOutput,
     report: &dyn Reporter,
 ) -> Result<(SurveyIngest, Reconciliation, Vec<InputFile>)> {
+    // Files coded otherwise than the codebook says are stopped before anything is read.
+    let drift: Vec<DriftReport> = check_codebook(cat, files)?
+        .into_iter()
+        .filter(DriftReport::changes_figures)
+        .collect();
+    if !drift.is_empty() {
+        return Err(ReleaseError::CodebookDrift(drift));
+    }
     let opts = ReadOptions {
         encoding: cfg.encoding()?,
         on_invalid_answer: cfg.input.on_invalid_answer,

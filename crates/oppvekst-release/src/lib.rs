@@ -90,6 +90,12 @@ pub enum ReleaseError {
         /// Rows quarantined.
         quarantined: u64,
     },
+    /// Survey files coded otherwise than the codebook says: nothing is imported.
+    #[error(
+        "survey files disagree with the codebook in ways that would change figures; nothing was imported (see `oppvekst codebook check FILE…`):\n{}",
+        oppvekst_ingest_survey::drift_table(.0, false)
+    )]
+    CodebookDrift(Vec<oppvekst_ingest_survey::DriftReport>),
     /// Survey ingest.
     #[error(transparent)]
     Survey(#[from] oppvekst_ingest_survey::IngestError),

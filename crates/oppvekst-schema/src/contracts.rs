@@ -352,7 +352,7 @@ impl Contract {
             ));
         }
         if self.item_columns {
-            s.push_str("\nThen one column per questionnaire item (int8, null = missing: codes 98, 99 or blank in the export):\n\n| column | question | answer codes |\n|---|---|---|\n");
+            s.push_str("\nThen one column per questionnaire item (int8, null = missing: codes 98 and up, or blank, in the export; an answer outside the item's codes is read as missing and listed in the quarantine):\n\n| column | question | answer codes |\n|---|---|---|\n");
             for it in items {
                 let codes: Vec<String> = it
                     .value_labels

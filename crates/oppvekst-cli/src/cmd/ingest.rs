@@ -78,6 +78,16 @@ pub fn run(config: Option<&std::path::Path>, source: Source) -> Result<()> {
                 cells.cells.len(),
                 stages.display()
             );
+            let sum = |f: fn(&oppvekst_bundle::AnswerReconciliation) -> u64| {
+                recon.answers.iter().map(f).sum::<u64>()
+            };
+            println!(
+                "survey: {} answers read = {} valid + {} missing + {} invalid (read as missing, in the quarantine)",
+                sum(|a| a.read),
+                sum(|a| a.valid),
+                sum(|a| a.missing),
+                sum(|a| a.invalid)
+            );
         }
         Source::Police(f) => {
             let (counts, recon, _) = ingest_police(

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod codebook;
 pub mod demo;
 pub mod ingest;
 pub mod init;
