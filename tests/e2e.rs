@@ -1089,3 +1089,56 @@ fn a_release_the_audit_cannot_pass_is_never_written() {
     );
     assert!(!dir.path().join("bundle.partial").exists());
 }
+
+#[test]
+fn a_survey_file_coded_otherwise_stops_the_run_before_anything_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = d.join("c.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "[paths]\ninbox = \"{0}/inbox\"\nwork = \"{0}/work\"\nbundle = \"{0}/bundles\"\n[report]\nrelease_date = \"2026-01-20\"\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap();
+    assert!(
+        oppvekst(&["synth", "--out", d.join("inbox").to_str().unwrap()])
+            .status
+            .success()
+    );
+    // NOVA's layout with value labels of the old 0–5 grade coding.
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../oppvekst-ingest-survey/tests/fixtures/nova_drifted.sav"),
+        d.join("inbox/survey/nova_drifted.sav"),
+    )
+    .unwrap();
+    let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q4"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("disagree with the codebook"), "{err}");
+    assert!(
+        err.contains("survey/nova_drifted.sav") && err.contains("\"9. trinn\""),
+        "{err}"
+    );
+    assert!(!d.join("bundles/2025Q4").exists());
+    assert!(
+        !d.join("work/quarantine/survey.csv").exists(),
+        "nothing imported"
+    );
+    assert!(
+        !d.join("work/store").exists(),
+        "the police store untouched too"
+    );
+    // The check on its own names the same disagreements and exits non-zero.
+    let o = oppvekst(&[
+        "codebook",
+        "check",
+        d.join("inbox/survey/nova_drifted.sav").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("label disagrees"));
+}

@@ -66,6 +66,39 @@ fn a_municipality_number_without_its_leading_zero_is_read_as_four_digits() {
 }
 
 #[test]
+fn a_municipality_number_no_list_knows_is_quarantined() {
+    // 9999 is in neither KLASS's change list nor the configuration: it was stored silently.
+    let text = format!(
+        "kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\n{}9999;X;2019K2;Drap;alle;1\n",
+        block("3107", "2019K2", "Vold og mishandling", [1, 2, 3, 4], 20),
+    );
+    let mut h = Harmoniser::builtin().unwrap();
+    let (c, rep, q) =
+        read_extract("p.csv", text.as_bytes(), &h, None, &mut Default::default()).unwrap();
+    assert_eq!((rep.rows_read, rep.rows_accepted), (6, 5));
+    assert!(c.rows.iter().all(|r| r.municipality == "3107"));
+    let reasons: Vec<(u64, Option<&str>, &str)> = q
+        .iter()
+        .map(|x| (x.row, x.column.as_deref(), x.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![(
+            7,
+            Some("kommunenr"),
+            "municipality number not in the KLASS change list nor in the configuration"
+        )]
+    );
+    h.know(["9999"]);
+    let (_, _, q) =
+        read_extract("p.csv", text.as_bytes(), &h, None, &mut Default::default()).unwrap();
+    assert!(
+        q.iter().all(|x| !x.reason.contains("KLASS")),
+        "a number the configuration knows is read: {q:?}"
+    );
+}
+
+#[test]
 fn bad_rows_and_inconsistent_blocks_are_quarantined() {
     let text = format!(
         "kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\n{}{}3107;X;2025K1;Drap;alle;3\n3107;X;2025K5;Vold og mishandling;alle;3\n3107;X;2025K1;Rusmiddellovbrudd;alle;-1\n{}",

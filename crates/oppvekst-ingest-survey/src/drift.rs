@@ -280,6 +280,14 @@ fn grade_of_label(label: &str) -> Option<i64> {
     digits.parse().ok().filter(|g| (8..=10).contains(g))
 }
 
+/// How the codebook's grade reads in the table: `8. trinn`, `VG1`.
+fn grade_name(grade: i64) -> String {
+    match grade {
+        11..=13 => format!("VG{}", grade - 10),
+        g => format!("{g}. trinn"),
+    }
+}
+
 /// The gender a label means.
 fn gender_of_label(label: &str) -> Option<&'static str> {
     let l = normalise(label);
@@ -332,7 +340,7 @@ fn judge(file: &str, p: &Profile, cat: &Catalogue) -> Result<DriftReport, Ingest
                 .grade
                 .codes
                 .iter()
-                .filter_map(|(k, g)| num(k).map(|k| (k, g.to_string())))
+                .filter_map(|(k, g)| num(k).map(|k| (k, grade_name(*g))))
                 .collect(),
             Role::Gender => cb
                 .gender
@@ -411,7 +419,7 @@ fn judge(file: &str, p: &Profile, cat: &Catalogue) -> Result<DriftReport, Ingest
             };
             // Whether the label says something else, and whether that changes a figure.
             let verdict = match role {
-                Role::Grade => grade_of_label(label).map(|g| g.to_string() != *meaning),
+                Role::Grade => grade_of_label(label).map(|g| Some(g) != grade_of_label(meaning)),
                 Role::Gender => gender_of_label(label).map(|g| g != meaning),
                 Role::SchoolLevel => {
                     level_of_label(label).map(|u| u != (meaning == "ungdomsskole"))

@@ -449,3 +449,90 @@ fn an_undeclared_encoding_is_found_in_the_one_pass_over_the_rows() {
         read.get()
     );
 }
+
+#[test]
+fn an_unknown_or_split_municipality_is_quarantined_with_its_reason() {
+    let cat = Catalogue::builtin().unwrap();
+    // Ålesund (1507) was split into Ålesund (1508) and Haram (1580) on 2024-01-01.
+    let mut h = Harmoniser::from_reader(
+        "changes.csv",
+        "fromCode,fromLabel,changeOccurred,toCode,toLabel\n\
+         1507,Ålesund,2024-01-01,1508,Ålesund\n\
+         1507,Ålesund,2024-01-01,1580,Haram\n\
+         0106,Fredrikstad,2020-01-01,3004,Fredrikstad\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    let text = format!(
+        "{HEADER}\n1;2019;0106;1;1;2;2;3\n2;2019;1507;1;1;2;2;3\n3;2025;1508;1;1;2;2;3\n4;2025;9999;1;1;2;2;3\n5;2025;0301;1;1;2;2;3\n"
+    );
+    // Three bad rows of five: let the file through as a whole to see each reason.
+    let opts = ReadOptions {
+        max_bad_share: 1.0,
+        ..ReadOptions::default()
+    };
+    let (r, rep, q) = read_csv(
+        "f.csv",
+        text.as_bytes(),
+        &cat,
+        &h,
+        &opts,
+        &mut Default::default(),
+    )
+    .unwrap();
+    assert!(rep.reconciles());
+    assert_eq!(r.municipality, vec!["3004", "1508"]);
+    let got: Vec<(u64, &str)> = q.iter().map(|x| (x.row, x.reason.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                3,
+                "municipality number was split into several; its series stops here (it is not followed into one of the new numbers)"
+            ),
+            (
+                5,
+                "municipality number not in the KLASS change list nor in the configuration"
+            ),
+            (
+                6,
+                "municipality number not in the KLASS change list nor in the configuration"
+            ),
+        ]
+    );
+    // A number the configuration knows (Oslo never changed number) is read.
+    h.know(["0301"]);
+    let (r, _, q) = read_csv(
+        "f.csv",
+        text.as_bytes(),
+        &cat,
+        &h,
+        &opts,
+        &mut Default::default(),
+    )
+    .unwrap();
+    assert_eq!(r.municipality, vec!["3004", "1508", "0301"]);
+    assert_eq!(q.len(), 2);
+}
+
+#[test]
+fn whole_codes_with_a_decimal_part_of_zeros_read_as_the_code() {
+    // SPSS writes numbers to CSV as `3,00`; `3,5` is not a code.
+    let text = "ID;aar;kommune;Klasse;KJONN;beruset;ensom\n\
+                1;2025,00;3107;1,00;2,00;3,00;2.0\n\
+                2;2025;3107;2;1;3,5;2\n";
+    let (r, rep, q) = read(text.as_bytes()).unwrap();
+    assert!(q.is_empty(), "{q:?}");
+    assert_eq!(r.grade, vec![8, 9]);
+    let cat = Catalogue::builtin().unwrap();
+    let beruset = cat.item_index("beruset_12m").unwrap();
+    let ensom = cat.item_index("ensom").unwrap();
+    assert_eq!(r.answers[beruset].to_vec(), vec![Some(3), None]);
+    assert_eq!(r.answers[ensom].to_vec(), vec![Some(2), Some(2)]);
+    assert_eq!(rep.invalid_answers.len(), 1);
+    assert_eq!(rep.invalid_answers[0].row, 3);
+    assert_eq!(
+        rep.invalid_answers[0].reason,
+        "answer is not an integer code"
+    );
+}

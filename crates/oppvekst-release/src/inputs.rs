@@ -140,6 +140,21 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).map_err(file_err(path))
 }
 
+/// Fails with every disagreement that would change a figure when a survey export is coded
+/// otherwise than the codebook says ([`check_codebook`]). Callers run it before anything
+/// is imported (`run`, `demo`, `ingest survey`).
+pub fn refuse_drift(cat: &Catalogue, files: &[NamedFile]) -> Result<()> {
+    let drift: Vec<DriftReport> = check_codebook(cat, files)?
+        .into_iter()
+        .filter(DriftReport::changes_figures)
+        .collect();
+    if drift.is_empty() {
+        Ok(())
+    } else {
+        Err(ReleaseError::CodebookDrift(drift))
+    }
+}
+
 /// Reads the population and reference files; both are optional.
 pub fn read_public(
     cfg: &Config,
@@ -262,14 +277,6 @@ pub fn ingest_survey(
     output: SurveyOutput,
     report: &dyn Reporter,
 ) -> Result<(SurveyIngest, Reconciliation, Vec<InputFile>)> {
-    // Files coded otherwise than the codebook says are stopped before anything is read.
-    let drift: Vec<DriftReport> = check_codebook(cat, files)?
-        .into_iter()
-        .filter(DriftReport::changes_figures)
-        .collect();
-    if !drift.is_empty() {
-        return Err(ReleaseError::CodebookDrift(drift));
-    }
     let opts = ReadOptions {
         encoding: cfg.encoding()?,
         on_invalid_answer: cfg.input.on_invalid_answer,
@@ -492,6 +499,7 @@ pub fn ingest(
             inbox.root.display()
         )));
     }
+    refuse_drift(cat, &inbox.survey)?;
     let (survey, r1, mut inputs) = ingest_survey(
         cfg,
         cat,

@@ -20,6 +20,7 @@ use oppvekst_schema::quarter::Quarter;
 use crate::config::Config;
 use crate::inputs::{
     Import, Inbox, Ingested, SurveyOutput, import_police, ingest, ingest_survey, read_public,
+    refuse_drift,
 };
 use crate::tables::{
     RegionPlan, complete_quarters, flag_table, plan_region, police_table, survey_table,
@@ -334,15 +335,17 @@ pub fn run_quarter(
     let cat = Catalogue::builtin()?;
     let harmoniser = cfg.harmoniser()?;
     let work = &cfg.paths.work;
-    let store = Store::open(&work.join("store"))?;
-    let (police_recon, mut inputs, imports) =
-        import_police(cfg, &harmoniser, &inbox.police, &store, work, when, report)?;
     if inbox.survey.is_empty() {
         return Err(ReleaseError::Input(format!(
-            "{}: no survey exports (survey/*.csv)",
+            "{}: no survey exports (survey/*.csv, *.sav, *.zsav, *.parquet)",
             inbox.root.display()
         )));
     }
+    // A survey file that would be misread stops the run before the store changes.
+    refuse_drift(&cat, &inbox.survey)?;
+    let store = Store::open(&work.join("store"))?;
+    let (police_recon, mut inputs, imports) =
+        import_police(cfg, &harmoniser, &inbox.police, &store, work, when, report)?;
     let (survey, survey_recon, more) = ingest_survey(
         cfg,
         &cat,

@@ -17,6 +17,7 @@
 
 mod police;
 mod reference;
+mod sav;
 mod survey;
 
 use rand::SeedableRng;

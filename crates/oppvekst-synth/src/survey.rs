@@ -283,16 +283,21 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
             name(&cb.school_level.aliases, "skoleniva", 0, 1),
             name(&cb.grade.aliases, "Klasse", 0, 0),
             name(&cb.gender.aliases, "KJONN", 0, 2),
+            // Carried by NOVA's files, used by no figure (the codebook knows them).
+            "tidspunkt".to_owned(),
+            "vekt2020".to_owned(),
+            "SOES".to_owned(),
         ];
+        // Items under NOVA's names (the codebook's first alias: `Trener9`, `Depr1`,
+        // `skolprob4`, `Atfpro1` …), written in lower case from 2020 as NOVA's file does
+        // (`trener9`): names match without regard to case.
         for item in &cb.items {
-            header.push(if old_names {
-                item.aliases
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| item.id.clone())
-            } else {
-                item.id.clone()
-            });
+            let nova = item
+                .aliases
+                .first()
+                .cloned()
+                .unwrap_or_else(|| item.id.clone());
+            header.push(if old_names { nova } else { nova.to_lowercase() });
         }
         for (mi, m) in MUNICIPALITIES.iter().enumerate() {
             let code = m.code_in(year);
@@ -318,6 +323,10 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
                         if g < 3 { "1" } else { "2" }.to_owned(),
                         grade_codes[g].clone(),
                         if girl { "2" } else { "1" }.to_owned(),
+                        // NOVA: spring 1, autumn 2; 99 in every file since 2021.
+                        if year >= 2021 { "99" } else { "1" }.to_owned(),
+                        "1".to_owned(),
+                        (1 + seq % 3).to_string(),
                     ];
                     let depressed = chance(
                         rng,
@@ -371,6 +380,21 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
             if sarpsborg && year == 2025 {
                 add_bad_rows(&mut rows);
             }
+            let stem = format!("survey/ungdata_{}_{}", m.name.to_lowercase(), year);
+            // Fredrikstad's newest wave comes as NOVA delivers it, an SPSS file with value
+            // labels; the rest as CSV exports (Sarpsborg 2025 with the rows a CSV can get
+            // wrong).
+            if year == 2025 && !sarpsborg {
+                // Invariant: the generator's own table always fits the SPSS writer.
+                #[allow(clippy::expect_used)]
+                let bytes = crate::sav::write(&header, &rows, &catalogue, "Ungdata (syntetisk)")
+                    .expect("the demo's SPSS file is writable");
+                files.push(SynthFile {
+                    path: format!("{stem}.sav"),
+                    bytes,
+                });
+                continue;
+            }
             let mut text = String::new();
             text.push_str(&header.join(";"));
             text.push_str("\r\n");
@@ -386,7 +410,7 @@ pub fn generate(rng: &mut ChaCha8Rng) -> Vec<SynthFile> {
                 b
             };
             files.push(SynthFile {
-                path: format!("survey/ungdata_{}_{}.csv", m.name.to_lowercase(), year),
+                path: format!("{stem}.csv"),
                 bytes,
             });
         }
@@ -417,7 +441,7 @@ fn add_bad_rows(rows: &mut Vec<Vec<String>>) {
     }
     let mut out_of_range = rows[0].clone();
     out_of_range[0] = "S2025-90001".into();
-    out_of_range[6] = "7".into();
+    out_of_range[9] = "7".into(); // the first item, beruset: codes 1–5
     let duplicate = rows[1].clone();
     let mut bad_grade = rows[2].clone();
     bad_grade[0] = "S2025-90002".into();

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use oppvekst_release::inputs::{SurveyOutput, ingest_police, ingest_survey};
+use oppvekst_release::inputs::{SurveyOutput, ingest_police, ingest_survey, refuse_drift};
 use oppvekst_schema::Catalogue;
 
 /// Which source.
@@ -53,6 +53,7 @@ pub fn run(config: Option<&std::path::Path>, source: Source) -> Result<()> {
     match source {
         Source::Survey(f) => {
             let cat = Catalogue::builtin()?;
+            refuse_drift(&cat, &crate::inbox::given(&f.files))?;
             let (survey, recon, _) = ingest_survey(
                 &cfg,
                 &cat,
