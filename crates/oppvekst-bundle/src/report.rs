@@ -288,6 +288,7 @@ struct Page<'a> {
     flag_names: Vec<String>,
     protection: Vec<ProtectionRow>,
     reconciliation: &'a [crate::Reconciliation],
+    answers_note: Option<String>,
 }
 
 /// One flag (vold i nære relasjoner, hatkriminalitet, uteliv): all offence groups, the last
@@ -774,6 +775,7 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
         flag_names,
         protection: protection_rows(input),
         reconciliation: &input.reconciliation,
+        answers_note: crate::sentences::answers_sentence(&input.reconciliation),
     };
     tmpl.render(minijinja::value::Serde(&page))
         .map_err(|e| BundleError::Template(e.to_string()))

@@ -99,3 +99,61 @@ mod tests {
         );
     }
 }
+
+/// A whole number with a space between thousands, as Norwegian text writes it (4 900).
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// The report's sentence on the survey answers (None when no source counted answers).
+pub fn answers_sentence(reconciliation: &[crate::Reconciliation]) -> Option<String> {
+    let answers: Vec<&crate::AnswerReconciliation> =
+        reconciliation.iter().flat_map(|r| &r.answers).collect();
+    if answers.is_empty() {
+        return None;
+    }
+    let sum = |f: fn(&crate::AnswerReconciliation) -> u64| answers.iter().map(|a| f(a)).sum();
+    let invalid: u64 = sum(|a| a.invalid);
+    let mut s = format!(
+        "Av {} svar i spørreundersøkelsen var {} gyldige og {} ubesvart",
+        thousands(sum(|a| a.read)),
+        thousands(sum(|a| a.valid)),
+        thousands(sum(|a| a.missing)),
+    );
+    if invalid > 0 {
+        s.push_str(&format!(
+            "; {} svar lå utenfor svaralternativene og er regnet som ubesvart for det spørsmålet (eleven er med i alt annet)",
+            thousands(invalid)
+        ));
+    }
+    s.push('.');
+    Some(s)
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+
+    #[test]
+    fn answers_add_up_in_the_sentence() {
+        let mut r = crate::Reconciliation::new("Ungdata");
+        r.add_answers("a", 4900, 4800, 99, 1);
+        r.add_answers("b", 4900, 4900, 0, 0);
+        assert_eq!(
+            answers_sentence(&[r]).unwrap(),
+            "Av 9\u{a0}800 svar i spørreundersøkelsen var 9\u{a0}700 gyldige og 99 ubesvart; 1 svar lå utenfor svaralternativene og er regnet som ubesvart for det spørsmålet (eleven er med i alt annet)."
+        );
+        assert_eq!(
+            answers_sentence(&[crate::Reconciliation::new("Politi")]),
+            None
+        );
+    }
+}
