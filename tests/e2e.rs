@@ -750,23 +750,9 @@ fn ingest_survey_reconciles_and_quarantines_without_values() {
 
 #[test]
 fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, cfg) = synth_with_config();
     let d = dir.path();
-    let cfg = d.join("c.toml");
-    fs::write(
-        &cfg,
-        format!(
-            "[paths]\ninbox = \"{0}/inbox\"\nwork = \"{0}/work\"\nbundle = \"{0}/bundles\"\n[report]\nrelease_date = \"2026-01-20\"\n",
-            d.display()
-        ),
-    )
-    .unwrap();
-    let cfg = cfg.to_str().unwrap();
-    assert!(
-        oppvekst(&["synth", "--out", d.join("inbox").to_str().unwrap()])
-            .status
-            .success()
-    );
+    let cfg = cfg.as_str();
     let police = d.join("inbox/police");
     fs::rename(police.join("politi_2025K4.csv"), d.join("K4.csv")).unwrap();
     fs::rename(police.join("politi_2023K3.csv"), d.join("K3.csv")).unwrap();
@@ -1092,23 +1078,9 @@ fn a_release_the_audit_cannot_pass_is_never_written() {
 
 #[test]
 fn a_survey_file_coded_otherwise_stops_the_run_before_anything_is_imported() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, cfg) = synth_with_config();
     let d = dir.path();
-    let cfg = d.join("c.toml");
-    fs::write(
-        &cfg,
-        format!(
-            "[paths]\ninbox = \"{0}/inbox\"\nwork = \"{0}/work\"\nbundle = \"{0}/bundles\"\n[report]\nrelease_date = \"2026-01-20\"\n",
-            d.display()
-        ),
-    )
-    .unwrap();
-    let cfg = cfg.to_str().unwrap();
-    assert!(
-        oppvekst(&["synth", "--out", d.join("inbox").to_str().unwrap()])
-            .status
-            .success()
-    );
+    let cfg = cfg.as_str();
     // NOVA's layout with value labels of the old 0–5 grade coding.
     fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1141,4 +1113,27 @@ fn a_survey_file_coded_otherwise_stops_the_run_before_anything_is_imported() {
     ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("label disagrees"));
+}
+
+/// A temporary folder with the demo's inputs in `inbox/` and a configuration `c.toml` using
+/// it (work and bundles beside it); returns the folder and the configuration's path.
+fn synth_with_config() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = d.join("c.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "[paths]\ninbox = \"{0}/inbox\"\nwork = \"{0}/work\"\nbundle = \"{0}/bundles\"\n[report]\nrelease_date = \"2026-01-20\"\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    assert!(
+        oppvekst(&["synth", "--out", d.join("inbox").to_str().unwrap()])
+            .status
+            .success()
+    );
+    let cfg = cfg.to_str().unwrap().to_owned();
+    (dir, cfg)
 }

@@ -389,6 +389,25 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// The checker of a binary export (SPSS, Parquet): columns named by `names`, text in
+    /// UTF-8.
+    pub(crate) fn binary(
+        file: &str,
+        names: &[String],
+        cat: &'a Catalogue,
+        harmoniser: &'a Harmoniser,
+        opts: &ReadOptions,
+    ) -> Result<Self, IngestError> {
+        Self::new(
+            file,
+            names.to_vec(),
+            Some(Encoding::Utf8),
+            cat,
+            harmoniser,
+            opts.on_invalid_answer,
+        )
+    }
+
     /// Where the file's encoding is set once it is known (see [`Checker::encoding`]).
     pub(crate) fn encoding_cell(&self) -> Arc<OnceLock<Encoding>> {
         Arc::clone(&self.encoding)

@@ -4,7 +4,6 @@
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, RecordBatchReader};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float32Type, Float64Type};
-use oppvekst_schema::text::Encoding;
 use oppvekst_schema::{Catalogue, Harmoniser};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::ChunkReader;
@@ -92,17 +91,7 @@ pub fn stream_parquet<T: ChunkReader + 'static>(
         .map_err(|_| unusable("not a readable Parquet file (truncated or damaged)".into()))?;
     let schema = reader.schema();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let mut v = Validator::new(
-        Checker::new(
-            file,
-            names.clone(),
-            Some(Encoding::Utf8),
-            cat,
-            harmoniser,
-            opts.on_invalid_answer,
-        )?,
-        seen,
-    );
+    let mut v = Validator::new(Checker::binary(file, &names, cat, harmoniser, opts)?, seen);
     for batch in reader {
         let batch: RecordBatch = batch.map_err(|_| unusable("damaged Parquet data page".into()))?;
         let columns: Vec<TextColumn> = batch

@@ -18,8 +18,6 @@ use arrow57::buffer::NullBuffer;
 use arrow57::datatypes::{DataType, Float64Type};
 use oppvekst_schema::{Catalogue, Harmoniser};
 
-use oppvekst_schema::text::Encoding;
-
 use crate::check::{CODE_BLANK, Checker, Record, Validator};
 use crate::options::{ReadOptions, Sink};
 use crate::parallel::{Rows, check_in_order};
@@ -222,17 +220,7 @@ pub fn stream_sav<R: Read + Seek>(
         .iter()
         .map(|n| meta.variable_missing_values.get(n).unwrap_or(&no_specs))
         .collect();
-    let mut v = Validator::new(
-        Checker::new(
-            file,
-            names.clone(),
-            Some(Encoding::Utf8),
-            cat,
-            harmoniser,
-            opts.on_invalid_answer,
-        )?,
-        seen,
-    );
+    let mut v = Validator::new(Checker::binary(file, &names, cat, harmoniser, opts)?, seen);
     let answers = v.parts().0.item_columns();
     let total = meta.number_rows.map(|n| n.max(0) as u64);
     let mut case = 0u64;

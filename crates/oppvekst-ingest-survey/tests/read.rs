@@ -471,15 +471,18 @@ fn an_unknown_or_split_municipality_is_quarantined_with_its_reason() {
         max_bad_share: 1.0,
         ..ReadOptions::default()
     };
-    let (r, rep, q) = read_csv(
-        "f.csv",
-        text.as_bytes(),
-        &cat,
-        &h,
-        &opts,
-        &mut Default::default(),
-    )
-    .unwrap();
+    let read = |h: &Harmoniser| {
+        read_csv(
+            "f.csv",
+            text.as_bytes(),
+            &cat,
+            h,
+            &opts,
+            &mut Default::default(),
+        )
+        .unwrap()
+    };
+    let (r, rep, q) = read(&h);
     assert!(rep.reconciles());
     assert_eq!(r.municipality, vec!["3004", "1508"]);
     let got: Vec<(u64, &str)> = q.iter().map(|x| (x.row, x.reason.as_str())).collect();
@@ -502,15 +505,7 @@ fn an_unknown_or_split_municipality_is_quarantined_with_its_reason() {
     );
     // A number the configuration knows (Oslo never changed number) is read.
     h.know(["0301"]);
-    let (r, _, q) = read_csv(
-        "f.csv",
-        text.as_bytes(),
-        &cat,
-        &h,
-        &opts,
-        &mut Default::default(),
-    )
-    .unwrap();
+    let (r, _, q) = read(&h);
     assert_eq!(r.municipality, vec!["3004", "1508", "0301"]);
     assert_eq!(q.len(), 2);
 }
