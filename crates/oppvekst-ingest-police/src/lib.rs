@@ -39,7 +39,7 @@ use oppvekst_schema::codes::{AGE_ALL, AGE_BANDS, AGE_OTHER, FLAGS, age_band, off
 use oppvekst_schema::contracts::{police_counts_schema, police_flags_schema};
 use oppvekst_schema::municipality::municipality_number;
 use oppvekst_schema::quarter::Quarter;
-use oppvekst_schema::text::{Encoding, decode, parse_decimal, table_reader};
+use oppvekst_schema::text::{Encoding, decode, table_reader, whole_count};
 
 /// One inner police cell.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -336,14 +336,20 @@ pub fn read_extract(
             );
             continue;
         };
-        let count = match parse_decimal(get(4)) {
-            Some(v) if v >= 0.0 && v.fract() == 0.0 && v <= u32::MAX as f64 => v as u32,
-            Some(_) => {
-                q(Some(idx[4]), "count is not a non-negative whole number");
+        // Counts are plain whole numbers: `1e2`, `2,5` or `0x10` are refused with what is
+        // wrong, never read as something else.
+        let count = match whole_count(get(4)) {
+            Ok(Some(v)) if v <= u64::from(u32::MAX) => v as u32,
+            Ok(Some(_)) => {
+                q(Some(idx[4]), "count is too large");
                 continue;
             }
-            None => {
+            Ok(None) => {
                 q(Some(idx[4]), "count missing");
+                continue;
+            }
+            Err(reason) => {
+                q(Some(idx[4]), reason);
                 continue;
             }
         };
@@ -352,11 +358,12 @@ pub fn read_extract(
         for &(_, c) in &flag_cols {
             let v = rec.get(c).unwrap_or("").trim();
             // Blank is told apart from text that is not a number (which is never ignored).
-            let problem = match (age == AGE_ALL, v.is_empty(), parse_decimal(v)) {
+            let problem = match (age == AGE_ALL, v.is_empty(), whole_count(v)) {
                 (false, true, _) => None,
                 (false, false, _) => Some("flags are counted on the all-ages row only"),
                 (true, true, _) => Some("flag value missing (the file has this flag column)"),
-                (true, false, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f <= f64::from(count) => {
+                (true, false, Ok(Some(f))) if f <= u64::from(count) => {
+                    // At most the count, which fits in u32.
                     flags.push(f as u32);
                     None
                 }

@@ -118,7 +118,7 @@ fn bad_rows_and_inconsistent_blocks_are_quarantined() {
     let reasons: Vec<(u64, &str)> = q.iter().map(|x| (x.row, x.reason.as_str())).collect();
     assert!(reasons.contains(&(12, "offence group not in SSB's 2015 classification")));
     assert!(reasons.contains(&(13, "quarter is not of the form YYYYKn or YYYYQn")));
-    assert!(reasons.contains(&(14, "count is not a non-negative whole number")));
+    assert!(reasons.contains(&(14, "count is negative")));
     assert!(reasons.contains(&(15, "duplicate of line 11 in this file")));
     assert_eq!(
         reasons
@@ -225,4 +225,48 @@ fn text_in_a_flag_column_is_never_taken_for_blank() {
             ),
         ]
     );
+}
+
+#[test]
+fn counts_written_otherwise_than_as_plain_whole_numbers_are_quarantined_with_what_is_wrong() {
+    let rows = [
+        (
+            "1e2",
+            "count in scientific notation (write it as a plain whole number)",
+        ),
+        ("2,5", "count has a decimal part (counts are whole numbers)"),
+        (
+            "0x10",
+            "count is not a plain whole number (digits only, no hexadecimal)",
+        ),
+        ("tolv", "count is not a number"),
+        ("", "count missing"),
+    ];
+    let mut text = String::from("kommunenr;kommune;kvartal;lovbruddsgruppe;aldersgruppe;antall\n");
+    text.push_str(&block(
+        "3107",
+        "2025K1",
+        "Vold og mishandling",
+        [1, 2, 3, 4],
+        20,
+    ));
+    for (i, (count, _)) in rows.iter().enumerate() {
+        let group = [
+            "Seksuallovbrudd",
+            "Rusmiddellovbrudd",
+            "Eiendomsskade",
+            "Eiendomstyveri",
+            "Trafikkovertredelse",
+        ][i];
+        text.push_str(&format!("3107;X;2025K1;{group};alle;{count}\n"));
+    }
+    let h = Harmoniser::builtin().unwrap();
+    let (_, rep, q) =
+        read_extract("p.csv", text.as_bytes(), &h, None, &mut Default::default()).unwrap();
+    assert!(rep.reconciles());
+    assert_eq!(rep.rows_accepted, 5);
+    let reasons: Vec<(u64, &str)> = q.iter().map(|x| (x.row, x.reason.as_str())).collect();
+    for (i, (_, reason)) in rows.iter().enumerate() {
+        assert!(reasons.contains(&(7 + i as u64, *reason)), "{reasons:?}");
+    }
 }

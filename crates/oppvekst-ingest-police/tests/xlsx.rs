@@ -117,3 +117,24 @@ fn a_file_that_is_not_a_workbook_fails_whole() {
             .starts_with("e.xlsx: not a readable Excel workbook")
     );
 }
+
+#[test]
+fn a_text_cell_where_a_count_belongs_is_not_a_number_not_missing() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in HEADER.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let row = ["3107", "Fredrikstad", "2025K4", "Eiendomstyveri", "alle"];
+    for (c, v) in row.iter().enumerate() {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    ws.write_string(1, 5, "tolv").unwrap();
+    let h = Harmoniser::builtin().unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let (_, rep, q) = read_extract_xlsx("e.xlsx", &bytes, &h, &mut Default::default()).unwrap();
+    assert_eq!((rep.rows_read, rep.rows_quarantined), (1, 1));
+    assert_eq!(q[0].row, 2);
+    assert_eq!(q[0].column.as_deref(), Some("antall"));
+    assert_eq!(q[0].reason, "count is not a number");
+}

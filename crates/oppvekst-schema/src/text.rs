@@ -172,9 +172,86 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
     t.replace(',', ".").parse().ok()
 }
 
+/// A count as a person writes it: digits, optionally grouped by spaces (`1 234`) and with a
+/// decimal part of zeros (`12,0`). `Ok(None)` for a blank field; otherwise `Err` with what is
+/// wrong, in words that never repeat the value: a decimal part (`2,5`), scientific notation
+/// (`1e2`), a sign, or anything else that is not a plain whole number (`0x10`, `tolv`).
+pub fn whole_count(s: &str) -> Result<Option<u64>, &'static str> {
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if t.starts_with('-') && parse_decimal(&t).is_some() {
+        return Err("count is negative");
+    }
+    let (whole, fraction) = match t.find([',', '.']) {
+        Some(p) => (&t[..p], Some(&t[p + 1..])),
+        None => (t.as_str(), None),
+    };
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    if digits(whole) {
+        match fraction {
+            None => {}
+            Some(f) if !f.is_empty() && f.bytes().all(|b| b == b'0') => {}
+            Some(f) if digits(f) => {
+                return Err("count has a decimal part (counts are whole numbers)");
+            }
+            Some(_) if t.contains(['e', 'E']) => {
+                return Err("count in scientific notation (write it as a plain whole number)");
+            }
+            Some(_) => return Err("count is not a number"),
+        }
+        return whole.parse().map(Some).map_err(|_| "count is too large");
+    }
+    if parse_decimal(&t).is_some() && t.contains(['e', 'E']) && !t.starts_with(['e', 'E']) {
+        return Err("count in scientific notation (write it as a plain whole number)");
+    }
+    if t.starts_with('+') && digits(&t[1..]) {
+        return Err("count has a sign (counts are plain whole numbers)");
+    }
+    if t.len() > 2 && t[..2].eq_ignore_ascii_case("0x") {
+        return Err("count is not a plain whole number (digits only, no hexadecimal)");
+    }
+    Err("count is not a number")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_plain_whole_numbers() {
+        assert_eq!(whole_count(" 12 "), Ok(Some(12)));
+        assert_eq!(whole_count("1 234"), Ok(Some(1234)));
+        assert_eq!(whole_count("12,0"), Ok(Some(12)));
+        assert_eq!(whole_count(""), Ok(None));
+        assert_eq!(
+            whole_count("2,5"),
+            Err("count has a decimal part (counts are whole numbers)")
+        );
+        for sci in ["1e2", "1E2", "1.5e3", "1,0e2"] {
+            assert_eq!(
+                whole_count(sci),
+                Err("count in scientific notation (write it as a plain whole number)"),
+                "{sci}"
+            );
+        }
+        assert_eq!(
+            whole_count("0x10"),
+            Err("count is not a plain whole number (digits only, no hexadecimal)")
+        );
+        assert_eq!(whole_count("tolv"), Err("count is not a number"));
+        assert_eq!(whole_count("#"), Err("count is not a number"));
+        assert_eq!(whole_count("-1"), Err("count is negative"));
+        assert_eq!(
+            whole_count("+5"),
+            Err("count has a sign (counts are plain whole numbers)")
+        );
+    }
 
     #[test]
     fn detects_each_encoding_and_keeps_aeoeaa() {
