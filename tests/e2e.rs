@@ -1137,3 +1137,63 @@ fn synth_with_config() -> (tempfile::TempDir, String) {
     let cfg = cfg.to_str().unwrap().to_owned();
     (dir, cfg)
 }
+
+#[test]
+fn two_runs_started_together_one_refuses_cleanly_and_a_stale_lock_is_taken_over() {
+    let (dir, cfg) = synth_with_config();
+    let d = dir.path();
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_oppvekst"))
+            .args(["--config", &cfg, "run", "--quarter", "2025Q4"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    let (pa, pb) = (a.id(), b.id());
+    let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+    let ok = outs.iter().filter(|o| o.status.success()).count();
+    assert!(ok >= 1, "at least one run finishes");
+    for (o, other) in outs.iter().zip([pb, pa]) {
+        if !o.status.success() {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("another oppvekst is writing this work folder")
+                    && err.contains(&format!("process {other}"))
+                    && err.contains("run --quarter 2025Q4"),
+                "{err}"
+            );
+        }
+    }
+    // The store is whole: the next run finds nothing new and writes the same bundle.
+    let first = fs::read(d.join("bundles/2025Q4/manifest.json")).unwrap();
+    let o = oppvekst(&["--config", &cfg, "run", "--quarter", "2025Q4"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("0 new quarters, 0 revised, 40 unchanged"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(
+        fs::read(d.join("bundles/2025Q4/manifest.json")).unwrap(),
+        first
+    );
+
+    // A lock file left by a run that was killed (no process holds the lock): taken over.
+    fs::write(
+        d.join("work/oppvekst.lock"),
+        "pid=999999\ncommand=run --quarter 2025Q4\nstarted=2026-01-20T08:00:00Z\n",
+    )
+    .unwrap();
+    let o = oppvekst(&["--config", &cfg, "status"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = oppvekst(&["--config", &cfg, "run", "--quarter", "2025Q4"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("took over the lock of `oppvekst run --quarter 2025Q4` (process 999999"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -9,6 +9,7 @@ mod config;
 mod inbox;
 mod progress;
 mod summary;
+mod worklock;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -21,6 +21,7 @@
 pub mod config;
 pub mod inputs;
 pub mod ledger_store;
+pub mod lock;
 pub mod run;
 pub mod tables;
 
@@ -78,6 +79,9 @@ pub enum ReleaseError {
     /// The inputs cannot make a release (no files, a missing quarter, nothing publishable).
     #[error("{0}")]
     Input(String),
+    /// Another process holds the work folder's lock.
+    #[error("{0}")]
+    Busy(String),
     /// Rows read ≠ rows accepted + rows quarantined.
     #[error("{what}: rows read ({read}) ≠ accepted ({accepted}) + quarantined ({quarantined})")]
     Reconciliation {

@@ -23,6 +23,7 @@ pub fn run(config: Option<&Path>, args: Args) -> Result<()> {
         // The demo data end in 2025; a fixed date keeps the bundle reproducible.
         cfg.report.release_date = "2026-02-15".into();
     }
+    let _lock = crate::worklock::exclusive(&args.work)?;
     let inbox = args.work.join("inbox");
     let n = crate::cmd::synth::write(&inbox, DEFAULT_SEED)?;
     println!(

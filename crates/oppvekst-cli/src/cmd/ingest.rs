@@ -52,6 +52,7 @@ pub fn run(config: Option<&std::path::Path>, source: Source) -> Result<()> {
     let harmoniser = cfg.harmoniser()?;
     match source {
         Source::Survey(f) => {
+            let _lock = crate::worklock::exclusive(&f.work)?;
             let cat = Catalogue::builtin()?;
             refuse_drift(&cat, &crate::inbox::given(&f.files))?;
             let (survey, recon, _) = ingest_survey(
@@ -91,6 +92,7 @@ pub fn run(config: Option<&std::path::Path>, source: Source) -> Result<()> {
             );
         }
         Source::Police(f) => {
+            let _lock = crate::worklock::exclusive(&f.work)?;
             let (counts, recon, _) = ingest_police(
                 &cfg,
                 &harmoniser,

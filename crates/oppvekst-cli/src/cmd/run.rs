@@ -27,6 +27,7 @@ pub fn run(config: Option<&Path>, args: Args) -> Result<()> {
         .quarter
         .parse()
         .with_context(|| format!("--quarter `{}`", args.quarter))?;
+    let _lock = crate::worklock::exclusive(&cfg.paths.work)?;
     let inbox = crate::inbox::discover(&cfg.paths.inbox)?;
     let bars = crate::progress::Bars::new();
     let r = oppvekst_release::run_quarter(&cfg, &inbox, quarter, &now_utc(), &bars)?;

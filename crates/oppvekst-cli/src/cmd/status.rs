@@ -11,6 +11,11 @@ use oppvekst_schema::quarter::Quarter;
 pub fn run(config: Option<&Path>) -> Result<()> {
     let cfg = crate::config::load(config)?;
     let store_path = cfg.paths.work.join("store");
+    let _lock = if cfg.paths.work.exists() {
+        Some(crate::worklock::shared(&cfg.paths.work)?)
+    } else {
+        None
+    };
     if !store_path.join("police/log.csv").exists() {
         println!(
             "{}: the history store is empty (run `oppvekst run --quarter …` first)",
