@@ -1197,3 +1197,70 @@ fn two_runs_started_together_one_refuses_cleanly_and_a_stale_lock_is_taken_over(
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn every_inbox_file_is_read_or_listed_and_a_file_a_source_cannot_read_stops_the_run() {
+    let (dir, cfg) = synth_with_config();
+    let d = dir.path();
+    fs::write(d.join("inbox/LESMEG.txt"), "notater").unwrap();
+    fs::write(d.join("inbox/police/.~lock.politi_2025K4.csv#"), "").unwrap();
+    // A CSV among the population tables (only JSON-stat and PX are read there).
+    fs::write(d.join("inbox/population/folketall.csv"), "a;b\n").unwrap();
+    let o = oppvekst(&["--config", &cfg, "run", "--quarter", "2025Q4"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("population/folketall.csv: not one of the population tables this folder holds (only .json, .px files are read here)"),
+        "{err}"
+    );
+    assert!(!d.join("work/store").exists(), "nothing imported");
+    fs::remove_file(d.join("inbox/population/folketall.csv")).unwrap();
+    let o = oppvekst(&["--config", &cfg, "run", "--quarter", "2025Q4"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("not read (listed in manifest.json):"), "{out}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("bundles/2025Q4/manifest.json")).unwrap()).unwrap();
+    let not_read: Vec<(String, String)> = manifest["not_read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["file"].as_str().unwrap().to_owned(),
+                n["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        not_read,
+        vec![
+            (
+                "LESMEG.txt".to_owned(),
+                "not in a source folder (survey/, police/, population/, reference/)".to_owned()
+            ),
+            (
+                "police/.~lock.politi_2025K4.csv#".to_owned(),
+                "hidden or temporary file".to_owned()
+            ),
+        ]
+    );
+    // Every other file of the inbox is an input of the manifest.
+    let inputs = manifest["inputs"].as_array().unwrap().len();
+    let files = walk(&d.join("inbox")).len();
+    assert_eq!(inputs + not_read.len(), files);
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -124,6 +124,16 @@ impl<R: std::io::Read + std::io::Seek> HashingReader<R> {
     }
 }
 
+/// A file of the inbox the run did not read, and why (a file outside the source folders,
+/// a hidden or temporary file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotRead {
+    /// Name relative to the inbox.
+    pub file: String,
+    /// Why it was not read.
+    pub reason: String,
+}
+
 /// Reconciliation of one input source (survey or police).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reconciliation {
@@ -260,6 +270,8 @@ pub struct BundleInput<'a> {
     pub population_note: Option<String>,
     /// Inputs for the manifest.
     pub inputs: Vec<InputFile>,
+    /// Files of the inbox that were not read, with the reason.
+    pub not_read: Vec<NotRead>,
     /// Row accounting per source.
     pub reconciliation: Vec<Reconciliation>,
 }
@@ -290,6 +302,8 @@ pub struct Manifest {
     pub files: Vec<ManifestFile>,
     /// Inputs, sorted by name.
     pub inputs: Vec<InputFile>,
+    /// Files of the inbox that were not read, with the reason, sorted by name.
+    pub not_read: Vec<NotRead>,
     /// Rows read, accepted, quarantined.
     pub reconciliation: Vec<Reconciliation>,
     /// Protection summary per table.
@@ -465,6 +479,11 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
         release_date: input.release_date.clone(),
         files,
         inputs,
+        not_read: {
+            let mut v = input.not_read.clone();
+            v.sort_by(|a, b| a.file.cmp(&b.file));
+            v
+        },
         reconciliation: input.reconciliation.clone(),
         protection: report::protection_rows(input),
     };

@@ -36,6 +36,12 @@ pub fn print(s: &RunSummary) {
             }
         }
     }
+    if !s.not_read.is_empty() {
+        println!("not read (listed in manifest.json):");
+        for n in &s.not_read {
+            println!("  {:<44} {}", n.file, n.reason);
+        }
+    }
     println!("disclosure control:");
     for t in &s.tables {
         let hidden = t.primary + t.secondary;

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use oppvekst_bundle::{InputFile, Reconciliation};
+use oppvekst_bundle::{InputFile, NotRead, Reconciliation};
 use oppvekst_ingest_police::history::{Outcome, Store};
 use oppvekst_ingest_police::population::read_population;
 use oppvekst_ingest_police::{PoliceCounts, read_extract, read_extract_xlsx};
@@ -50,6 +50,32 @@ pub struct Inbox {
     pub population: Vec<NamedFile>,
     /// Reference levels: CSV.
     pub reference: Vec<NamedFile>,
+    /// Entries of the inbox no source reads (outside the source folders, hidden or
+    /// temporary files), with the reason: listed in the run summary and the manifest.
+    pub not_read: Vec<NotRead>,
+    /// Files in a source folder that cannot be read as that source (a `.csv` among the
+    /// population tables): a run refuses to start while there are any.
+    pub unreadable: Vec<NotRead>,
+}
+
+impl Inbox {
+    /// Fails, naming every file, when a source folder holds a file that cannot be read as
+    /// that source.
+    pub fn check_readable(&self) -> Result<()> {
+        if self.unreadable.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = self
+            .unreadable
+            .iter()
+            .map(|n| format!("{}: {}", n.file, n.reason))
+            .collect();
+        Err(ReleaseError::Input(format!(
+            "{}: files in the source folders that cannot be read as that source (move or rename them):\n  {}",
+            self.root.display(),
+            list.join("\n  ")
+        )))
+    }
 }
 
 /// Survey exports by extension: CSV, SPSS `.sav` and `.zsav`, Parquet.
@@ -85,6 +111,8 @@ pub struct Ingested {
     pub inputs: Vec<InputFile>,
     /// Rows read, accepted and quarantined per source.
     pub reconciliation: Vec<Reconciliation>,
+    /// Files of the inbox not read, with the reason.
+    pub not_read: Vec<NotRead>,
 }
 
 /// What survey ingest leaves for the rest of the run: the aggregated cells and the survey
@@ -493,6 +521,7 @@ pub fn ingest(
     work: &Path,
     report: &dyn Reporter,
 ) -> Result<Ingested> {
+    inbox.check_readable()?;
     if inbox.survey.is_empty() && inbox.police.is_empty() {
         return Err(ReleaseError::Input(format!(
             "{}: no input files (expected survey/*.csv and police/*.csv)",
@@ -521,6 +550,7 @@ pub fn ingest(
         public,
         inputs,
         reconciliation,
+        not_read: inbox.not_read.clone(),
     })
 }
 

@@ -57,6 +57,8 @@ pub struct RunSummary {
     pub files: usize,
     /// Rows read, accepted and quarantined per source.
     pub reconciliation: Vec<Reconciliation>,
+    /// Files of the inbox not read, with the reason.
+    pub not_read: Vec<oppvekst_bundle::NotRead>,
     /// Protection per table.
     pub tables: Vec<TableSummary>,
     /// The confidential file with each table's information lost (in the work folder).
@@ -241,6 +243,7 @@ fn finish(
         region: region.as_ref().map(|r| r.code.clone()).zip(region_note),
         population_note: has_population.then(|| population_note(&population.sources)),
         inputs: ing.inputs,
+        not_read: ing.not_read.clone(),
         reconciliation: ing.reconciliation.clone(),
     };
     let manifest = write_bundle(&input, bundle)?;
@@ -256,6 +259,7 @@ fn finish(
         bundle: bundle.to_owned(),
         files: manifest.files.len() + 2,
         reconciliation: ing.reconciliation,
+        not_read: ing.not_read,
         loss_file,
         tables: [Some(&survey), Some(&police), police_flags.as_ref()]
             .into_iter()
@@ -335,6 +339,7 @@ pub fn run_quarter(
     let cat = Catalogue::builtin()?;
     let harmoniser = cfg.harmoniser()?;
     let work = &cfg.paths.work;
+    inbox.check_readable()?;
     if inbox.survey.is_empty() {
         return Err(ReleaseError::Input(format!(
             "{}: no survey exports (survey/*.csv, *.sav, *.zsav, *.parquet)",
@@ -381,6 +386,7 @@ pub fn run_quarter(
         public,
         inputs,
         reconciliation,
+        not_read: inbox.not_read.clone(),
     };
     let bundle = cfg.paths.bundle.join(quarter.code());
     let summary = finish(
