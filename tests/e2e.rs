@@ -776,6 +776,14 @@ fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
         "{status}"
     );
 
+    // No extract for 2025Q4 yet: status names it and says the run would fail.
+    let o = oppvekst(&["--config", cfg, "status", "--quarter", "2025Q4"]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("[stops the run] no police extract for 2025Q4"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     // No extract for 2025Q4 yet: a clear error, no bundle.
     let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q4"]);
     assert!(!o.status.success());
@@ -1263,4 +1271,47 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn status_names_what_the_quarters_run_would_miss() {
+    let (dir, cfg) = synth_with_config();
+    let d = dir.path();
+    // No 2025 wave, and Sarpsborg's rows cut from the 2025Q4 extract.
+    for f in ["ungdata_fredrikstad_2025.sav", "ungdata_sarpsborg_2025.csv"] {
+        fs::remove_file(d.join("inbox/survey").join(f)).unwrap();
+    }
+    let k4 = d.join("inbox/police/politi_2025K4.csv");
+    let text = encoding_rs::WINDOWS_1252
+        .decode(&fs::read(&k4).unwrap())
+        .0
+        .into_owned();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("3105;")).collect();
+    fs::write(
+        &k4,
+        encoding_rs::WINDOWS_1252
+            .encode(&(kept.join("\r\n") + "\r\n"))
+            .0,
+    )
+    .unwrap();
+    let o = oppvekst(&["--config", &cfg, "status"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("run --quarter 2025Q4: missing"), "{out}");
+    assert!(
+        out.contains("[stops the run] police 2025K4: incomplete for 3105"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[note] police 2025Q4: no rows for Sarpsborg (3105)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[note] Ungdata 2025 expected (a wave every 3 years since 2016) but no survey file holds it"),
+        "{out}"
+    );
+    assert!(!d.join("work/store").exists(), "status writes nothing");
+    // And the run does fail, as status said.
+    let o = oppvekst(&["--config", &cfg, "run", "--quarter", "2025Q4"]);
+    assert!(!o.status.success());
 }

@@ -37,8 +37,9 @@ enum Command {
     Demo(cmd::demo::Args),
     /// The quarterly job: import new extracts into the history store and write the bundle.
     Run(cmd::run::Args),
-    /// Show what the history store holds and what is missing.
-    Status,
+    /// Show what the history store holds and what a quarter's run would miss (exits
+    /// non-zero when the run would fail).
+    Status(cmd::status::Args),
     /// Read input files on their own: summary, quarantine and stage Parquet files.
     #[command(subcommand)]
     Ingest(cmd::ingest::Source),
@@ -62,7 +63,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd::synth::run(a),
         Command::Demo(a) => cmd::demo::run(cli.config.as_deref(), a),
         Command::Run(a) => cmd::run::run(cli.config.as_deref(), a),
-        Command::Status => cmd::status::run(cli.config.as_deref()),
+        Command::Status(a) => cmd::status::run(cli.config.as_deref(), a),
         Command::Ingest(s) => cmd::ingest::run(cli.config.as_deref(), s),
         Command::Protect(a) => cmd::protect::run(a),
         Command::Audit(a) => cmd::audit::run(a),

@@ -78,6 +78,8 @@ pub struct DriftReport {
     pub file: String,
     /// Findings, sorted.
     pub findings: Vec<Finding>,
+    /// Survey years the file's rows hold (whatever else they hold).
+    pub years: std::collections::BTreeSet<i32>,
 }
 
 impl DriftReport {
@@ -497,9 +499,14 @@ fn judge(file: &str, p: &Profile, cat: &Catalogue) -> Result<DriftReport, Ingest
         }
     }
     findings.sort();
+    let years = p.used[cols.year]
+        .keys()
+        .filter_map(|&y| i32::try_from(y).ok())
+        .collect();
     Ok(DriftReport {
         file: file.to_owned(),
         findings,
+        years,
     })
 }
 
