@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::needless_range_loop)]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -854,7 +854,7 @@ fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
     // A configuration whose requirement cannot be met: the police threshold raised above
     // counts the 2025K3 release published. No pattern can hide what a reader already holds,
     // so the run stops, and the bundle and the ledger stay as they were.
-    let ledger = fs::read(d.join("work/store/ledger.json")).unwrap();
+    let ledger = fs::read(current_generation(d).join("ledger.json")).unwrap();
     fs::write(
         cfg,
         format!(
@@ -872,7 +872,10 @@ fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
         "{e}"
     );
     assert_eq!(before, files(&d.join("bundles/2025Q4")));
-    assert_eq!(ledger, fs::read(d.join("work/store/ledger.json")).unwrap());
+    assert_eq!(
+        ledger,
+        fs::read(current_generation(d).join("ledger.json")).unwrap()
+    );
 }
 
 /// The `audit` arguments for `small_table`'s layout, auditing `pattern` at width 3.
@@ -1314,4 +1317,177 @@ fn status_names_what_the_quarters_run_would_miss() {
     // And the run does fail, as status said.
     let o = oppvekst(&["--config", &cfg, "run", "--quarter", "2025Q4"]);
     assert!(!o.status.success());
+}
+
+/// The folder of the history store's current generation (what `work/store/CURRENT` names).
+fn current_generation(d: &Path) -> PathBuf {
+    let store = d.join("work/store");
+    store.join(fs::read_to_string(store.join("CURRENT")).unwrap().trim())
+}
+
+/// The history store as a reader sees it: `CURRENT` and every file of the generation it
+/// names, path → bytes.
+fn store_state(work: &Path) -> BTreeMap<String, Vec<u8>> {
+    let store = work.join("store");
+    let current = fs::read_to_string(store.join("CURRENT")).unwrap();
+    let generation = store.join(current.trim());
+    let mut state: BTreeMap<String, Vec<u8>> = walk(&generation)
+        .into_iter()
+        .map(|p| {
+            let name = p.strip_prefix(&generation).unwrap().display().to_string();
+            (name, fs::read(&p).unwrap())
+        })
+        .collect();
+    state.insert("CURRENT".into(), current.into_bytes());
+    state
+}
+
+/// A copy of a folder tree.
+fn copy_tree(from: &Path, to: &Path) {
+    if to.exists() {
+        fs::remove_dir_all(to).unwrap();
+    }
+    for p in walk(from) {
+        let dst = to.join(p.strip_prefix(from).unwrap());
+        fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        fs::copy(&p, &dst).unwrap();
+    }
+}
+
+#[test]
+fn a_run_killed_at_any_durable_step_leaves_the_store_as_before_or_as_after() {
+    let (dir, cfg) = synth_with_config();
+    let d = dir.path();
+    let police = d.join("inbox/police");
+    fs::rename(police.join("politi_2025K4.csv"), d.join("K4.csv")).unwrap();
+    let run = |crash_after: usize| {
+        Command::new(env!("CARGO_BIN_EXE_oppvekst"))
+            .args(["--config", &cfg, "run", "--quarter", "2025Q4"])
+            .env("SOURCE_DATE_EPOCH", "1760000000")
+            .env("OPPVEKST_CRASH_AFTER_STEPS", crash_after.to_string())
+            .output()
+            .unwrap()
+    };
+    let first = Command::new(env!("CARGO_BIN_EXE_oppvekst"))
+        .args(["--config", &cfg, "run", "--quarter", "2025Q3"])
+        .env("SOURCE_DATE_EPOCH", "1750000000")
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let work = d.join("work");
+    let saved = d.join("work-before");
+    copy_tree(&work, &saved);
+    let before = store_state(&work);
+    // The next quarter arrives with a correction of 2024Q2 (a revision and a new quarter).
+    fs::rename(d.join("K4.csv"), police.join("politi_2025K4.csv")).unwrap();
+    let text = encoding_rs::WINDOWS_1252
+        .decode(&fs::read(police.join("politi_2024K2.csv")).unwrap())
+        .0
+        .into_owned();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut fields: Vec<String> = lines[1].split(';').map(str::to_owned).collect();
+    fields[5] = (fields[5].parse::<u32>().unwrap() + 1).to_string();
+    lines[1] = fields.join(";");
+    fs::write(
+        police.join("politi_2024K2_korrigert.csv"),
+        encoding_rs::WINDOWS_1252
+            .encode(&(lines.join("\r\n") + "\r\n"))
+            .0,
+    )
+    .unwrap();
+    // The uninterrupted run (0: count the steps, stop at none).
+    let o = run(0);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let steps: usize = err
+        .lines()
+        .find_map(|l| l.strip_prefix("durable steps: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let after = store_state(&work);
+    assert_ne!(before, after);
+    let bundle = d.join("bundles/2025Q4");
+    let bundle_after: BTreeMap<PathBuf, Vec<u8>> = walk(&bundle)
+        .into_iter()
+        .map(|p| (p.clone(), fs::read(p).unwrap()))
+        .collect();
+
+    // Kill points: the first steps, points through the import, and every step of the end
+    // (the ledger, the commit, the retiring of the old generation).
+    let mut points: BTreeSet<usize> = [1, 2, 3, 10, 25, 50, 75, 100].into_iter().collect();
+    points.extend(steps.saturating_sub(2)..=steps);
+    points.retain(|&k| k >= 1 && k <= steps);
+    let (mut as_before, mut as_after) = (0, 0);
+    for &k in &points {
+        copy_tree(&saved, &work);
+        let _ = fs::remove_dir_all(&bundle);
+        let o = run(k);
+        assert!(
+            !o.status.success(),
+            "step {k} of {steps}: the run was to be stopped"
+        );
+        let state = store_state(&work);
+        if state == before {
+            as_before += 1;
+        } else {
+            assert!(
+                state == after,
+                "step {k} of {steps}: the store is neither as before nor as after (differs from after in {:?})",
+                differing(&state, &after)
+            );
+            as_after += 1;
+        }
+        // After a kill near the start and one at the commit, the next run gives the
+        // uninterrupted run's store and bundle, and leaves no generation behind.
+        if k == 2 || k == steps - 1 {
+            let o = run(0);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let state = store_state(&work);
+            assert!(
+                state == after,
+                "after a kill at step {k}: differs in {:?}",
+                differing(&state, &after)
+            );
+            let got: BTreeMap<PathBuf, Vec<u8>> = walk(&bundle)
+                .into_iter()
+                .map(|p| (p.clone(), fs::read(p).unwrap()))
+                .collect();
+            assert!(got == bundle_after, "the bundle after a kill at step {k}");
+            let generations = fs::read_dir(work.join("store"))
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with("gen-")
+                })
+                .count();
+            assert_eq!(generations, 1);
+        }
+    }
+    assert!(
+        as_before > 0 && as_after > 0,
+        "{as_before} before, {as_after} after"
+    );
+    eprintln!(
+        "crash test: {} kill points of {steps} durable steps: {as_before} left the store as before, {as_after} as after",
+        points.len()
+    );
+}
+
+/// The names whose bytes differ between two folder states.
+fn differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    a.keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }

@@ -4,7 +4,8 @@ Run by .ci/run after `oppvekst run --quarter 2025Q4` and `oppvekst ingest survey
 demo inbox:
     python tests/python/duckdb_store.py WORK RUN_STDOUT STATUS_STDOUT INGEST_WORK INGEST_STDOUT
 
-- WORK/store/police/<quarter>/rNNN.parquet (contract police_counts) and police/log.csv: the
+- WORK/store/<CURRENT>/police/<quarter>/rNNN.parquet (contract police_counts) and police/log.csv,
+  in the generation store/CURRENT names: the
   number of quarters DuckDB finds equals what `oppvekst status` reports, every quarter has
   the same cells, and the log lists one revision per stored file.
 - INGEST_WORK/stages/respondents.parquet and survey_cells.parquet (written by `oppvekst
@@ -32,7 +33,9 @@ def fail(msg):
 
 
 con = duckdb.connect()
-store = work / "store" / "police"
+# The store's current generation is the folder `store/CURRENT` names.
+generation = (work / "store" / "CURRENT").read_text().strip()
+store = work / "store" / generation / "police"
 files = f"{store}/*/r[0-9][0-9][0-9].parquet"
 quarters, rows, muns = con.execute(
     f"select count(distinct quarter), count(*), count(distinct municipality) from read_parquet('{files}')"

@@ -69,6 +69,10 @@ fn main() -> ExitCode {
         Command::Audit(a) => cmd::audit::run(a),
         Command::Codebook(a) => cmd::codebook::run(a),
     };
+    // The crash test counts the durable steps of a whole run to choose where to stop one.
+    if std::env::var_os(oppvekst_schema::io::CRASH_AFTER_STEPS).is_some() {
+        eprintln!("durable steps: {}", oppvekst_schema::io::durable_steps());
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -6,10 +6,18 @@
 //! Re-importing the same extract (same bytes) changes nothing, even after a correction has
 //! superseded it; an extract with the same content as the newest revision is not stored
 //! again either. A corrected extract for an old quarter
-//! becomes a new revision and the newest revision is used. The log is the commit point: a
-//! revision file is written first (atomically), the log is rewritten (atomically) after it,
-//! and a revision file the log does not list is ignored — so a crash during import leaves
-//! the store as it was.
+//! becomes a new revision and the newest revision is used.
+//!
+//! A run changes the store as a whole ([`Store::begin`], [`Transaction::commit`]): the store
+//! lives in generations, `store/gen-NNNNNN/` (the police files and whatever the caller keeps
+//! beside them, such as the ledger of releases), and `store/CURRENT` names the current one.
+//! A run builds the next generation beside it (unchanged files as hard links, new revisions,
+//! the log and the ledger written there), and one atomic rename of `CURRENT` makes all of it
+//! visible at once. A kill at any moment leaves `CURRENT` naming either the old generation or
+//! the new one, complete; a generation `CURRENT` does not name is left-over work, removed by
+//! the next run. A store of the older layout (no `CURRENT`: `store/police/` and
+//! `store/ledger.json` directly) is read as it is and becomes the first generation at the
+//! next run.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -158,12 +166,232 @@ const HEADER_NAMES: [&str; 7] = [
     "imported_at",
 ];
 
+/// The file naming the current generation of a store.
+const CURRENT: &str = "CURRENT";
+
+/// The generation `CURRENT` names (None: a store of the older layout, or no store yet).
+fn current_generation(root: &Path) -> Result<Option<u32>, StoreError> {
+    let p = root.join(CURRENT);
+    if !p.exists() {
+        return Ok(None);
+    }
+    let text = fs::read_to_string(&p).map_err(|e| serr(&p, e))?;
+    generation_number(text.trim())
+        .map(Some)
+        .ok_or_else(|| serr(&p, "does not name a generation (gen-NNNNNN)"))
+}
+
+fn generation_name(n: u32) -> String {
+    format!("gen-{n:06}")
+}
+
+fn generation_number(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix("gen-")?;
+    (digits.len() == 6).then(|| digits.parse().ok()).flatten()
+}
+
+/// Links (or, across file systems, copies) every file under `from` into `to`, leaving out
+/// temporary files of interrupted writes.
+fn link_tree(from: &Path, to: &Path) -> Result<(), StoreError> {
+    fs::create_dir_all(to).map_err(|e| serr(to, e))?;
+    let mut entries: Vec<PathBuf> = fs::read_dir(from)
+        .map_err(|e| serr(from, e))?
+        .map(|e| e.map(|e| e.path()).map_err(|e| serr(from, e)))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for src in entries {
+        let Some(name) = src.file_name() else {
+            continue;
+        };
+        let dst = to.join(name);
+        if src.is_dir() {
+            link_tree(&src, &dst)?;
+        } else if !name.to_string_lossy().ends_with(".partial") {
+            if fs::hard_link(&src, &dst).is_err() {
+                fs::copy(&src, &dst).map_err(|e| serr(&dst, e))?;
+            }
+            oppvekst_schema::io::durable_step();
+        }
+    }
+    Ok(())
+}
+
+/// Whether two folders hold the same files with the same bytes.
+fn same_tree(a: &Path, b: &Path) -> Result<bool, StoreError> {
+    fn files(
+        root: &Path,
+        dir: &Path,
+        out: &mut BTreeMap<PathBuf, Vec<u8>>,
+    ) -> Result<(), StoreError> {
+        for e in fs::read_dir(dir).map_err(|e| serr(dir, e))? {
+            let p = e.map_err(|e| serr(dir, e))?.path();
+            if p.is_dir() {
+                files(root, &p, out)?;
+            } else {
+                let bytes = fs::read(&p).map_err(|e| serr(&p, e))?;
+                out.insert(p.strip_prefix(root).unwrap_or(&p).to_owned(), bytes);
+            }
+        }
+        Ok(())
+    }
+    let (mut x, mut y) = (BTreeMap::new(), BTreeMap::new());
+    files(a, a, &mut x)?;
+    files(b, b, &mut y)?;
+    Ok(x == y)
+}
+
+/// The next generation of a store, being built; see [`Store::begin`].
+#[derive(Debug)]
+pub struct Transaction {
+    root: PathBuf,
+    generation: u32,
+    dir: PathBuf,
+    /// What the commit retires: the previous generation, or the older layout's files.
+    previous: Previous,
+    committed: bool,
+}
+
+#[derive(Debug)]
+enum Previous {
+    None,
+    Generation(PathBuf),
+    OlderLayout,
+}
+
+impl Transaction {
+    /// The store as this transaction will leave it (write revisions here).
+    pub fn store(&self) -> Store {
+        Store {
+            root: self.dir.clone(),
+        }
+    }
+
+    /// The generation's folder, for files kept beside the police store (the ledger).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes the generation current in one atomic rename of `CURRENT`, then retires the
+    /// previous one. A generation with the same files as the current one (a run that
+    /// changed nothing, such as the same run again) is dropped instead, so `CURRENT` stays.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        if let Previous::Generation(prev) = &self.previous
+            && same_tree(prev, &self.dir)?
+        {
+            return Ok(()); // dropped: the new folder is removed
+        }
+        let current = self.root.join(CURRENT);
+        let name = generation_name(self.generation);
+        oppvekst_schema::io::write_atomic(&current, format!("{name}\n").as_bytes())
+            .map_err(|e| serr(&current, e))?;
+        self.committed = true;
+        // Retiring is tidying: a kill from here on leaves files `CURRENT` does not name,
+        // which the next run removes.
+        match &self.previous {
+            Previous::None => {}
+            Previous::Generation(dir) => {
+                fs::remove_dir_all(dir).map_err(|e| serr(dir, e))?;
+                oppvekst_schema::io::durable_step();
+            }
+            Previous::OlderLayout => {
+                for old in [self.root.join("police"), self.root.join("ledger.json")] {
+                    if old.is_dir() {
+                        fs::remove_dir_all(&old).map_err(|e| serr(&old, e))?;
+                    } else if old.exists() {
+                        fs::remove_file(&old).map_err(|e| serr(&old, e))?;
+                    }
+                    oppvekst_schema::io::durable_step();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Transaction {
+    /// A transaction dropped without a commit (the run failed) leaves nothing behind.
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
 impl Store {
-    /// Opens (creating if needed) a store.
+    /// Opens a store for reading: its current generation (or a store of the older layout;
+    /// an empty store when there is none yet).
     pub fn open(root: &Path) -> Result<Store, StoreError> {
-        fs::create_dir_all(root.join("police")).map_err(|e| serr(root, e))?;
-        Ok(Store {
+        let dir = match current_generation(root)? {
+            Some(g) => root.join(generation_name(g)),
+            None => root.to_owned(),
+        };
+        fs::create_dir_all(dir.join("police")).map_err(|e| serr(&dir, e))?;
+        Ok(Store { root: dir })
+    }
+
+    /// Whether a store with at least one revision exists at `root`.
+    pub fn exists(root: &Path) -> bool {
+        match current_generation(root) {
+            Ok(Some(g)) => root
+                .join(generation_name(g))
+                .join("police/log.csv")
+                .exists(),
+            Ok(None) => root.join("police/log.csv").exists(),
+            Err(_) => true,
+        }
+    }
+
+    /// Starts the next generation of the store at `root`: a copy of the current one (hard
+    /// links), in which the run writes; nothing is visible until [`Transaction::commit`].
+    /// Generations left by runs that ended before their commit are removed first.
+    pub fn begin(root: &Path) -> Result<Transaction, StoreError> {
+        fs::create_dir_all(root).map_err(|e| serr(root, e))?;
+        let current = current_generation(root)?;
+        for e in fs::read_dir(root).map_err(|e| serr(root, e))? {
+            let p = e.map_err(|e| serr(root, e))?.path();
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            if let Some(g) = name.as_deref().and_then(generation_number)
+                && Some(g) != current
+                && p.is_dir()
+            {
+                fs::remove_dir_all(&p).map_err(|e| serr(&p, e))?;
+                oppvekst_schema::io::durable_step();
+            }
+        }
+        let generation = current.map_or(1, |g| g + 1);
+        let dir = root.join(generation_name(generation));
+        let previous = match current {
+            Some(g) => {
+                let prev = root.join(generation_name(g));
+                link_tree(&prev, &dir)?;
+                Previous::Generation(prev)
+            }
+            None => {
+                let police = root.join("police");
+                let ledger = root.join("ledger.json");
+                if police.exists() || ledger.exists() {
+                    if police.exists() {
+                        link_tree(&police, &dir.join("police"))?;
+                    }
+                    if ledger.exists() {
+                        fs::create_dir_all(&dir).map_err(|e| serr(&dir, e))?;
+                        fs::hard_link(&ledger, dir.join("ledger.json"))
+                            .or_else(|_| fs::copy(&ledger, dir.join("ledger.json")).map(|_| ()))
+                            .map_err(|e| serr(&ledger, e))?;
+                    }
+                    Previous::OlderLayout
+                } else {
+                    Previous::None
+                }
+            }
+        };
+        fs::create_dir_all(dir.join("police")).map_err(|e| serr(&dir, e))?;
+        Ok(Transaction {
             root: root.to_owned(),
+            generation,
+            dir,
+            previous,
+            committed: false,
         })
     }
 
@@ -564,6 +792,79 @@ mod tests {
         let plain = counts("2025Q1", &[1, 2, 3, 4, 50]);
         store.import("a-uten.csv", "cc", &plain, "t3").unwrap();
         assert_eq!(store.latest().unwrap(), plain);
+    }
+
+    #[test]
+    fn a_transaction_is_invisible_until_its_commit_and_an_older_store_becomes_a_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        // A store of the older layout: police/ and ledger.json directly in the root.
+        let legacy = Store::open(root).unwrap();
+        let q1 = counts("2025Q1", &[1, 2, 3, 4, 50]);
+        legacy.import("a.csv", "aa", &q1, "t1").unwrap();
+        fs::write(root.join("ledger.json"), b"{}").unwrap();
+        assert!(Store::exists(root));
+
+        let tx = Store::begin(root).unwrap();
+        let q2 = counts("2025Q2", &[9, 9, 9, 9, 9]);
+        tx.store().import("b.csv", "bb", &q2, "t2").unwrap();
+        fs::write(tx.dir().join("ledger.json"), b"{\"x\":1}").unwrap();
+        // Not committed: a reader still sees the store as it was.
+        assert_eq!(Store::open(root).unwrap().latest().unwrap(), q1);
+        drop(tx);
+        assert_eq!(Store::open(root).unwrap().latest().unwrap(), q1);
+        assert!(
+            !root.join("gen-000001").exists(),
+            "a dropped generation leaves nothing"
+        );
+
+        let tx = Store::begin(root).unwrap();
+        tx.store().import("b.csv", "bb", &q2, "t2").unwrap();
+        fs::write(tx.dir().join("ledger.json"), b"{\"x\":1}").unwrap();
+        tx.commit().unwrap();
+        let mut both = q1.clone();
+        both.extend(q2.clone());
+        let now = Store::open(root).unwrap();
+        assert_eq!(now.latest().unwrap(), both);
+        assert_eq!(
+            fs::read_to_string(root.join("CURRENT")).unwrap(),
+            "gen-000001\n"
+        );
+        assert_eq!(
+            fs::read(root.join("gen-000001/ledger.json")).unwrap(),
+            b"{\"x\":1}"
+        );
+        assert!(!root.join("police").exists() && !root.join("ledger.json").exists());
+
+        // A generation left by a killed run is removed by the next; a run that changes
+        // nothing leaves CURRENT as it is.
+        fs::create_dir_all(root.join("gen-000002/police")).unwrap();
+        let tx = Store::begin(root).unwrap();
+        assert_eq!(tx.dir(), root.join("gen-000002"));
+        assert!(!tx.dir().join("police/2025Q9").exists());
+        tx.store().import("b.csv", "bb", &q2, "t3").unwrap();
+        tx.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(root.join("CURRENT")).unwrap(),
+            "gen-000001\n"
+        );
+        assert!(!root.join("gen-000002").exists());
+        // The old generation's files were linked, not changed: a new revision in the next
+        // generation leaves the current one's bytes alone.
+        let before = fs::read(root.join("gen-000001/police/log.csv")).unwrap();
+        let tx = Store::begin(root).unwrap();
+        let fixed = counts("2025Q1", &[1, 2, 5, 4, 50]);
+        tx.store().import("a-korr.csv", "cc", &fixed, "t4").unwrap();
+        assert_eq!(
+            fs::read(root.join("gen-000001/police/log.csv")).unwrap(),
+            before
+        );
+        tx.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(root.join("CURRENT")).unwrap(),
+            "gen-000002\n"
+        );
+        assert!(!root.join("gen-000001").exists());
     }
 
     #[test]

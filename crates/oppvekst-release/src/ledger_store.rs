@@ -1,5 +1,6 @@
-//! Where the ledger of earlier releases lives: `work/store/ledger.json`, in the confidential
-//! work folder beside the history store (it says which cells every release hid).
+//! Where the ledger of earlier releases lives: `ledger.json` in the history store's current
+//! generation (`work/store/gen-NNNNNN/`, confidential: it says which cells every release
+//! hid), so that a run's new revisions and its release record become visible together.
 
 use std::path::{Path, PathBuf};
 
@@ -7,9 +8,9 @@ use oppvekst_disclosure::Ledger;
 
 use crate::{ReleaseError, file_err};
 
-/// The ledger's file in a work folder.
-pub fn path(work: &Path) -> PathBuf {
-    work.join("store/ledger.json")
+/// The ledger's file in a store generation's folder.
+pub fn path(generation: &Path) -> PathBuf {
+    generation.join("ledger.json")
 }
 
 /// Reads a ledger; a file that does not exist is an empty ledger (the first release).

@@ -93,7 +93,7 @@ pub fn preflight(
 
     // Police: the store's newest revisions, replaced by what the inbox brings.
     let store_path = cfg.paths.work.join("store");
-    let mut counts = if store_path.join("police/log.csv").exists() {
+    let mut counts = if Store::exists(&store_path) {
         Store::open(&store_path)?.latest()?
     } else {
         PoliceCounts::default()

@@ -348,7 +348,11 @@ pub fn run_quarter(
     }
     // A survey file that would be misread stops the run before the store changes.
     refuse_drift(&cat, &inbox.survey)?;
-    let store = Store::open(&work.join("store"))?;
+    // Everything the run stores — new revisions, the log, the ledger — goes into the store's
+    // next generation, made current in one step at the end; a run that fails or is killed
+    // before that leaves the store as it was.
+    let tx = Store::begin(&work.join("store"))?;
+    let store = tx.store();
     let (police_recon, mut inputs, imports) =
         import_police(cfg, &harmoniser, &inbox.police, &store, work, when, report)?;
     let (survey, survey_recon, more) = ingest_survey(
@@ -374,7 +378,7 @@ pub fn run_quarter(
             inbox.root.display()
         )));
     }
-    let ledger_path = ledger_store::path(work);
+    let ledger_path = ledger_store::path(tx.dir());
     let mut ledger = ledger_store::load(&ledger_path)?;
     let public = read_public(cfg, &cat, &harmoniser, inbox, work, report)?;
     inputs.extend(public.inputs.iter().cloned());
@@ -402,5 +406,6 @@ pub fn run_quarter(
         report,
     )?;
     ledger_store::save(&ledger_path, &ledger)?;
+    tx.commit()?;
     Ok(QuarterRun { summary, imports })
 }

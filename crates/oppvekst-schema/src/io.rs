@@ -64,6 +64,33 @@ fn tmp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// The environment variable of the crash test: `OPPVEKST_CRASH_AFTER_STEPS=n` ends the
+/// process abruptly (no destructor, no flush: as a `kill -9` would) just after its n-th
+/// durable step — a file renamed into place, a link made, a folder removed — as SQLite's
+/// crash tests inject failures at each write. Unset, the steps are only counted.
+pub const CRASH_AFTER_STEPS: &str = "OPPVEKST_CRASH_AFTER_STEPS";
+
+static STEPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Marks one durable step done (see [`CRASH_AFTER_STEPS`]).
+pub fn durable_step() {
+    let n = STEPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    static LIMIT: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+    let limit = LIMIT.get_or_init(|| {
+        std::env::var(CRASH_AFTER_STEPS)
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    if *limit == Some(n) {
+        std::process::abort();
+    }
+}
+
+/// Durable steps taken so far by this process.
+pub fn durable_steps() -> usize {
+    STEPS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
     if let Some(dir) = path.parent() {
@@ -75,7 +102,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
         file.write_all(bytes).map_err(os(&tmp))?;
         file.sync_all().map_err(os(&tmp))?;
     }
-    fs::rename(&tmp, path).map_err(os(path))
+    fs::rename(&tmp, path).map_err(os(path))?;
+    durable_step();
+    Ok(())
 }
 
 /// Encodes record batches as a Parquet file in memory (zstd, deterministic bytes).

@@ -15,9 +15,16 @@ pub struct Args {
 }
 
 /// Now as `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, whole seconds), for the store's revision log
-/// only (never in a bundle).
+/// only (never in a bundle). `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds
+/// convention) fixes it, so that two runs of the same inputs leave the same store bytes.
 fn now_utc() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+    let now = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map_or_else(std::time::SystemTime::now, |s| {
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(s)
+        });
+    humantime::format_rfc3339_seconds(now).to_string()
 }
 
 /// Runs `run`.

@@ -33,7 +33,7 @@ pub fn run(config: Option<&Path>, args: Args) -> Result<()> {
     } else {
         None
     };
-    if store_path.join("police/log.csv").exists() {
+    if Store::exists(&store_path) {
         print_store(&cfg, &store_path)?;
     } else {
         println!(
