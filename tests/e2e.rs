@@ -1248,7 +1248,8 @@ fn every_inbox_file_is_read_or_listed_and_a_file_a_source_cannot_read_stops_the_
         vec![
             (
                 "LESMEG.txt".to_owned(),
-                "not in a source folder (survey/, police/, population/, reference/)".to_owned()
+                "not in a source folder (survey/, police/, population/, reference/, official/)"
+                    .to_owned()
             ),
             (
                 "police/.~lock.politi_2025K4.csv#".to_owned(),
@@ -1490,4 +1491,72 @@ fn differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> Ve
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect()
+}
+
+#[test]
+fn ssb_08487_as_an_r_export_is_set_beside_the_local_extract_in_the_report() {
+    let (dir, cfg) = synth_with_config();
+    let d = dir.path();
+    fs::create_dir_all(d.join("inbox/official")).unwrap();
+    fs::write(
+        d.join("inbox/official/08487.csv"),
+        "region,tid,Alle lovbruddsgrupper,Vold og mishandling,Seksuallovbrudd\n\
+         3107 Fredrikstad,24-25,4100.5,612,NA\n\
+         3105 Sarpsborg,2024-2025,2950,410.5,:\n\
+         3107 Fredrikstad,2016-2017,3900,500,20\n",
+    )
+    .unwrap();
+    let o = oppvekst(&["--config", &cfg, "run", "--quarter", "2025Q4"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = fs::read_to_string(d.join("bundles/2025Q4/index.html")).unwrap();
+    assert!(
+        html.contains("<h3>Kontroll mot SSBs offisielle tall</h3>"),
+        "no section"
+    );
+    let start = html.find("lokalt uttrekk og SSB 08487").unwrap();
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    // Only the last two full years (2024–2025); SSB's symbols as they are.
+    assert!(!table.contains("2016-2017"));
+    assert!(
+        table.contains("<td>Fredrikstad</td><td>2024-2025</td><td>Alle lovbrudd</td>"),
+        "{table}"
+    );
+    assert!(table.contains("<td>4100,5</td>"), "{table}");
+    assert!(
+        table.contains("<td>Sarpsborg</td><td>2024-2025</td><td>Seksuallovbrudd</td>"),
+        "{table}"
+    );
+    assert!(
+        table.contains("<td>:</td><td>–</td></tr>"),
+        "SSB's hidden cell stays hidden: {table}"
+    );
+    assert!(
+        table.contains("<td>..</td>"),
+        "NA is missing, not a number: {table}"
+    );
+    // The local figure is the sum of the published quarters: recomputed from the bundle's
+    // own police table (all groups, all ages, Fredrikstad, the eight quarters of 2024–2025).
+    let police = fs::read_to_string(d.join("bundles/2025Q4/tabeller/politi.csv")).unwrap();
+    let counts: Vec<&str> = police
+        .lines()
+        .map(|l| l.split(';').collect::<Vec<_>>())
+        .filter(|f| f[0] == "3107" && f[2] == "alle" && f[3] == "alle")
+        .filter(|f| f[4].starts_with("2024") || f[4].starts_with("2025"))
+        .map(|f| f[5])
+        .collect();
+    assert_eq!(counts.len(), 8);
+    let local = if counts.iter().all(|c| c.parse::<u64>().is_ok()) {
+        let sum: u64 = counts.iter().map(|c| c.parse::<u64>().unwrap()).sum();
+        format!("{:.1}", sum as f64 / 2.0).replace('.', ",")
+    } else {
+        ":".to_owned()
+    };
+    assert!(
+        table.contains(&format!(
+            "<td>Fredrikstad</td><td>2024-2025</td><td>Alle lovbrudd</td><td>{local}</td><td>4100,5</td>"
+        )),
+        "{table}"
+    );
+    let manifest = fs::read_to_string(d.join("bundles/2025Q4/manifest.json")).unwrap();
+    assert!(manifest.contains("official/08487.csv"));
 }

@@ -134,6 +134,24 @@ pub struct NotRead {
     pub reason: String,
 }
 
+/// One line of the plausibility check against SSB's official 08487.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfficialComparison {
+    /// Municipality name.
+    pub municipality: String,
+    /// SSB's period (`2024`, `2024-2025`).
+    pub period: String,
+    /// Offence group code (`alle` for all groups).
+    pub group: String,
+    /// The local extract's offences reported, average per year, from published cells only
+    /// (None: a quarter of the period is hidden).
+    pub local: Option<f64>,
+    /// SSB's figure, when it is a number.
+    pub ssb: Option<f64>,
+    /// SSB's symbol when it is not (`:`, `..`, `.`).
+    pub ssb_symbol: Option<&'static str>,
+}
+
 /// Reconciliation of one input source (survey or police).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reconciliation {
@@ -272,6 +290,9 @@ pub struct BundleInput<'a> {
     pub inputs: Vec<InputFile>,
     /// Files of the inbox that were not read, with the reason.
     pub not_read: Vec<NotRead>,
+    /// The plausibility check against SSB's 08487 (empty without official tables); None
+    /// when no official table was given.
+    pub official: Option<Vec<OfficialComparison>>,
     /// Row accounting per source.
     pub reconciliation: Vec<Reconciliation>,
 }

@@ -289,6 +289,42 @@ struct Page<'a> {
     protection: Vec<ProtectionRow>,
     reconciliation: &'a [crate::Reconciliation],
     answers_note: Option<String>,
+    official_note: Option<String>,
+    official: Vec<Vec<String>>,
+}
+
+/// The plausibility check's rows as the report shows them: municipality, period, offence
+/// group, the local figure, SSB's, and the difference in percent.
+fn official_rows(input: &BundleInput<'_>) -> Vec<Vec<String>> {
+    let one_decimal = |x: f64| format!("{x:.1}").replace('.', ",");
+    input
+        .official
+        .iter()
+        .flatten()
+        .map(|c| {
+            let local = c.local.map_or_else(|| ":".to_owned(), one_decimal);
+            let ssb = c
+                .ssb
+                .map_or_else(|| c.ssb_symbol.unwrap_or("..").to_owned(), one_decimal);
+            let diff = match (c.local, c.ssb) {
+                (Some(l), Some(s)) if s > 0.0 => {
+                    format!(
+                        "{} %",
+                        format!("{:+.0}", 100.0 * (l - s) / s).replace('-', "−")
+                    )
+                }
+                _ => "–".to_owned(),
+            };
+            vec![
+                c.municipality.clone(),
+                c.period.clone(),
+                oppvekst_schema::codes::offence_label(&c.group).to_owned(),
+                local,
+                ssb,
+                diff,
+            ]
+        })
+        .collect()
 }
 
 /// One flag (vold i nære relasjoner, hatkriminalitet, uteliv): all offence groups, the last
@@ -776,6 +812,11 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
         protection: protection_rows(input),
         reconciliation: &input.reconciliation,
         answers_note: crate::sentences::answers_sentence(&input.reconciliation),
+        official_note: input
+            .official
+            .as_ref()
+            .map(|rows| crate::sentences::official_sentence(!rows.is_empty())),
+        official: official_rows(input),
     };
     tmpl.render(minijinja::value::Serde(&page))
         .map_err(|e| BundleError::Template(e.to_string()))

@@ -100,6 +100,22 @@ mod tests {
     }
 }
 
+/// The report's sentence above the plausibility check against SSB's 08487.
+pub fn official_sentence(any: bool) -> String {
+    if any {
+        "Som kontroll står politiets lokale uttrekk for de to siste hele årene ved siden av SSBs \
+         offisielle tall (tabell 08487: anmeldte lovbrudd etter gjerningssted, gjennomsnitt per \
+         år). Tallene telles ikke helt likt – SSB teller etter gjerningssted og når saken ble \
+         registrert – så små forskjeller er ventet; store forskjeller bør undersøkes. Et lokalt \
+         tall står som : når et av kvartalene det bygger på, er skjult."
+            .to_owned()
+    } else {
+        "SSBs tabell 08487 i mappen official/ dekker ikke de to siste hele årene i det lokale \
+         uttrekket, så det er ingenting å sammenligne med ennå."
+            .to_owned()
+    }
+}
+
 /// A whole number with a space between thousands, as Norwegian text writes it (4 900).
 fn thousands(n: u64) -> String {
     let digits = n.to_string();

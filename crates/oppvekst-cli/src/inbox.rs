@@ -6,16 +6,21 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use oppvekst_bundle::NotRead;
 use oppvekst_release::inputs::{
-    Inbox, NamedFile, POLICE_EXTENSIONS, POPULATION_EXTENSIONS, REFERENCE_EXTENSIONS,
-    SURVEY_EXTENSIONS,
+    Inbox, NamedFile, OFFICIAL_EXTENSIONS, POLICE_EXTENSIONS, POPULATION_EXTENSIONS,
+    REFERENCE_EXTENSIONS, SURVEY_EXTENSIONS,
 };
 
 /// The source folders of an inbox: folder, what it holds (for messages), the extensions read.
-const SOURCES: [(&str, &str, &[&str]); 4] = [
+const SOURCES: [(&str, &str, &[&str]); 5] = [
     ("survey", "survey exports", SURVEY_EXTENSIONS),
     ("police", "police extracts", POLICE_EXTENSIONS),
     ("population", "population tables", POPULATION_EXTENSIONS),
     ("reference", "reference levels", REFERENCE_EXTENSIONS),
+    (
+        "official",
+        "SSB tables (StatBank's wide CSV or XLSX)",
+        OFFICIAL_EXTENSIONS,
+    ),
 ];
 
 /// A hidden file or one an editor leaves while a document is open (`.DS_Store`, `~$x.xlsx`).
@@ -45,7 +50,7 @@ pub fn discover(inbox: &Path) -> Result<Inbox> {
             .to_string_lossy()
             .replace('\\', "/")
     };
-    let mut found: [Vec<NamedFile>; 4] = Default::default();
+    let mut found: [Vec<NamedFile>; 5] = Default::default();
     let mut not_read = Vec::new();
     let mut unreadable = Vec::new();
     let skip = |p: &Path, reason: &str| NotRead {
@@ -91,18 +96,19 @@ pub fn discover(inbox: &Path) -> Result<Inbox> {
                 }
                 _ => not_read.push(skip(
                     &top,
-                    "not in a source folder (survey/, police/, population/, reference/)",
+                    "not in a source folder (survey/, police/, population/, reference/, official/)",
                 )),
             }
         }
     }
-    let [survey, police, population, reference] = found;
+    let [survey, police, population, reference, official] = found;
     Ok(Inbox {
         root: inbox.to_owned(),
         survey,
         police,
         population,
         reference,
+        official,
         not_read,
         unreadable,
     })

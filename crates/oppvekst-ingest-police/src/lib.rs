@@ -23,6 +23,7 @@
 pub mod history;
 pub mod population;
 pub mod ssb;
+pub mod statbank;
 mod xlsx;
 
 pub use xlsx::read_extract_xlsx;

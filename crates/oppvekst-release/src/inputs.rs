@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use oppvekst_bundle::{InputFile, NotRead, Reconciliation};
 use oppvekst_ingest_police::history::{Outcome, Store};
 use oppvekst_ingest_police::population::read_population;
+use oppvekst_ingest_police::statbank::{WideValue, read_wide_csv, read_wide_xlsx};
 use oppvekst_ingest_police::{PoliceCounts, read_extract, read_extract_xlsx};
 use oppvekst_ingest_survey::{
     Aggregator, DriftReport, IngestError, Progress, ReadOptions, Respondents, RespondentsWriter,
@@ -50,6 +51,8 @@ pub struct Inbox {
     pub population: Vec<NamedFile>,
     /// Reference levels: CSV.
     pub reference: Vec<NamedFile>,
+    /// SSB's official tables (08487) as the StatBank gives them: wide CSV or XLSX.
+    pub official: Vec<NamedFile>,
     /// Entries of the inbox no source reads (outside the source folders, hidden or
     /// temporary files), with the reason: listed in the run summary and the manifest.
     pub not_read: Vec<NotRead>,
@@ -86,6 +89,8 @@ pub const POLICE_EXTENSIONS: &[&str] = &["csv", "xlsx"];
 pub const POPULATION_EXTENSIONS: &[&str] = &["json", "px"];
 /// Reference levels.
 pub const REFERENCE_EXTENSIONS: &[&str] = &["csv"];
+/// SSB's official tables in the StatBank's wide layout.
+pub const OFFICIAL_EXTENSIONS: &[&str] = &["csv", "xlsx"];
 
 /// Public inputs: population tables (for rates and the coverage rule) and reference levels.
 pub struct PublicInputs {
@@ -93,6 +98,8 @@ pub struct PublicInputs {
     pub population: Population,
     /// National reference levels.
     pub reference: Vec<ReferenceRow>,
+    /// SSB's official figures (08487), as the tables in `official/` give them.
+    pub official: Vec<WideValue>,
     /// The reference files' accounting (None when there were none).
     pub reconciliation: Option<Reconciliation>,
     /// The files read.
@@ -229,9 +236,22 @@ pub fn read_public(
         &quarantine_csv(&quarantine),
     )?;
     check(&recon)?;
+    let mut official = Vec::new();
+    for f in &inbox.official {
+        let bytes = read(&f.path)?;
+        let values = if f.name.to_lowercase().ends_with(".xlsx") {
+            read_wide_xlsx(&f.name, &bytes)?
+        } else {
+            read_wide_csv(&f.name, &bytes)?
+        };
+        report.line(&format!("  {}: {} official values", f.name, values.len()));
+        official.extend(values);
+        inputs.push(InputFile::from_bytes(&f.name, &bytes));
+    }
     Ok(PublicInputs {
         population,
         reference,
+        official,
         reconciliation: (recon.files > 0).then_some(recon),
         inputs,
     })

@@ -22,6 +22,7 @@ pub mod config;
 pub mod inputs;
 pub mod ledger_store;
 pub mod lock;
+pub mod official;
 pub mod preflight;
 pub mod run;
 pub mod tables;

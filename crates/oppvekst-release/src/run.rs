@@ -120,6 +120,7 @@ fn finish(
     for line in complete_quarters(&mut ing.police) {
         report.line(&format!("  {line}"));
     }
+    let harmoniser = cfg.harmoniser()?;
     let cells = &ing.survey.cells;
     let earlier = release
         .as_ref()
@@ -242,6 +243,14 @@ fn finish(
         reference: &ing.public.reference,
         region: region.as_ref().map(|r| r.code.clone()).zip(region_note),
         population_note: has_population.then(|| population_note(&population.sources)),
+        official: (!ing.public.official.is_empty()).then(|| {
+            crate::official::compare(
+                &ing.public.official,
+                &police,
+                &cfg.municipalities,
+                &harmoniser,
+            )
+        }),
         inputs: ing.inputs,
         not_read: ing.not_read.clone(),
         reconciliation: ing.reconciliation.clone(),
