@@ -1215,17 +1215,17 @@ fn every_inbox_file_is_read_or_listed_and_a_file_a_source_cannot_read_stops_the_
     let d = dir.path();
     fs::write(d.join("inbox/LESMEG.txt"), "notater").unwrap();
     fs::write(d.join("inbox/police/.~lock.politi_2025K4.csv#"), "").unwrap();
-    // A CSV among the population tables (only JSON-stat and PX are read there).
-    fs::write(d.join("inbox/population/folketall.csv"), "a;b\n").unwrap();
+    // An old Excel file among the population tables (not a format read there).
+    fs::write(d.join("inbox/population/folketall.xls"), "a;b\n").unwrap();
     let o = oppvekst(&["--config", &cfg, "run", "--quarter", "2025Q4"]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("population/folketall.csv: not one of the population tables this folder holds (only .json, .px files are read here)"),
+        err.contains("population/folketall.xls: not one of the population tables this folder holds (only .json, .px, .csv, .xlsx files are read here)"),
         "{err}"
     );
     assert!(!d.join("work/store").exists(), "nothing imported");
-    fs::remove_file(d.join("inbox/population/folketall.csv")).unwrap();
+    fs::remove_file(d.join("inbox/population/folketall.xls")).unwrap();
     let o = oppvekst(&["--config", &cfg, "run", "--quarter", "2025Q4"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout);

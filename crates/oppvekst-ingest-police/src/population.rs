@@ -147,7 +147,98 @@ pub fn population_from_ssb(
     Ok(pop)
 }
 
-/// Reads a population file by its extension: `.json` (JSON-stat 1.x or 2.0) or `.px`.
+/// The age a label of a wide 07459 table names (`15 år`, `15`, `105 år eller eldre`).
+fn age_of(label: &str) -> Option<usize> {
+    label.split(" / ").find_map(|part| {
+        let t = part.trim();
+        let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
+        let rest = t[digits.len()..].trim().to_lowercase();
+        (!digits.is_empty()
+            && (rest.is_empty() || rest.starts_with("år") || rest.starts_with("year")))
+        .then(|| digits.parse().ok())
+        .flatten()
+    })
+}
+
+/// A wide StatBank table of population (07459: region × year, a column per age, or ages as a
+/// label column) as the table the SSB readers give, so one reading of it serves every format.
+pub fn population_table(
+    file: &str,
+    values: &[crate::statbank::WideValue],
+) -> Result<SsbTable, SsbError> {
+    use std::collections::BTreeMap;
+    let region_code =
+        |v: &crate::statbank::WideValue| v.municipality.clone().unwrap_or_else(|| v.region.clone());
+    let aged = values.iter().any(|v| age_of(&v.measure).is_some());
+    let mut cells: BTreeMap<(String, String, String), SsbValue> = BTreeMap::new();
+    for v in values {
+        if v.period.contains('-') {
+            return Err(err(
+                file,
+                "a population table gives single years, not periods",
+            ));
+        }
+        let age = match (aged, age_of(&v.measure)) {
+            (true, Some(a)) => a.to_string(),
+            // An "all ages" column beside single ages is the total: left out.
+            (true, None) => continue,
+            (false, _) => String::new(),
+        };
+        cells.insert((region_code(v), age, v.period.clone()), v.value);
+    }
+    let cats = |k: usize| -> Vec<(String, String)> {
+        let mut set: Vec<String> = cells
+            .keys()
+            .map(|key| match k {
+                0 => key.0.clone(),
+                1 => key.1.clone(),
+                _ => key.2.clone(),
+            })
+            .collect();
+        set.sort_by_key(|c| (c.parse::<usize>().unwrap_or(usize::MAX), c.clone()));
+        set.dedup();
+        set.into_iter().map(|c| (c.clone(), c)).collect()
+    };
+    let dim = |id: &str, categories| crate::ssb::SsbDimension {
+        id: id.to_owned(),
+        label: id.to_owned(),
+        categories,
+    };
+    let mut dimensions = vec![dim("Region", cats(0))];
+    if aged {
+        dimensions.push(dim("Alder", cats(1)));
+    }
+    dimensions.push(dim("Tid", cats(2)));
+    let mut table = SsbTable {
+        label: "07459".to_owned(),
+        values: Vec::new(),
+        dimensions,
+    };
+    let n: usize = table
+        .dimensions
+        .iter()
+        .map(|d| d.categories.len())
+        .product();
+    table.values = vec![SsbValue::Missing; n];
+    let pos = |d: &crate::ssb::SsbDimension, c: &str| d.categories.iter().position(|(x, _)| x == c);
+    for ((region, age, year), v) in &cells {
+        let mut idx = 0;
+        let codes: Vec<&str> = if aged {
+            vec![region, age, year]
+        } else {
+            vec![region, year]
+        };
+        for (d, c) in table.dimensions.iter().zip(codes) {
+            // Every code was collected from `cells` above.
+            idx = idx * d.categories.len() + pos(d, c).unwrap_or(0);
+        }
+        table.values[idx] = *v;
+    }
+    Ok(table)
+}
+
+/// Reads a population file by its extension: `.json` (JSON-stat 1.x or 2.0), `.px`, or the
+/// StatBank's wide layout as `.csv` or `.xlsx` (see [`crate::statbank`]).
 pub fn read_population(
     file: &str,
     bytes: &[u8],
@@ -158,10 +249,14 @@ pub fn read_population(
         crate::ssb::read_jsonstat(file, bytes)?
     } else if lower.ends_with(".px") {
         crate::ssb::read_px(file, bytes)?
+    } else if lower.ends_with(".csv") {
+        population_table(file, &crate::statbank::read_wide_csv(file, bytes)?)?
+    } else if lower.ends_with(".xlsx") {
+        population_table(file, &crate::statbank::read_wide_xlsx(file, bytes)?)?
     } else {
         return Err(err(
             file,
-            "population tables are read from JSON-stat (.json) or PC-Axis (.px) files",
+            "population tables are read from JSON-stat (.json), PC-Axis (.px) or the StatBank's wide CSV or XLSX",
         ));
     };
     population_from_ssb(file, &table, harmoniser)

@@ -228,10 +228,25 @@ fn from_rows(file: &str, rows: Vec<(u64, Vec<String>)>) -> Result<Vec<WideValue>
 /// not, with or without title lines).
 pub fn read_wide_csv(file: &str, bytes: &[u8]) -> Result<Vec<WideValue>, SsbError> {
     let text = decode(bytes, None).text;
-    // The delimiter of the longest line (a title line has none).
-    let longest = text.lines().max_by_key(|l| l.len()).unwrap_or("");
+    // The delimiter that cuts the most rows into three fields or more (a title line, which
+    // may hold commas, is one row against the table's many).
+    let rows_of = |d: u8| {
+        csv::ReaderBuilder::new()
+            .delimiter(d)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .filter(|r| r.as_ref().is_ok_and(|r| r.len() >= 3))
+            .count()
+    };
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delimiter = [b';', b',', b'\t']
+        .into_iter()
+        .max_by_key(|&d| (rows_of(d), d == detect_delimiter(first)))
+        .unwrap_or(b';');
     let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(detect_delimiter(longest))
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());

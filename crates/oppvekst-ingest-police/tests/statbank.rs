@@ -110,3 +110,32 @@ fn an_xlsx_with_the_region_as_a_number_and_text_where_a_value_belongs_is_refused
         "x.csv: line 2, column `Vold og mishandling`: neither a number nor an SSB symbol nor NA"
     );
 }
+
+#[test]
+fn population_07459_as_a_statbank_download_and_as_an_r_export() {
+    use oppvekst_ingest_police::population::read_population;
+    use oppvekst_schema::Harmoniser;
+    use oppvekst_schema::population::AgeRange;
+    let h = Harmoniser::builtin().unwrap();
+    let band = AgeRange {
+        from: 15,
+        to: Some(16),
+    };
+    let long = "\"07459: Befolkning, etter region, alder, statistikkvariabel og år\"\n\n\
+\"region\";\"alder\";\"år\";\"Personer\"\n\
+\"3107 Fredrikstad\";\"15 år\";\"2025\";1000\n\
+\"3107 Fredrikstad\";\"16 år\";\"2025\";1010\n\
+\"3105 Sarpsborg\";\"15 år\";\"2025\";700\n\
+\"3105 Sarpsborg\";\"16 år\";\"2025\";\":\"\n";
+    let p = read_population("07459.csv", long.as_bytes(), &h).unwrap();
+    assert_eq!(p.exact("3107", 2025, band), Some(2010));
+    // A hidden age is unknown: the band is not summed over it.
+    assert_eq!(p.exact("3105", 2025, band), None);
+    assert_eq!(p.sources, vec!["SSB 07459".to_owned()]);
+
+    // An R export: one column per age, the old municipality number harmonised.
+    let wide = "region,year,15,16\n3004 Fredrikstad,2023,990,NA\n3004 Fredrikstad,2022,980,985\n";
+    let p = read_population("07459_r.csv", wide.as_bytes(), &h).unwrap();
+    assert_eq!(p.exact("3107", 2022, band), Some(1965));
+    assert_eq!(p.exact("3107", 2023, band), None);
+}

@@ -85,8 +85,8 @@ impl Inbox {
 pub const SURVEY_EXTENSIONS: &[&str] = &["csv", "sav", "zsav", "parquet"];
 /// Police extracts: CSV or an Excel workbook.
 pub const POLICE_EXTENSIONS: &[&str] = &["csv", "xlsx"];
-/// Population tables.
-pub const POPULATION_EXTENSIONS: &[&str] = &["json", "px"];
+/// Population tables: JSON-stat, PX, or the StatBank's wide CSV or XLSX.
+pub const POPULATION_EXTENSIONS: &[&str] = &["json", "px", "csv", "xlsx"];
 /// Reference levels.
 pub const REFERENCE_EXTENSIONS: &[&str] = &["csv"];
 /// SSB's official tables in the StatBank's wide layout.
