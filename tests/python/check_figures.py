@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import polars as pl
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 bundle = Path(sys.argv[1])
@@ -57,6 +58,7 @@ cells = {
 }
 names = {"Fredrikstad": "3107", "Sarpsborg": "3105", "Nedre Glomma": "nedre-glomma"}
 n = 0
+change_rows = []
 with open(bundle / "tabeller/endringer.csv", encoding="utf-8-sig", newline="") as f:
     for row in csv.DictReader(f, delimiter=";"):
         m = names[row["kommune"]]
@@ -66,8 +68,7 @@ with open(bundle / "tabeller/endringer.csv", encoding="utf-8-sig", newline="") a
             [b["numerator"], a["numerator"]], [b["denominator"], a["denominator"]]
         )
         close(float(row["p_verdi"].replace(",", ".")), p, 5.1e-5, f"change p {row}")
-        if (row["statistisk_sikker"] == "ja") != (p < 0.05):
-            fail(f"significance of {row}")
+        change_rows.append((row, p))
         n += 1
 checked["wave changes"] = n
 
@@ -113,6 +114,21 @@ for r in cmp.iter_rows(named=True):
         close(r["percent_std"], (unit["percent"] * unit["w"]).sum(), 1e-9, f"standardised {what}")
         n_std += 1
 checked["reference comparisons"] = n_ref
+
+# 3b. Benjamini–Hochberg over every test of the release (the changes, then the differences
+# from the reference, as the bundle lists them), with statsmodels' fdr_bh.
+ref_rows = [r for r in cmp.iter_rows(named=True) if r["p_value"] is not None]
+family = [p for _, p in change_rows] + [r["p_value"] for r in ref_rows]
+adjusted = multipletests(family, method="fdr_bh")[1] if family else []
+for (row, _), a in zip(change_rows, adjusted[: len(change_rows)]):
+    close(float(row["p_justert"].replace(",", ".")), a, 5.1e-5, f"change adjusted p {row}")
+    if (row["statistisk_sikker"] == "ja") != (a < 0.05):
+        fail(f"significance of {row}")
+for r, a in zip(ref_rows, adjusted[len(change_rows):]):
+    close(r["p_adjusted"], a, 1e-9, f"reference adjusted p {r['indicator']} {r['municipality']}")
+    if r["significant"] != (a < 0.05):
+        fail(f"significance of the difference {r['indicator']} {r['municipality']}")
+checked["Benjamini–Hochberg adjustments"] = len(family)
 checked["standardised percents"] = n_std
 
 # 4. Police rates per 1,000 from SSB's population table.

@@ -63,7 +63,10 @@ pub struct Comparison {
     /// Two-sided p-value of the difference (two-proportion test when the reference has n,
     /// else a one-sample test against the reference as a fixed level).
     pub p_value: Option<f64>,
-    /// p < alpha.
+    /// Benjamini–Hochberg adjusted p-value over every test of the release (see
+    /// [`crate::adjust_for_many_tests`]); the raw p-value until then.
+    pub p_adjusted: Option<f64>,
+    /// Adjusted p < alpha (raw p < alpha until adjusted).
     pub significant: bool,
 }
 
@@ -231,6 +234,7 @@ pub fn compare(
                     reference_percent: rf.map(|x| x.percent),
                     difference: r.percent.zip(rf).map(|(p, x)| p - x.percent),
                     p_value: test.map(|t| t.1),
+                    p_adjusted: test.map(|t| t.1),
                     significant: test.is_some_and(|t| t.1 < alpha),
                 });
             }
@@ -270,6 +274,7 @@ fn frame_of(rows: &[Comparison]) -> Result<DataFrame, AnalysisError> {
             Column::new("reference_percent".into(), o(|r| r.reference_percent)),
             Column::new("difference".into(), o(|r| r.difference)),
             Column::new("p_value".into(), o(|r| r.p_value)),
+            Column::new("p_adjusted".into(), o(|r| r.p_adjusted)),
             Column::new(
                 "significant".into(),
                 rows.iter().map(|r| r.significant).collect::<Vec<_>>(),

@@ -23,7 +23,35 @@ mod survey;
 pub use compare::{Comparison, Comparisons, GRADE_GROUPS, compare};
 pub use frame::{Denominators, protected_frame, write_parquet};
 pub use police::{PoliceAnalysis, PoliceRow, police_series};
-pub use stats::{normal_cdf, two_proportion_test, wilson};
+pub use stats::{benjamini_hochberg, normal_cdf, two_proportion_test, wilson};
+
+/// Corrects every test of a release for their number: the changes between waves and the
+/// differences from the reference together are one family, adjusted by Benjamini–Hochberg;
+/// a change or a difference is significant when its adjusted p-value is below `alpha`.
+/// Returns the number of tests.
+pub fn adjust_for_many_tests(
+    changes: &mut [Change],
+    comparisons: &mut Comparisons,
+    alpha: f64,
+) -> usize {
+    let mut p: Vec<f64> = changes.iter().map(|c| c.p_value).collect();
+    p.extend(comparisons.rows.iter().filter_map(|c| c.p_value));
+    let adjusted = benjamini_hochberg(&p);
+    let mut it = adjusted.into_iter();
+    for c in changes.iter_mut() {
+        // One adjusted value per p-value collected above, in the same order.
+        c.p_adjusted = it.next().unwrap_or(1.0);
+        c.significant = c.p_adjusted < alpha;
+    }
+    for c in comparisons.rows.iter_mut() {
+        if c.p_value.is_some() {
+            let a = it.next().unwrap_or(1.0);
+            c.p_adjusted = Some(a);
+            c.significant = a < alpha;
+        }
+    }
+    p.len()
+}
 pub use survey::{Change, IndicatorRow, SurveyAnalysis, changes, survey_indicators};
 
 pub use oppvekst_disclosure::Protected;

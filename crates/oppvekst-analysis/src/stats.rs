@@ -3,6 +3,23 @@
 /// z for a two-sided 95 % interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
+/// Benjamini–Hochberg adjusted p-values (the step-up false-discovery-rate correction, as
+/// R's `p.adjust(method = "BH")` and statsmodels' `fdr_bh` compute them), in the input's order:
+/// for the i-th smallest of m p-values, min over j ≥ i of m·p(j)/j, capped at 1. A test is
+/// significant at level α when its adjusted p-value is below α.
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+    let mut adjusted = vec![1.0; m];
+    let mut running = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i] * m as f64 / (rank + 1) as f64).min(1.0);
+        adjusted[i] = running;
+    }
+    adjusted
+}
+
 /// Wilson score 95 % interval for x of n, as proportions (None when n = 0).
 pub fn wilson(x: u64, n: u64) -> Option<(f64, f64)> {
     if n == 0 || x > n {
@@ -54,6 +71,19 @@ mod tests {
         assert!(lo.abs() < 1e-12);
         assert!((hi - 0.071_348).abs() < 1e-5, "{hi}");
         assert_eq!(wilson(1, 0), None);
+    }
+
+    #[test]
+    fn benjamini_hochberg_matches_statsmodels() {
+        // statsmodels.stats.multitest.multipletests(p, method="fdr_bh")[1] on these p-values:
+        // 0.03, 0.048, 0.048, 0.03, 0.2, 0.048.
+        let p = [0.01, 0.04, 0.03, 0.005, 0.2, 0.04];
+        let want = [0.03, 0.048, 0.048, 0.03, 0.2, 0.048];
+        for (got, want) in benjamini_hochberg(&p).iter().zip(want) {
+            assert!((got - want).abs() < 1e-12, "{got} {want}");
+        }
+        assert!(benjamini_hochberg(&[]).is_empty());
+        assert_eq!(benjamini_hochberg(&[0.9, 0.95]), vec![0.95, 0.95]);
     }
 
     #[test]

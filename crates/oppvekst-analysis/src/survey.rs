@@ -191,7 +191,10 @@ pub struct Change {
     pub z: f64,
     /// Two-sided p-value.
     pub p_value: f64,
-    /// p < alpha.
+    /// Benjamini–Hochberg adjusted p-value over every test of the release (see
+    /// [`crate::adjust_for_many_tests`]); the raw p-value until then.
+    pub p_adjusted: f64,
+    /// Adjusted p < alpha (raw p < alpha until adjusted).
     pub significant: bool,
 }
 
@@ -233,6 +236,7 @@ pub fn changes(analysis: &SurveyAnalysis, alpha: f64) -> Vec<Change> {
             to_percent: b.percent.unwrap_or(0.0),
             z,
             p_value: p,
+            p_adjusted: p,
             significant: p < alpha,
         });
     }

@@ -141,6 +141,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 V::F(c.from_percent, 1),
                 V::F(c.to_percent, 1),
                 V::F(c.p_value, 4),
+                V::F(c.p_adjusted, 4),
                 t(if c.significant { "ja" } else { "nei" }),
             ]
         })
@@ -166,6 +167,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 opt(c.reference_percent, 1),
                 opt(c.difference, 1),
                 opt(c.p_value, 4),
+                opt(c.p_adjusted, 4),
                 t(if c.significant { "ja" } else { "nei" }),
             ]
         })
@@ -221,6 +223,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 "fra_prosent",
                 "til_prosent",
                 "p_verdi",
+                "p_justert",
                 "statistisk_sikker",
             ],
             rows: changes,
@@ -243,6 +246,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 "referanse_prosent",
                 "forskjell_prosentpoeng",
                 "p_verdi",
+                "p_justert",
                 "statistisk_sikker",
             ],
             rows: comparisons,

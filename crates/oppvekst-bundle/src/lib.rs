@@ -279,6 +279,9 @@ pub struct BundleInput<'a> {
     pub police_series: &'a PoliceAnalysis,
     /// Latest-wave comparisons with the region and the reference.
     pub comparisons: &'a Comparisons,
+    /// How many tests the release made (changes and differences from the reference), the
+    /// family their Benjamini–Hochberg correction is over.
+    pub tests: usize,
     /// Published reference levels (national figures).
     pub reference: &'a [oppvekst_schema::reference::ReferenceRow],
     /// Code of the region among `municipalities` (drawn in survey charts and tables, left out

@@ -458,9 +458,10 @@ fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
         out.push("Ingen statistisk sikre endringer mellom de to siste undersøkelsene.".into());
     } else {
         out.push(format!(
-            "Bare endringer som er statistisk sikre (tosidig test, p < 0,05) er nevnt; {} av {} sammenligninger var det.",
+            "Bare endringer og forskjeller som er statistisk sikre er nevnt: tosidig test, og p-verdien korrigert for at {} sammenligninger er gjort (Benjamini–Hochberg, høyst 5 % falske funn); {} av {} endringer mellom de to siste undersøkelsene holder.",
+            crate::report::format_int(input.tests as i64),
             input.changes.iter().filter(|c| c.significant).count(),
-            input.changes.len()
+            crate::report::format_int(input.changes.len() as i64)
         ));
     }
     out.extend(reference_sentences);

@@ -189,18 +189,24 @@ fn finish(
     oppvekst_schema::io::write_atomic(&loss_file, &loss_csv(&with_truth))?;
 
     let indicators = survey_indicators(&survey, cat)?;
-    let wave_changes = changes(&indicators, cfg.report.alpha);
+    let mut wave_changes = changes(&indicators, cfg.report.alpha);
     let has_population = !population.is_empty();
     let series = police_series(&police, has_population.then_some(&population))?;
     let municipality_codes: Vec<String> =
         cfg.municipalities.iter().map(|m| m.code.clone()).collect();
-    let comparisons = compare(
+    let mut comparisons = compare(
         &indicators,
         &ing.public.reference,
         &municipality_codes,
         cfg.report.standardise,
         cfg.report.alpha,
     )?;
+    // Every change and every difference from the reference is one family of tests.
+    let tests = oppvekst_analysis::adjust_for_many_tests(
+        &mut wave_changes,
+        &mut comparisons,
+        cfg.report.alpha,
+    );
 
     let last_quarter = ing.police.rows.iter().map(|r| r.quarter).max();
     let years = &ing.survey.years;
@@ -240,6 +246,7 @@ fn finish(
         changes: &wave_changes,
         police_series: &series,
         comparisons: &comparisons,
+        tests,
         reference: &ing.public.reference,
         region: region.as_ref().map(|r| r.code.clone()).zip(region_note),
         population_note: has_population.then(|| population_note(&population.sources)),

@@ -187,6 +187,7 @@ pub fn comparisons_schema() -> Schema {
         f("reference_percent", DataType::Float64, true),
         f("difference", DataType::Float64, true),
         f("p_value", DataType::Float64, true),
+        f("p_adjusted", DataType::Float64, true),
         f("significant", DataType::Boolean, false),
     ])
 }
