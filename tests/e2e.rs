@@ -760,6 +760,23 @@ fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
     let o = oppvekst(&["--config", cfg, "run", "--quarter", "2025Q3"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("38 new quarters"));
+    // A sum of four quarters that reaches a quarter with no extract (2023K3), or one before
+    // the series began, does not exist: `.`, not `:` (hidden).
+    let politi = fs::read_to_string(d.join("bundles/2025Q3/tabeller/politi.csv")).unwrap();
+    let sum_of = |quarter: &str| -> String {
+        politi
+            .lines()
+            .map(|l| l.split(';').collect::<Vec<_>>())
+            .find(|f| f[0] == "3107" && f[2] == "alle" && f[3] == "alle" && f[4] == quarter)
+            .map(|f| f[6].to_owned())
+            .unwrap()
+    };
+    for q in ["2016K1", "2016K3", "2023K4", "2024K2"] {
+        assert_eq!(sum_of(q), ".", "{q}");
+    }
+    for q in ["2016K4", "2024K3"] {
+        assert!(sum_of(q).parse::<u32>().is_ok(), "{q}: {}", sum_of(q));
+    }
     let o = oppvekst(&["--config", cfg, "status"]);
     let status = String::from_utf8_lossy(&o.stdout);
     assert!(

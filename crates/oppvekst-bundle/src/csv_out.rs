@@ -1,6 +1,7 @@
 //! The bundle's tables, written twice from the same rows: as CSV for Norwegian Excel (UTF-8
-//! with BOM, `;` separator, decimal comma, `:` for hidden values) and as one XLSX workbook
-//! (numbers as numbers, `:` as text).
+//! with BOM, `;` separator, decimal comma, `:` for hidden values, `.` for values that do not
+//! exist) and as one XLSX workbook (numbers as numbers, `:` and `.` as text, a filter and a
+//! frozen header row on every sheet).
 
 use std::path::Path;
 
@@ -19,6 +20,9 @@ pub(crate) enum V {
     F(f64, usize),
     /// Hidden for confidentiality: `:`.
     Hidden,
+    /// Not available — there is nothing to show, not something hidden (a sum of four
+    /// quarters before four quarters exist): `.`, as SSB writes it.
+    NotAvailable,
 }
 
 impl V {
@@ -28,6 +32,7 @@ impl V {
             V::I(n) => n.to_string(),
             V::F(x, d) => format!("{x:.d$}", d = *d).replace('.', ","),
             V::Hidden => ":".into(),
+            V::NotAvailable => ".".into(),
         }
     }
 }
@@ -101,11 +106,35 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
             ]
         })
         .collect();
+    // The quarters each series has: a sum of four quarters, or a change from a year before,
+    // that reaches a quarter the series lacks (before it began, an extract that never came)
+    // does not exist (`.`), which is not the same as hidden (`:`).
+    let mut present: std::collections::HashSet<(
+        &str,
+        &str,
+        &str,
+        oppvekst_schema::quarter::Quarter,
+    )> = std::collections::HashSet::new();
+    for r in &input.police_series.rows {
+        present.insert((&r.municipality, &r.offence_group, &r.age_band, r.quarter));
+    }
     let police = input
         .police_series
         .rows
         .iter()
         .map(|r| {
+            let has = |q: oppvekst_schema::quarter::Quarter| {
+                present.contains(&(
+                    r.municipality.as_str(),
+                    r.offence_group.as_str(),
+                    r.age_band.as_str(),
+                    q,
+                ))
+            };
+            let back = |n: usize| (0..n).fold(r.quarter, |q, _| q.prev());
+            let four_quarters = (0..4).all(|n| has(back(n)));
+            let year_before = has(back(4));
+            let unknown = |exists: bool| if exists { V::Hidden } else { V::NotAvailable };
             vec![
                 t(&r.municipality),
                 t(municipality_name(input, &r.municipality)),
@@ -113,13 +142,17 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 t(&r.age_band),
                 V::T(r.quarter.to_string()),
                 int(r.count),
-                int(r.rolling_4q),
-                r.change_yoy.map(V::I).unwrap_or(V::Hidden),
+                r.rolling_4q
+                    .map(|n| V::I(n.into()))
+                    .unwrap_or_else(|| unknown(four_quarters)),
+                r.change_yoy
+                    .map(V::I)
+                    .unwrap_or_else(|| unknown(year_before)),
                 match (r.rate_per_1000, r.rolling_4q) {
                     (Some(x), _) => V::F(x, 2),
                     // A known sum without a rate: no population for the band (andre).
                     (None, Some(_)) => t(""),
-                    (None, None) => V::Hidden,
+                    (None, None) => unknown(four_quarters),
                 },
                 r.population_year
                     .map(|y| V::I(y.into()))
@@ -338,6 +371,7 @@ pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, 
         let lines = [
             "Tabeller fra oppvekst. Tallene er beskyttet av hensyn til taushetsplikt.",
             ": = skjult av hensyn til taushetsplikt",
+            ". = finnes ikke (for eksempel summen av fire kvartaler før det finnes fire)",
             "Andeler i prosent med 95 % konfidensintervall (Wilson).",
             "Arkene tilsvarer CSV-filene i mappen tabeller/.",
         ];
@@ -355,6 +389,10 @@ pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, 
                 .map_err(x)?;
         }
         ws.set_freeze_panes(1, 0).map_err(x)?;
+        if !tab.rows.is_empty() && !tab.header.is_empty() {
+            ws.autofilter(0, 0, tab.rows.len() as u32, tab.header.len() as u16 - 1)
+                .map_err(x)?;
+        }
         for (r, row) in tab.rows.iter().enumerate() {
             let r = r as u32 + 1;
             for (c, v) in row.iter().enumerate() {
@@ -365,6 +403,7 @@ pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, 
                     V::F(f, 4) => ws.write_number_with_format(r, c, *f, &four).map(|_| ()),
                     V::F(f, _) => ws.write_number_with_format(r, c, *f, &one).map(|_| ()),
                     V::Hidden => ws.write_string_with_format(r, c, ":", &hidden).map(|_| ()),
+                    V::NotAvailable => ws.write_string_with_format(r, c, ".", &hidden).map(|_| ()),
                 }
                 .map_err(x)?;
             }
