@@ -272,7 +272,7 @@ struct PoliceView {
 struct Page<'a> {
     title: &'a str,
     period_label: &'a str,
-    release_date: Option<&'a str>,
+    release_date: Option<String>,
     municipality_names: String,
     municipalities: Vec<&'a str>,
     summary: Vec<String>,
@@ -411,7 +411,7 @@ fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
             let level = if c.grade == SchoolLevel::Ungdomstrinn.code() {
                 "på ungdomstrinnet"
             } else {
-                "i videregående"
+                "på videregående"
             };
             format!(
                 "Andelen «{}» {verb} fra {} % til {} % {level} i {} fra {} til {}.",
@@ -485,18 +485,18 @@ fn police_sentences(input: &BundleInput<'_>) -> Vec<String> {
         let earlier = series.len().checked_sub(5).map(|i| series[i]);
         match (last.rolling_4q, earlier.and_then(|e| e.rolling_4q.map(|v| (e, v)))) {
             (Some(now), Some((e, before))) => out.push(format!(
-                "I {} ble det anmeldt {} lovbrudd de siste fire kvartalene til og med {}, mot {} de fire kvartalene til og med {}.",
+                "I {} ble det anmeldt {} lovbrudd de siste fire kvartalene til og med {}, mot {} i de fire kvartalene til og med {}.",
                 m.name,
                 format_int(now.into()),
-                last.quarter,
+                crate::sentences::quarter_words(last.quarter),
                 format_int(before.into()),
-                e.quarter
+                crate::sentences::quarter_words(e.quarter)
             )),
             (Some(now), None) => out.push(format!(
                 "I {} ble det anmeldt {} lovbrudd de siste fire kvartalene til og med {}.",
                 m.name,
                 format_int(now.into()),
-                last.quarter
+                crate::sentences::quarter_words(last.quarter)
             )),
             _ => {}
         }
@@ -530,15 +530,14 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
             (sr.max_hidden_share * 100.0).round()
         ));
     }
-    v.push(format!(
-        "Politiets tall vises bare når de er større enn {}{}.",
-        p.max_small_count,
-        if p.protect_zeros {
-            "; også nuller skjules"
-        } else {
-            ""
-        }
-    ));
+    v.push(if p.protect_zeros {
+        format!("Politiets tall fra 0 til {} skjules.", p.max_small_count)
+    } else {
+        format!(
+            "Politiets tall fra 1 til {} skjules; 0 vises, for der er det ingen person å beskytte.",
+            p.max_small_count
+        )
+    });
     v.push(
         "I tillegg skjules andre tall (sekundær skjuling) slik at et skjult tall ikke kan regnes ut fra summer, for eksempel \
          jenter + gutter = alle eller 8. + 9. + 10. trinn = ungdomstrinnet. Symbolet : betyr at tallet er skjult av hensyn til taushetsplikt. \
@@ -556,12 +555,13 @@ fn method(input: &BundleInput<'_>) -> Vec<String> {
         "Skjulingen er kontrollert av en egen kontroll som ikke bruker skjulingens kode: for hvert skjult tall er det vist \
          (med lineær programmering, eller med to tabeller som stemmer med alt som er publisert) hvor langt tallet minst kan variere \
          for en leser som kjenner alt denne og tidligere utgivelser har publisert — alle tall, alle antall svar, alle summer, at tallene er hele tall som ikke er negative, og \
-         grensene som står i denne metodeteksten. For tall som er skjult fordi de er små, må intervallet være minst {} bredt \
-         for Ungdata og {} for politiets tall, så de aldri kan bestemmes eksakt. Tall som bare er skjult som komplement, kunne vært \
-         publisert alene og har ikke noe slikt krav. Et skjult tall er merket med : og ingenting annet; hvorfor det enkelte tallet \
+         grensene som står i denne metodeteksten. Et tall som er skjult fordi det er lite, kan en slik leser ikke \
+         komme nærmere enn et spenn på minst {} (Ungdata) eller {} (politiets tall), for eksempel «et sted mellom 0 og {}», så det \
+         aldri kan bestemmes eksakt. Tall som er skjult bare for å beskytte andre tall, kunne vært publisert alene og har ikke \
+         noe slikt krav. Et skjult tall er merket med : og ingenting annet; hvorfor det enkelte tallet \
          er skjult, står bare i analytikerens fortrolige arbeidsmappe. Kontrollen gikk gjennom uten funn; ellers hadde denne \
          rapporten ikke blitt laget.",
-        s.protection_width, p.protection_width
+        s.protection_width, p.protection_width, s.protection_width
     ));
     if let Some(c) = &s.coverage {
         v.push(format!(
@@ -796,7 +796,10 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
     let page = Page {
         title: &input.title,
         period_label: &input.period_label,
-        release_date: input.release_date.as_deref(),
+        release_date: input
+            .release_date
+            .as_deref()
+            .map(crate::sentences::date_words),
         municipality_names: municipality_names.join(", "),
         municipalities: names.clone(),
         summary: summary_sentences(input),

@@ -20,7 +20,38 @@ pub struct RegionCoverage {
     pub min_coverage: f64,
 }
 
-/// "Ungdata 2016–2025, politiets tall til og med 2025K4".
+/// A quarter as prose writes it: `4. kvartal 2025` (tables keep `2025K4`).
+pub fn quarter_words(q: Quarter) -> String {
+    format!("{}. kvartal {}", q.number(), q.year())
+}
+
+/// A date (`YYYY-MM-DD`) as prose writes it: `15. februar 2026`; other text as it is.
+pub fn date_words(date: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ];
+    let parts: Vec<&str> = date.trim().split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => match (m.parse::<usize>(), d.parse::<u32>()) {
+            (Ok(m @ 1..=12), Ok(d @ 1..=31)) => format!("{d}. {} {y}", MONTHS[m - 1]),
+            _ => date.to_owned(),
+        },
+        _ => date.to_owned(),
+    }
+}
+
+/// "Ungdata 2016–2025, politiets tall til og med 4. kvartal 2025".
 pub fn period_label(
     first_year: Option<i32>,
     last_year: Option<i32>,
@@ -30,7 +61,7 @@ pub fn period_label(
         "Ungdata {}–{}, politiets tall til og med {}",
         first_year.unwrap_or_default(),
         last_year.unwrap_or_default(),
-        last.map(|q| q.to_string()).unwrap_or_default()
+        last.map(quarter_words).unwrap_or_default()
     )
 }
 
@@ -95,8 +126,10 @@ mod tests {
         let q = "2025Q4".parse().ok();
         assert_eq!(
             period_label(Some(2016), Some(2025), q),
-            "Ungdata 2016–2025, politiets tall til og med 2025K4"
+            "Ungdata 2016–2025, politiets tall til og med 4. kvartal 2025"
         );
+        assert_eq!(date_words("2026-02-15"), "15. februar 2026");
+        assert_eq!(date_words("2026-13-01"), "2026-13-01");
     }
 }
 
