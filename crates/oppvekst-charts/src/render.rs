@@ -74,8 +74,35 @@ pub(crate) fn render_files<C: Drawable>(chart: &C, dir: &Path) -> Result<(), Cha
         chart.draw_on(&root).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
+    let svg = with_font_fallback(&svg);
     oppvekst_schema::io::write_atomic(&dir.join(format!("{}.svg", chart.id())), svg.as_bytes())
         .map_err(|e| err(e.to_string()))
+}
+
+/// The fonts an SVG asks for: the vendored font's own name (DejaVu Sans, whose metrics the
+/// layout was measured with), then fonts every system has, then any sans-serif — never the
+/// registration name alone, which no browser knows (it drew the charts in a serif).
+const SVG_FONTS: &str = "DejaVu Sans, Verdana, Arial, Helvetica, sans-serif";
+
+/// An SVG with every `font-family` of the vendored font given a fallback chain.
+pub(crate) fn with_font_fallback(svg: &str) -> String {
+    svg.replace(
+        &format!("font-family=\"{FONT}\""),
+        &format!("font-family=\"{SVG_FONTS}\""),
+    )
+}
+
+#[cfg(test)]
+mod font_tests {
+    use super::*;
+
+    #[test]
+    fn an_svg_asks_for_fonts_a_browser_has() {
+        let svg = format!("<text font-family=\"{FONT}\" font-size=\"20\">Skjult</text>");
+        let out = with_font_fallback(&svg);
+        assert!(!out.contains(FONT), "{out}");
+        assert!(out.contains("font-family=\"DejaVu Sans, Verdana, Arial, Helvetica, sans-serif\""));
+    }
 }
 
 /// Draws a line chart to `<dir>/<id>.png` and `<dir>/<id>.svg`.
