@@ -149,17 +149,9 @@ pub fn official_sentence(any: bool) -> String {
     }
 }
 
-/// A whole number with a space between thousands, as Norwegian text writes it (4 900).
+/// A count as the report writes it (the charts' and tables' thousands separator).
 fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{a0}');
-        }
-        out.push(ch);
-    }
-    out
+    crate::report::format_int(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 /// The report's sentence on the survey answers (None when no source counted answers).

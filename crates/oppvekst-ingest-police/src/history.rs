@@ -207,12 +207,19 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), StoreError> {
         if src.is_dir() {
             link_tree(&src, &dst)?;
         } else if !name.to_string_lossy().ends_with(".partial") {
-            if fs::hard_link(&src, &dst).is_err() {
-                fs::copy(&src, &dst).map_err(|e| serr(&dst, e))?;
-            }
-            oppvekst_schema::io::durable_step();
+            link_file(&src, &dst)?;
         }
     }
+    Ok(())
+}
+
+/// Links `src` as `dst` (a copy across file systems); files of a generation are never
+/// changed in place, so a link is as good as a copy.
+fn link_file(src: &Path, dst: &Path) -> Result<(), StoreError> {
+    if fs::hard_link(src, dst).is_err() {
+        fs::copy(src, dst).map_err(|e| serr(dst, e))?;
+    }
+    oppvekst_schema::io::durable_step();
     Ok(())
 }
 
@@ -375,9 +382,7 @@ impl Store {
                     }
                     if ledger.exists() {
                         fs::create_dir_all(&dir).map_err(|e| serr(&dir, e))?;
-                        fs::hard_link(&ledger, dir.join("ledger.json"))
-                            .or_else(|_| fs::copy(&ledger, dir.join("ledger.json")).map(|_| ()))
-                            .map_err(|e| serr(&ledger, e))?;
+                        link_file(&ledger, &dir.join("ledger.json"))?;
                     }
                     Previous::OlderLayout
                 } else {

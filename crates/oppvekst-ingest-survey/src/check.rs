@@ -687,7 +687,7 @@ impl<'a> Checker<'a> {
 
 /// An integer code straight from the field's bytes (digits, sign and the separators are
 /// ASCII in both encodings): `Err` when the field is not an integer this way.
-fn code_bytes(b: &[u8]) -> Result<Option<i64>, ()> {
+pub(crate) fn code_bytes(b: &[u8]) -> Result<Option<i64>, ()> {
     let b = b.trim_ascii();
     if b.is_empty() {
         return Ok(None);

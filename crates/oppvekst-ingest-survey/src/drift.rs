@@ -7,7 +7,7 @@
 //! respondent's answers.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Seek};
+use std::io::{BufRead, BufReader, Read, Seek};
 
 use arrow57::array::{Array, AsArray};
 use arrow57::datatypes::{DataType, Float64Type};
@@ -104,12 +104,23 @@ pub fn drift_table(reports: &[DriftReport], all: bool) -> String {
     ]];
     for r in reports {
         for f in r.findings.iter().filter(|f| all || f.changes_figures) {
+            // A code a few rows use and no label names is those pupils' answer: the table
+            // says that there are such codes, not which (the quarantine has their rows).
+            let stray = f.kind == DriftKind::UnknownCode && !f.changes_figures;
             rows.push([
                 r.file.clone(),
                 f.variable.clone(),
                 f.kind.name().to_owned(),
-                f.code.map(|c| c.to_string()).unwrap_or_default(),
-                f.file_says.clone(),
+                if stray {
+                    String::new()
+                } else {
+                    f.code.map(|c| c.to_string()).unwrap_or_default()
+                },
+                if stray {
+                    format!("{} (stray codes)", f.file_says)
+                } else {
+                    f.file_says.clone()
+                },
                 f.codebook_says.clone(),
                 if f.changes_figures { "yes" } else { "no" }.to_owned(),
             ]);
@@ -151,35 +162,60 @@ struct Profile {
     labels: SavLabels,
 }
 
-/// Checks a CSV export (any dialect the reader accepts) against the codebook.
-pub fn check_csv(file: &str, bytes: &[u8], cat: &Catalogue) -> Result<DriftReport, IngestError> {
-    let text = decode(bytes, None).text;
-    let first = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .ok_or(IngestError::Empty {
+/// Checks a CSV export (any dialect the reader accepts) against the codebook, streaming
+/// it record by record as bytes: codes are ASCII in every encoding the reader accepts, so
+/// only the header is decoded.
+pub fn check_csv<R: Read>(file: &str, src: R, cat: &Catalogue) -> Result<DriftReport, IngestError> {
+    let unreadable = |_| IngestError::Unusable {
+        file: file.to_owned(),
+        message: "cannot read the file".into(),
+    };
+    let mut src = BufReader::new(src);
+    // The first non-blank line is the header; it decides the separator and the encoding.
+    let mut line = Vec::new();
+    while line.iter().all(u8::is_ascii_whitespace) {
+        line.clear();
+        if src.read_until(b'\n', &mut line).map_err(unreadable)? == 0 {
+            return Err(IngestError::Empty {
+                file: file.to_owned(),
+            });
+        }
+    }
+    let header_text = decode(&line, None).text;
+    let delimiter = detect_delimiter(&header_text);
+    let header: Vec<String> = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .from_reader(header_text.as_bytes())
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(str::to_owned).collect())
+        .ok_or_else(|| IngestError::Header {
             file: file.to_owned(),
+            message: "unreadable header".into(),
         })?;
     let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(detect_delimiter(first))
+        .delimiter(delimiter)
+        .has_headers(false)
         .flexible(true)
-        .from_reader(text.trim_start().as_bytes());
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| IngestError::Header {
-            file: file.to_owned(),
-            message: e.to_string(),
-        })?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+        .from_reader(src);
     let mut used = vec![BTreeMap::new(); header.len()];
     let mut rows = 0;
-    for rec in rdr.records() {
-        let Ok(rec) = rec else { continue };
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            // A record the parser cannot read is the import's to quarantine.
+            Err(_) => continue,
+        }
+        if rec.iter().all(|f| f.trim_ascii().is_empty()) {
+            continue;
+        }
         rows += 1;
         for (c, field) in rec.iter().enumerate().take(header.len()) {
-            if let Some(code) = whole_code(field) {
+            if let Ok(Some(code)) = crate::check::code_bytes(field) {
                 *used[c].entry(code).or_insert(0) += 1;
             }
         }
@@ -237,14 +273,10 @@ pub fn check_sav<R: Read + Seek>(
     judge(file, &profile, cat)
 }
 
-/// A field holding a whole number (`3`, `3,00`, `3.0`), or None.
+/// A field holding a whole number (`3`, `3,00`, `3.0`), or None: the row checker's rule.
+#[cfg(test)]
 fn whole_code(field: &str) -> Option<i64> {
-    let f = field.trim();
-    let f = match f.rfind([',', '.']) {
-        Some(p) if p + 1 < f.len() && f[p + 1..].bytes().all(|b| b == b'0') => &f[..p],
-        _ => f,
-    };
-    f.parse().ok()
+    crate::check::code_bytes(field.as_bytes()).ok().flatten()
 }
 
 /// Lower case, dashes as `-`, only letters, digits and single spaces.

@@ -96,13 +96,25 @@ fn the_check_passes_nova_files_and_catches_drifted_labels() {
     let cat = Catalogue::builtin().unwrap();
     let good = check_sav("nova.sav", std::io::Cursor::new(fixture("nova.sav")), &cat).unwrap();
     assert!(!good.changes_figures(), "{:#?}", good.findings);
-    let csv = check_csv("nova.csv", &fixture("nova.csv"), &cat).unwrap();
+    let csv = check_csv("nova.csv", fixture("nova.csv").as_slice(), &cat).unwrap();
     assert!(!csv.changes_figures(), "{:#?}", csv.findings);
     // The stray 7 is shown, and does not stop the file.
     assert!(csv.findings.iter().any(|f| f.kind == DriftKind::UnknownCode
         && f.variable == "beruset"
         && f.code == Some(7)
         && !f.changes_figures));
+
+    // The table says there are stray codes, not which: a code one pupil used is an answer.
+    let table = oppvekst_ingest_survey::drift_table(std::slice::from_ref(&csv), true);
+    let line = table.lines().find(|l| l.contains("beruset")).unwrap();
+    let cells: Vec<&str> = line
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    // file, variable, finding, then straight to what the file says: no code column.
+    assert_eq!(cells[2], "unknown code", "{line}");
+    assert_eq!(cells[3], "used in 1 of 7 rows (stray codes)", "{line}");
 
     let drifted = check_sav(
         "nova_drifted.sav",

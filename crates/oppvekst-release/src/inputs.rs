@@ -299,7 +299,10 @@ pub fn check_codebook(cat: &Catalogue, files: &[NamedFile]) -> Result<Vec<DriftR
     let mut reports = Vec::new();
     for f in files {
         let report = match SurveyFormat::of(&f.name) {
-            SurveyFormat::Csv => check_csv(&f.name, &read(&f.path)?, cat)?,
+            SurveyFormat::Csv => {
+                let file = fs::File::open(&f.path).map_err(file_err(&f.path))?;
+                check_csv(&f.name, file, cat)?
+            }
             SurveyFormat::Sav => {
                 let file = fs::File::open(&f.path).map_err(file_err(&f.path))?;
                 check_sav(&f.name, std::io::BufReader::new(file), cat)?
