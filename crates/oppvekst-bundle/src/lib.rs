@@ -11,6 +11,7 @@
 //!
 //! This crate must not compute statistics (that is the analysis stage) nor see a hidden value.
 
+mod chart_specs;
 mod csv_out;
 mod report;
 pub mod sentences;

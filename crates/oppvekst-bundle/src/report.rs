@@ -4,9 +4,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use oppvekst_charts::{
-    MunicipalityStyle, gender_grade_bars, police_rate, police_trend, render, render_bars,
+    GenderGradeBars, LineChart, MunicipalityStyle, nice_max, render, render_bars,
+};
+use oppvekst_schema::reference::ReferenceRow;
+
+use crate::chart_specs::{
+    DataTable, gender_grade_bars, latest_points, line_table, police_rate, police_trend,
     survey_trend,
 };
+use crate::sentences as w;
 use oppvekst_schema::codes::{OFFENCE_GROUPS, OFFENCE_TOTAL, offence_label};
 use oppvekst_schema::dims::{GENDER_ALL, SchoolLevel};
 use serde::Serialize;
@@ -14,17 +20,18 @@ use serde::Serialize;
 use crate::{BundleError, BundleInput, municipality_name};
 
 const INDEX: &str = include_str!("../templates/index.html");
+const POLICE: &str = include_str!("../templates/police.html");
 
 /// Grade and gender of the report's main charts.
 const MAIN_GRADE: (&str, &str) = (
     SchoolLevel::Ungdomstrinn.code(),
     SchoolLevel::Ungdomstrinn.label(),
 );
-const MAIN_GENDER: (&str, &str) = (GENDER_ALL, "begge kjønn");
+const MAIN_GENDER: (&str, &str) = (GENDER_ALL, w::BOTH_GENDERS);
 /// Age band of the police charts by offence group.
-const POLICE_AGE: (&str, &str) = ("alle", "Alle aldre");
+const POLICE_AGE: (&str, &str) = ("alle", w::ALL_AGES);
 /// Age band of the SLT target-group chart.
-const TARGET_AGE: (&str, &str) = ("10-25", "Mistenkte 10–25 år");
+pub(crate) const TARGET_AGE: (&str, &str) = ("10-25", w::TARGET_AGES);
 
 /// Percent with one decimal and a decimal comma.
 pub(crate) fn format_percent(p: f64) -> String {
@@ -36,11 +43,20 @@ pub(crate) fn format_int(n: i64) -> String {
     oppvekst_charts::format_nb(n as f64)
 }
 
-pub(crate) struct ChartIds {
-    survey: BTreeMap<String, String>,
-    bars: BTreeMap<String, Vec<String>>,
-    police: Vec<(String, String, String, String)>,
-    rates: Vec<(String, String, String, String)>,
+/// A police chart with what it shows.
+pub(crate) struct PoliceChart {
+    chart: LineChart,
+    group: String,
+    age: String,
+    label: String,
+}
+
+/// Every chart of the report, as drawn.
+pub(crate) struct Charts {
+    survey: BTreeMap<String, LineChart>,
+    bars: BTreeMap<String, Vec<GenderGradeBars>>,
+    police: Vec<PoliceChart>,
+    rates: Vec<PoliceChart>,
 }
 
 /// True for a configured municipality (not the region).
@@ -64,22 +80,21 @@ fn without_region(input: &BundleInput<'_>) -> Vec<MunicipalityStyle> {
         .collect()
 }
 
-/// The reference level of an indicator for a grade group and gender, with its label.
-fn reference_for(
-    input: &BundleInput<'_>,
+/// The reference level of an indicator for a grade group and gender.
+fn reference_for<'a>(
+    input: &'a BundleInput<'_>,
     indicator: &str,
     grade: &str,
     gender: &str,
-) -> Option<(String, f64)> {
+) -> Option<&'a ReferenceRow> {
     input
         .reference
         .iter()
         .find(|r| r.indicator == indicator && r.grade == grade && r.gender == gender)
-        .map(|r| (r.label(), r.percent))
 }
 
 /// Renders every chart into `dir`.
-pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, BundleError> {
+pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<Charts, BundleError> {
     let mut survey = BTreeMap::new();
     let mut bars = BTreeMap::new();
     let municipalities = without_region(input);
@@ -94,7 +109,7 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
             reference_for(input, &ind.id, MAIN_GRADE.0, MAIN_GENDER.0),
         );
         render(&chart, dir)?;
-        survey.insert(ind.id.clone(), chart.id);
+        survey.insert(ind.id.clone(), chart);
         if let Some(year) = input
             .indicators
             .rows
@@ -103,13 +118,17 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
             .map(|r| r.survey_year)
             .max()
         {
-            for m in &municipalities {
-                let b = gender_grade_bars(&input.indicators.rows, &ind.id, &ind.label, year, m);
-                render_bars(&b, dir)?;
-                bars.entry(ind.id.clone())
-                    .or_insert_with(Vec::new)
-                    .push(b.id);
+            let mut set: Vec<GenderGradeBars> = municipalities
+                .iter()
+                .map(|m| gender_grade_bars(&input.indicators.rows, &ind.id, &ind.label, year, m))
+                .collect();
+            // Bars shown side by side are compared: one y scale for all of them.
+            let top = nice_max(set.iter().map(|b| b.data_max()).fold(0.0, f64::max));
+            for b in &mut set {
+                b.y_max = Some(top);
+                render_bars(b, dir)?;
             }
+            bars.insert(ind.id.clone(), set);
         }
     }
     let mut police = Vec::new();
@@ -124,27 +143,27 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
             &municipalities,
         );
         render(&chart, dir)?;
-        police.push((
-            chart.id,
-            group.to_owned(),
-            POLICE_AGE.0.to_owned(),
-            format!("{label}, alle aldre"),
-        ));
+        police.push(PoliceChart {
+            chart,
+            group: group.to_owned(),
+            age: POLICE_AGE.0.to_owned(),
+            label: w::police_section(label, POLICE_AGE.1),
+        });
     }
     let chart = police_trend(
         &input.police_series.rows,
         OFFENCE_TOTAL,
-        "alle lovbrudd",
+        offence_label(OFFENCE_TOTAL),
         TARGET_AGE,
         &municipalities,
     );
     render(&chart, dir)?;
-    police.push((
-        chart.id,
-        OFFENCE_TOTAL.to_owned(),
-        TARGET_AGE.0.to_owned(),
-        "Alle lovbrudd, mistenkte 10–25 år".into(),
-    ));
+    police.push(PoliceChart {
+        chart,
+        group: OFFENCE_TOTAL.to_owned(),
+        age: TARGET_AGE.0.to_owned(),
+        label: w::police_section(offence_label(OFFENCE_TOTAL), TARGET_AGE.1),
+    });
     let mut rates = Vec::new();
     if let Some(note) = &input.population_note {
         for (group, age) in [
@@ -165,15 +184,15 @@ pub(crate) fn charts(input: &BundleInput<'_>, dir: &Path) -> Result<ChartIds, Bu
                 continue;
             }
             render(&chart, dir)?;
-            rates.push((
-                chart.id,
-                group.to_owned(),
-                age.0.to_owned(),
-                format!("{label} per 1 000 innbyggere, {}", age.1.to_lowercase()),
-            ));
+            rates.push(PoliceChart {
+                chart,
+                group: group.to_owned(),
+                age: age.0.to_owned(),
+                label: w::rate_section(label, age.1),
+            });
         }
     }
-    Ok(ChartIds {
+    Ok(Charts {
         survey,
         bars,
         police,
@@ -245,39 +264,71 @@ struct TableRow {
     cells: Vec<String>,
 }
 
+/// A chart in the page: file stem and text alternative.
+#[derive(Serialize)]
+struct ChartView {
+    id: String,
+    alt: String,
+}
+
 #[derive(Serialize)]
 struct IndicatorView {
+    anchor: String,
     label: String,
-    chart: String,
-    bars: Vec<String>,
+    chart: ChartView,
     rows: Vec<TableRow>,
     compare_year: String,
     compare: Vec<Vec<String>>,
+    bars: Vec<ChartView>,
+    bars_table: Option<DataTable>,
 }
 
 #[derive(Serialize)]
 struct AreaView {
+    anchor: String,
     name: String,
     indicators: Vec<IndicatorView>,
 }
 
 #[derive(Serialize)]
 struct PoliceView {
+    anchor: String,
     label: String,
-    chart: String,
-    rows: Vec<TableRow>,
+    chart: ChartView,
+    /// The last eight quarters, newest first.
+    recent: DataTable,
+    /// Every point of the chart.
+    all: DataTable,
+}
+
+/// One item of the first screen, linking to its section.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct SummaryItem {
+    pub text: String,
+    pub href: String,
+}
+
+/// The first screen: what changed, what differs from the country, police 10–25.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct FirstScreen {
+    pub changes: Vec<SummaryItem>,
+    pub differences: Vec<SummaryItem>,
+    pub tested: String,
+    pub police: Vec<SummaryItem>,
 }
 
 #[derive(Serialize)]
 struct Page<'a> {
+    t: BTreeMap<&'static str, &'static str>,
+    no_changes: &'static str,
+    no_differences: &'static str,
     title: &'a str,
     period_label: &'a str,
     release_date: Option<String>,
     municipality_names: String,
     municipalities: Vec<&'a str>,
-    summary: Vec<String>,
+    first: FirstScreen,
     areas: Vec<AreaView>,
-    police_summary: Vec<String>,
     police: Vec<PoliceView>,
     rates: Vec<PoliceView>,
     region_note: Option<&'a str>,
@@ -380,259 +431,192 @@ fn flag_views(input: &BundleInput<'_>) -> (Vec<FlagView>, Vec<String>) {
     (views, muns.iter().map(|m| m.name.clone()).collect())
 }
 
-fn summary_sentences(input: &BundleInput<'_>) -> Vec<String> {
+/// Anchor of an indicator's section.
+fn indicator_anchor(id: &str) -> String {
+    format!("ind-{id}")
+}
+
+/// Anchor of a police chart's section.
+fn police_anchor(group: &str, age: &str) -> String {
+    format!("politi-{group}-{age}")
+}
+
+/// How many items of each kind the first screen names at most.
+const FIRST_CHANGES: usize = 5;
+const FIRST_DIFFERENCES: usize = 3;
+
+/// The first screen. Changes and differences are those the Benjamini–Hochberg correction
+/// over every test of the release keeps (`significant`), for both genders together, in a
+/// municipality, largest first; police is ages 10–25, one sentence per municipality.
+pub(crate) fn first_screen(input: &BundleInput<'_>) -> FirstScreen {
+    let label = |id: &str| {
+        input
+            .catalogue
+            .indicator(id)
+            .map_or_else(|| id.to_owned(), |i| i.label.clone())
+    };
+    let level = |grade: &str| SchoolLevel::from_code(grade).map(|l| l.code());
     let mut sig: Vec<_> = input
         .changes
         .iter()
-        .filter(|c| {
-            c.significant && c.gender == MAIN_GENDER.0 && SchoolLevel::from_code(&c.grade).is_some()
-        })
+        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && level(&c.grade).is_some())
         .filter(|c| is_municipality(input, &c.municipality))
         .collect();
     sig.sort_by(|a, b| {
-        b.z.abs()
-            .total_cmp(&a.z.abs())
+        (b.to_percent - b.from_percent)
+            .abs()
+            .total_cmp(&(a.to_percent - a.from_percent).abs())
             .then_with(|| a.indicator.cmp(&b.indicator))
+            .then_with(|| a.municipality.cmp(&b.municipality))
+            .then_with(|| a.grade.cmp(&b.grade))
     });
-    let mut out: Vec<String> = sig
+    let changes = sig
         .iter()
-        .take(10)
-        .map(|c| {
-            let label = input
-                .catalogue
-                .indicator(&c.indicator)
-                .map(|i| i.label.as_str())
-                .unwrap_or(&c.indicator);
-            let verb = if c.to_percent > c.from_percent {
-                "økte"
-            } else {
-                "sank"
-            };
-            let level = if c.grade == SchoolLevel::Ungdomstrinn.code() {
-                "på ungdomstrinnet"
-            } else {
-                "på videregående"
-            };
-            format!(
-                "Andelen «{}» {verb} fra {} % til {} % {level} i {} fra {} til {}.",
-                label.to_lowercase(),
-                c.from_percent.round(),
-                c.to_percent.round(),
-                municipality_name(input, &c.municipality),
-                c.from_year,
-                c.to_year
-            )
+        .take(FIRST_CHANGES)
+        .map(|c| SummaryItem {
+            text: w::change_sentence(&w::ChangeWords {
+                indicator: &label(&c.indicator),
+                municipality: municipality_name(input, &c.municipality),
+                upper_secondary: c.grade != SchoolLevel::Ungdomstrinn.code(),
+                from_percent: c.from_percent,
+                to_percent: c.to_percent,
+                from_year: c.from_year,
+                to_year: c.to_year,
+            }),
+            href: format!("#{}", indicator_anchor(&c.indicator)),
         })
         .collect();
-    let mut above: Vec<_> = input
+    let mut diffs: Vec<_> = input
         .comparisons
         .rows
         .iter()
-        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && c.grade == MAIN_GRADE.0)
+        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && level(&c.grade).is_some())
         .filter(|c| is_municipality(input, &c.municipality))
+        .filter(|c| c.difference.is_some() && c.reference.is_some())
         .collect();
-    above.sort_by(|a, b| {
-        a.p_value
-            .unwrap_or(1.0)
-            .total_cmp(&b.p_value.unwrap_or(1.0))
+    diffs.sort_by(|a, b| {
+        b.difference
+            .unwrap_or(0.0)
+            .abs()
+            .total_cmp(&a.difference.unwrap_or(0.0).abs())
             .then_with(|| a.indicator.cmp(&b.indicator))
             .then_with(|| a.municipality.cmp(&b.municipality))
+            .then_with(|| a.grade.cmp(&b.grade))
     });
-    let reference_sentences: Vec<String> = above
+    let differences = diffs
         .iter()
-        .take(5)
+        .take(FIRST_DIFFERENCES)
         .filter_map(|c| {
-            let label = input.catalogue.indicator(&c.indicator)?.label.to_lowercase();
-            Some(format!(
-                "På ungdomstrinnet i {} ligger andelen «{label}» {} landsnivået ({}): {} % mot {} % i {}.",
-                municipality_name(input, &c.municipality),
-                if c.difference? > 0.0 { "over" } else { "under" },
-                c.reference.as_deref()?,
-                c.percent?.round(),
-                c.reference_percent?.round(),
-                c.survey_year
-            ))
+            Some(SummaryItem {
+                text: w::difference_sentence(&w::DifferenceWords {
+                    indicator: &label(&c.indicator),
+                    municipality: municipality_name(input, &c.municipality),
+                    upper_secondary: c.grade != SchoolLevel::Ungdomstrinn.code(),
+                    percent: c.percent?,
+                    reference: c.reference.as_deref()?,
+                    reference_percent: c.reference_percent?,
+                    year: c.survey_year,
+                }),
+                href: format!("#{}", indicator_anchor(&c.indicator)),
+            })
         })
         .collect();
-    if out.is_empty() {
-        out.push("Ingen statistisk sikre endringer mellom de to siste undersøkelsene.".into());
-    } else {
-        out.push(format!(
-            "Bare endringer og forskjeller som er statistisk sikre er nevnt: tosidig test, og p-verdien korrigert for at {} sammenligninger er gjort (Benjamini–Hochberg, høyst 5 % falske funn); {} av {} endringer mellom de to siste undersøkelsene holder.",
-            crate::report::format_int(input.tests as i64),
-            input.changes.iter().filter(|c| c.significant).count(),
-            crate::report::format_int(input.changes.len() as i64)
-        ));
-    }
-    out.extend(reference_sentences);
-    out
-}
-
-fn police_sentences(input: &BundleInput<'_>) -> Vec<String> {
-    let mut out = Vec::new();
-    for m in &input.municipalities {
-        let series: Vec<_> = input
-            .police_series
+    let tested = w::tested_sentence(
+        input.tests,
+        input.changes.iter().filter(|c| c.significant).count(),
+        input.changes.len(),
+        input
+            .comparisons
             .rows
             .iter()
-            .filter(|r| {
-                r.municipality == m.code
-                    && r.offence_group == OFFENCE_TOTAL
-                    && r.age_band == POLICE_AGE.0
-            })
-            .collect();
-        let Some(last) = series.last() else { continue };
-        let earlier = series.len().checked_sub(5).map(|i| series[i]);
-        match (last.rolling_4q, earlier.and_then(|e| e.rolling_4q.map(|v| (e, v)))) {
-            (Some(now), Some((e, before))) => out.push(format!(
-                "I {} ble det anmeldt {} lovbrudd de siste fire kvartalene til og med {}, mot {} i de fire kvartalene til og med {}.",
-                m.name,
-                format_int(now.into()),
-                crate::sentences::quarter_words(last.quarter),
-                format_int(before.into()),
-                crate::sentences::quarter_words(e.quarter)
-            )),
-            (Some(now), None) => out.push(format!(
-                "I {} ble det anmeldt {} lovbrudd de siste fire kvartalene til og med {}.",
-                m.name,
-                format_int(now.into()),
-                crate::sentences::quarter_words(last.quarter)
-            )),
-            _ => {}
-        }
-    }
-    out
-}
-
-fn method(input: &BundleInput<'_>) -> Vec<String> {
-    let s = input.survey_rules;
-    let p = input.police_rules;
-    let mut v = vec![format!(
-        "Svarene i Ungdata og politiets tall er taushetsbelagte. Før noe publiseres, skjules tall som kan si noe om enkeltpersoner. \
-         En andel fra Ungdata vises ikke når {} eller færre har svart ja{}{}.",
-        s.max_small_count,
-        s.max_small_complement
-            .map(|t| format!(", når {t} eller færre har svart nei"))
-            .unwrap_or_default(),
-        s.max_small_denominator
-            .map(|n| format!(", eller når gruppen har {n} eller færre svar"))
-            .unwrap_or_default(),
-    )];
-    if let Some(g) = &s.gender {
-        v.push(format!(
-            "Tall for jenter og gutter vises ikke hver for seg når gruppen har færre enn {} svar eller ett av kjønnene færre enn {}.",
-            g.min_group, g.min_each
-        ));
-    }
-    if let Some(sr) = &s.series {
-        v.push(format!(
-            "Når mer enn {} % av tallene i en tidsserie (samme gruppe over undersøkelsesårene) er skjult, skjules hele serien.",
-            (sr.max_hidden_share * 100.0).round()
-        ));
-    }
-    v.push(if p.protect_zeros {
-        format!("Politiets tall fra 0 til {} skjules.", p.max_small_count)
-    } else {
-        format!(
-            "Politiets tall fra 1 til {} skjules; 0 vises, for der er det ingen person å beskytte.",
-            p.max_small_count
-        )
-    });
-    v.push(
-        "I tillegg skjules andre tall (sekundær skjuling) slik at et skjult tall ikke kan regnes ut fra summer, for eksempel \
-         jenter + gutter = alle eller 8. + 9. + 10. trinn = ungdomstrinnet. Symbolet : betyr at tallet er skjult av hensyn til taushetsplikt. \
-         Tall som trenger et skjult tall (en andel, en sum for fire kvartaler eller en endring) vises heller ikke."
-            .into(),
+            .filter(|c| c.significant)
+            .count(),
+        input
+            .comparisons
+            .rows
+            .iter()
+            .filter(|c| c.p_value.is_some())
+            .count(),
     );
-    v.push(
-        "Hvilke tall som skjules i tillegg, velges med to metoder, eliminasjon (som SSBs GaussSuppression) og hyperkuber, \
-         og den som skjuler minst, brukes. Oppsummeringen viser for hver tabell hvor mange tall som er skjult, og summen av de \
-         skjulte tallene på laveste nivå. Den summen kan enhver leser regne ut selv (totalen minus de publiserte tallene under \
-         den), så den røper ingenting nytt; summen av alle skjulte tall, også skjulte summer, publiseres ikke."
-            .into(),
-    );
-    v.push(format!(
-        "Skjulingen er kontrollert av en egen kontroll som ikke bruker skjulingens kode: for hvert skjult tall er det vist \
-         (med lineær programmering, eller med to tabeller som stemmer med alt som er publisert) hvor langt tallet minst kan variere \
-         for en leser som kjenner alt denne og tidligere utgivelser har publisert — alle tall, alle antall svar, alle summer, at tallene er hele tall som ikke er negative, og \
-         grensene som står i denne metodeteksten. Et tall som er skjult fordi det er lite, kan en slik leser ikke \
-         komme nærmere enn et spenn på minst {} (Ungdata) eller {} (politiets tall), for eksempel «et sted mellom 0 og {}», så det \
-         aldri kan bestemmes eksakt. Tall som er skjult bare for å beskytte andre tall, kunne vært publisert alene og har ikke \
-         noe slikt krav. Et skjult tall er merket med : og ingenting annet; hvorfor det enkelte tallet \
-         er skjult, står bare i analytikerens fortrolige arbeidsmappe. Kontrollen gikk gjennom uten funn; ellers hadde denne \
-         rapporten ikke blitt laget.",
-        s.protection_width, p.protection_width, s.protection_width
-    ));
-    if let Some(c) = &s.coverage {
-        v.push(format!(
-            "Tall for en region vises bare når kommunene med tall dekker minst {} % av ungdommene i regionen (FHIs dekningsregel).",
-            (c.min_share * 100.0).round()
-        ));
-    }
-    v.push(
-        "Standardisert andel er justert for kjønn og trinn (direkte standardisering): hver kommune får samme fordeling av gutter og \
-         jenter på hvert trinn som kommunene har til sammen. Da kan kommuner med ulik elevsammensetning sammenlignes. \
-         Landstall er publiserte tall for flere år slått sammen, og perioden står i navnet (for eksempel «Norge 2023–2025»). \
-         En forskjell fra landsnivået omtales bare når den er statistisk sikker."
-            .into(),
-    );
-    if let Some(note) = &input.population_note {
-        v.push(format!(
-            "Rater per 1 000 innbyggere er antall lovbrudd de siste fire kvartalene delt på antall innbyggere i aldersgruppen per 1. januar \
-             samme år ({note}). Finnes ikke befolkningstall for året ennå, brukes nærmeste år, og året står i tabellen."
-        ));
-    }
-    v.push(
-        "Andeler vises med 95 % konfidensintervall (Wilson). En endring mellom to undersøkelser omtales bare når den er statistisk sikker \
-         (tosidig test for to andeler, p < 0,05). Dataene i denne demoen er syntetiske."
-            .into(),
-    );
-    v
-}
-
-/// Tables under each police chart: the last eight quarters, one column per unit.
-fn police_views(
-    input: &BundleInput<'_>,
-    charts: &[(String, String, String, String)],
-    units: &[MunicipalityStyle],
-    value: impl Fn(&oppvekst_analysis::PoliceRow) -> String,
-) -> Vec<PoliceView> {
-    charts
+    let href = format!("#{}", police_anchor(OFFENCE_TOTAL, TARGET_AGE.0));
+    let police = without_region(input)
         .iter()
-        .map(|(chart, group, age, label)| {
-            let sel: Vec<_> = input
+        .filter_map(|m| {
+            let series: Vec<_> = input
                 .police_series
                 .rows
                 .iter()
-                .filter(|r| &r.offence_group == group && &r.age_band == age)
+                .filter(|r| {
+                    r.municipality == m.code
+                        && r.offence_group == OFFENCE_TOTAL
+                        && r.age_band == TARGET_AGE.0
+                })
                 .collect();
-            let mut quarters: Vec<oppvekst_schema::quarter::Quarter> =
-                sel.iter().map(|r| r.quarter).collect();
-            quarters.sort_unstable();
-            quarters.dedup();
-            let recent = &quarters[quarters.len().saturating_sub(8)..];
-            PoliceView {
-                label: label.clone(),
-                chart: chart.clone(),
-                rows: recent
-                    .iter()
-                    .rev()
-                    .map(|q| TableRow {
-                        year: q.to_string(),
-                        cells: units
-                            .iter()
-                            .map(|m| {
-                                sel.iter()
-                                    .find(|r| r.quarter == *q && r.municipality == m.code)
-                                    .map(|r| value(r))
-                                    .unwrap_or_else(|| ".".into())
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            }
+            let last = series.last()?;
+            let year_before = last.quarter.prev().prev().prev().prev();
+            let before = series
+                .iter()
+                .find(|r| r.quarter == year_before)
+                .and_then(|r| r.rolling_4q);
+            Some(SummaryItem {
+                text: w::police_target_sentence(&m.name, last.quarter, last.rolling_4q, before),
+                href: href.clone(),
+            })
         })
-        .collect()
+        .collect();
+    FirstScreen {
+        changes,
+        differences,
+        tested,
+        police,
+    }
+}
+
+/// The section of a police chart: its text alternative, the last eight quarters and every
+/// point it draws, both from the chart itself.
+fn police_view(c: &PoliceChart, rate: bool) -> PoliceView {
+    let value = move |v: f64| {
+        if rate {
+            w::one_decimal(v)
+        } else {
+            oppvekst_charts::format_nb(v)
+        }
+    };
+    let chart = &c.chart;
+    let mut all = line_table(
+        chart,
+        format!("{}, {}", c.label, w::ALL_QUARTERS),
+        w::QUARTER,
+        value,
+    );
+    all.rows.reverse();
+    let recent = DataTable {
+        caption: format!("{}, {}", c.label, w::RECENT_QUARTERS),
+        header: all.header.clone(),
+        rows: all.rows.iter().take(8).cloned().collect(),
+    };
+    let span = chart.x_names.first().zip(chart.x_names.last());
+    PoliceView {
+        anchor: if rate {
+            format!("rate-{}-{}", c.group, c.age)
+        } else {
+            police_anchor(&c.group, &c.age)
+        },
+        label: c.label.clone(),
+        chart: ChartView {
+            id: chart.id.clone(),
+            alt: w::line_alt(
+                &chart.title,
+                &chart.subtitle,
+                span.map(|(a, b)| (a.as_str(), b.as_str())),
+                &latest_points(chart, Some(4)),
+                None,
+                &value,
+            ),
+        },
+        recent,
+        all,
+    }
 }
 
 /// The latest wave of each unit for an indicator (ungdomstrinn and videregående, both
@@ -690,11 +674,11 @@ fn compare_rows(input: &BundleInput<'_>, indicator: &str) -> (String, Vec<Vec<St
                 diff,
             ]);
         }
-        if let Some((label, p)) = reference_for(input, indicator, grade, MAIN_GENDER.0) {
+        if let Some(r) = reference_for(input, indicator, grade, MAIN_GENDER.0) {
             out.push(vec![
                 grade_label.to_owned(),
-                label,
-                format!("{} %", format_percent(p)),
+                r.label(),
+                format!("{} %", format_percent(r.percent)),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -720,9 +704,58 @@ fn cell_text(r: Option<&oppvekst_analysis::IndicatorRow>) -> String {
     }
 }
 
+/// The text alternative of a survey trend chart.
+fn survey_alt(chart: &LineChart) -> String {
+    let pct = |v: f64| format!("{} %", format_percent(v));
+    let span = chart.x_names.first().zip(chart.x_names.last());
+    w::line_alt(
+        &chart.title,
+        &chart.subtitle,
+        span.map(|(a, b)| (a.as_str(), b.as_str())),
+        &latest_points(chart, None),
+        chart
+            .reference
+            .as_ref()
+            .filter(|r| r.span.is_some())
+            .map(|r| (r.label.as_str(), pct(r.level))),
+        &pct,
+    )
+}
+
+/// One table of the gender and grade bars of all municipalities: a row per grade, girls
+/// and boys per municipality — the points of the bar charts.
+fn bars_table(label: &str, bars: &[GenderGradeBars], names: &[MunicipalityStyle]) -> DataTable {
+    let mut header = vec![w::GRADE.to_owned()];
+    for m in names.iter().take(bars.len()) {
+        header.push(format!("{}, {}", m.name, w::GIRLS.to_lowercase()));
+        header.push(format!("{}, {}", m.name, w::BOYS.to_lowercase()));
+    }
+    let cell =
+        |v: Option<f64>| v.map_or_else(|| ":".to_owned(), |p| format!("{} %", format_percent(p)));
+    let rows = crate::chart_specs::GRADES
+        .iter()
+        .enumerate()
+        .map(|(i, (_, grade))| {
+            let mut row = vec![(*grade).to_owned()];
+            for b in bars {
+                let (_, g, boy) = b.bars.get(i).cloned().unwrap_or_default();
+                row.push(cell(g));
+                row.push(cell(boy));
+            }
+            row
+        })
+        .collect();
+    DataTable {
+        caption: w::bars_table_caption(label),
+        header,
+        rows,
+    }
+}
+
 /// Renders `index.html`.
-pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String, BundleError> {
+pub(crate) fn html(input: &BundleInput<'_>, charts: &Charts) -> Result<String, BundleError> {
     let rows = &input.indicators.rows;
+    let police_units = without_region(input);
     let mut areas: Vec<AreaView> = Vec::new();
     for ind in &input.catalogue.indicators {
         let sel: Vec<_> = rows
@@ -735,12 +768,29 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
         years.sort_unstable();
         years.dedup();
         let (compare_year, compare) = compare_rows(input, &ind.id);
+        let bars = charts.bars.get(&ind.id);
         let view = IndicatorView {
+            anchor: indicator_anchor(&ind.id),
             compare_year,
             compare,
             label: ind.label.clone(),
-            chart: charts.survey.get(&ind.id).cloned().unwrap_or_default(),
-            bars: charts.bars.get(&ind.id).cloned().unwrap_or_default(),
+            chart: charts
+                .survey
+                .get(&ind.id)
+                .map(|c| ChartView {
+                    id: c.id.clone(),
+                    alt: survey_alt(c),
+                })
+                .ok_or_else(|| BundleError::Template(format!("no chart for {}", ind.id)))?,
+            bars: bars
+                .into_iter()
+                .flatten()
+                .map(|b| ChartView {
+                    id: b.id.clone(),
+                    alt: w::bars_alt(b),
+                })
+                .collect(),
+            bars_table: bars.map(|b| bars_table(&ind.label, b, &police_units)),
             rows: years
                 .iter()
                 .map(|y| TableRow {
@@ -762,24 +812,18 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
         match areas.iter_mut().find(|a| a.name == ind.focus_area) {
             Some(a) => a.indicators.push(view),
             None => areas.push(AreaView {
+                anchor: format!("omr-{}", areas.len() + 1),
                 name: ind.focus_area.clone(),
                 indicators: vec![view],
             }),
         }
     }
-    let police_units = without_region(input);
-    let police = police_views(input, &charts.police, &police_units, |r| {
-        r.count
-            .map(|c| format_int(c.into()))
-            .unwrap_or_else(|| ":".into())
-    });
-    let rates = police_views(input, &charts.rates, &input.municipalities, |r| {
-        match (r.rate_per_1000, r.rolling_4q) {
-            (Some(x), _) => format_percent(x),
-            (None, None) => ":".into(),
-            (None, Some(_)) => ".".into(),
-        }
-    });
+    let police = charts
+        .police
+        .iter()
+        .map(|c| police_view(c, false))
+        .collect();
+    let rates = charts.rates.iter().map(|c| police_view(c, true)).collect();
     let names: Vec<&str> = input
         .municipalities
         .iter()
@@ -788,38 +832,38 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &ChartIds) -> Result<String,
     let municipality_names: Vec<&str> = police_units.iter().map(|m| m.name.as_str()).collect();
     let mut env = minijinja::Environment::new();
     env.add_template("index.html", INDEX)
+        .and_then(|_| env.add_template("police", POLICE))
         .map_err(|e| BundleError::Template(e.to_string()))?;
     let tmpl = env
         .get_template("index.html")
         .map_err(|e| BundleError::Template(e.to_string()))?;
     let (flags, flag_names) = flag_views(input);
     let page = Page {
+        t: w::PAGE.iter().copied().collect(),
+        no_changes: w::NO_CHANGES,
+        no_differences: w::NO_DIFFERENCES,
         title: &input.title,
         period_label: &input.period_label,
-        release_date: input
-            .release_date
-            .as_deref()
-            .map(crate::sentences::date_words),
+        release_date: input.release_date.as_deref().map(w::date_words),
         municipality_names: municipality_names.join(", "),
         municipalities: names.clone(),
-        summary: summary_sentences(input),
+        first: first_screen(input),
         areas,
-        police_summary: police_sentences(input),
         police,
         rates,
         region_note: input.region.as_ref().map(|r| r.1.as_str()),
         population_note: input.population_note.as_deref(),
         police_names: police_units.iter().map(|m| m.name.as_str()).collect(),
-        method: method(input),
+        method: w::method(input),
         flags,
         flag_names,
         protection: protection_rows(input),
         reconciliation: &input.reconciliation,
-        answers_note: crate::sentences::answers_sentence(&input.reconciliation),
+        answers_note: w::answers_sentence(&input.reconciliation),
         official_note: input
             .official
             .as_ref()
-            .map(|rows| crate::sentences::official_sentence(!rows.is_empty())),
+            .map(|rows| w::official_sentence(!rows.is_empty())),
         official: official_rows(input),
     };
     tmpl.render(minijinja::value::Serde(&page))

@@ -2,29 +2,15 @@
 
 use std::path::Path;
 
-use oppvekst_analysis::IndicatorRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::build::MunicipalityStyle;
-use crate::render::{ChartError, DARK, DrawResult, Drawable, FONT, format_nb, frame, render_files};
+use crate::render::{
+    ChartError, DARK, DrawResult, Drawable, FONT, Legend, format_nb, frame, render_files,
+};
 
-/// The genders of the schema crate, girls first as the bars show them.
-const GIRL: &str = oppvekst_schema::dims::GENDERS[1];
-const BOY: &str = oppvekst_schema::dims::GENDERS[0];
-
-/// Grades shown, with labels.
-const GRADES: [(&str, &str); 6] = [
-    ("8", "8."),
-    ("9", "9."),
-    ("10", "10."),
-    ("VG1", "VG1"),
-    ("VG2", "VG2"),
-    ("VG3", "VG3"),
-];
-
-/// A grouped bar chart: per grade, girls and boys (percent, None = hidden).
+/// A grouped bar chart: per group (grade), two bars (girls, boys; percent, None = hidden).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenderGradeBars {
     /// File stem.
@@ -33,59 +19,36 @@ pub struct GenderGradeBars {
     pub title: String,
     /// Subtitle.
     pub subtitle: String,
-    /// Per grade: (label, girls, boys).
+    /// Y-axis label.
+    pub y_label: String,
+    /// Per group: (label, first bar, second bar).
     pub bars: Vec<(String, Option<f64>, Option<f64>)>,
-    /// Municipality colour (girls); boys get a lighter tint.
+    /// Legend names of the two bars of a group (`Jenter`, `Gutter`).
+    pub names: (String, String),
+    /// Colour: the first bar filled with it, the second outlined in it over a light tint —
+    /// fill, not colour alone, tells them apart, and both edges have 3:1 contrast.
     pub colour: (u8, u8, u8),
     /// Source line.
     pub source: String,
+    /// Upper end of the y axis (None: from data); charts meant to be compared share one.
+    pub y_max: Option<f64>,
+    /// The legend's explanation of the `:` marker.
+    pub hidden_note: String,
 }
 
-/// Builds the bars for `indicator` in `municipality` and `year`.
-pub fn gender_grade_bars(
-    rows: &[IndicatorRow],
-    indicator: &str,
-    label: &str,
-    year: i32,
-    m: &MunicipalityStyle,
-) -> GenderGradeBars {
-    let get = |g: &str, s: &str| {
-        rows.iter().find(|r| {
-            r.indicator == indicator
-                && r.municipality == m.code
-                && r.survey_year == year
-                && r.grade == g
-                && r.gender == s
-        })
-    };
-    let n: u32 = GRADES
-        .iter()
-        .flat_map(|(g, _)| [GIRL, BOY].map(|s| get(g, s).map_or(0, |r| r.denominator)))
-        .sum();
-    GenderGradeBars {
-        id: format!("{indicator}_{}_kjonn_trinn", m.code),
-        title: format!("{label}: {}", m.name),
-        subtitle: format!("Jenter og gutter etter trinn, {year}. Prosent"),
-        bars: GRADES
+impl GenderGradeBars {
+    /// The largest bar.
+    pub fn data_max(&self) -> f64 {
+        self.bars
             .iter()
-            .map(|(g, l)| {
-                (
-                    (*l).to_owned(),
-                    get(g, GIRL).and_then(|r| r.percent),
-                    get(g, BOY).and_then(|r| r.percent),
-                )
-            })
-            .collect(),
-        colour: m.colour,
-        source: format!(
-            "Kilde: Ungdata-undersøkelsen (demodata). Antall svar (n): {}",
-            format_nb(n.into())
-        ),
+            .flat_map(|b| [b.1, b.2])
+            .flatten()
+            .fold(0.0f64, f64::max)
     }
 }
 
 fn tint(c: (u8, u8, u8)) -> RGBColor {
-    let t = |v: u8| ((u16::from(v) + 2 * 255) / 3) as u8;
+    let t = |v: u8| ((u16::from(v) + 4 * 255) / 5) as u8;
     RGBColor(t(c.0), t(c.1), t(c.2))
 }
 
@@ -109,14 +72,10 @@ fn draw<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (plot, bottom) = frame(root, &chart.title, &chart.subtitle, &chart.source)?;
     let dark = DARK;
-    let max = chart
-        .bars
-        .iter()
-        .flat_map(|b| [b.1, b.2])
-        .flatten()
-        .fold(0.0f64, f64::max);
-    let y_max = crate::render::nice_max(max);
-    // Each grade occupies 3 slots: girls, boys, gap.
+    let y_max = chart
+        .y_max
+        .unwrap_or_else(|| crate::render::nice_max(chart.data_max()));
+    // Each group occupies 3 slots: first bar, second bar, gap.
     let n = chart.bars.len() as i32 * 3;
     let mut cc = ChartBuilder::on(&plot)
         .margin_left(20)
@@ -139,21 +98,27 @@ fn draw<DB: DrawingBackend>(
             }
         })
         .y_label_formatter(&|y| format_nb(*y))
-        .y_desc("Prosent")
+        .y_desc(chart.y_label.clone())
         .axis_desc_style((FONT, 24))
         .label_style((FONT, 22))
         .draw()?;
-    let girls = RGBColor(chart.colour.0, chart.colour.1, chart.colour.2);
-    let boys = tint(chart.colour);
+    let full = RGBColor(chart.colour.0, chart.colour.1, chart.colour.2);
+    let light = tint(chart.colour);
     for (i, (_, g, b)) in chart.bars.iter().enumerate() {
-        for (k, (v, c)) in [(g, girls), (b, boys)].into_iter().enumerate() {
+        for (k, v) in [g, b].into_iter().enumerate() {
             let x0 = i as i32 * 3 + k as i32;
             match v {
                 Some(v) => {
-                    cc.draw_series(std::iter::once(Rectangle::new(
-                        [(x0, 0.0), (x0 + 1, *v)],
-                        c.filled(),
-                    )))?;
+                    let corners = [(x0, 0.0), (x0 + 1, *v)];
+                    if k == 0 {
+                        cc.draw_series(std::iter::once(Rectangle::new(corners, full.filled())))?;
+                    } else {
+                        cc.draw_series(std::iter::once(Rectangle::new(corners, light.filled())))?;
+                        cc.draw_series(std::iter::once(Rectangle::new(
+                            corners,
+                            full.stroke_width(4),
+                        )))?;
+                    }
                 }
                 None => {
                     cc.draw_series(std::iter::once(
@@ -169,21 +134,31 @@ fn draw<DB: DrawingBackend>(
         }
     }
     let style = (FONT, 24).into_font().color(&dark);
-    let mut x = 130;
-    for (name, c) in [("Jenter", girls), ("Gutter", boys)] {
-        bottom.draw(&Rectangle::new([(x, 10), (x + 30, 34)], c.filled()))?;
-        bottom.draw(&Text::new(name, (x + 40, 10), style.clone()))?;
-        x += 180;
+    let (band_width, _) = bottom.dim_in_pixel();
+    let mut legend = Legend::new(130, 22, band_width as i32 - 40);
+    for (k, name) in [&chart.names.0, &chart.names.1].into_iter().enumerate() {
+        let w = bottom.estimate_text_size(name, &style)?.0 as i32;
+        let (x, y) = legend.place(40 + w + 60);
+        let corners = [(x, y - 12), (x + 30, y + 12)];
+        if k == 0 {
+            bottom.draw(&Rectangle::new(corners, full.filled()))?;
+        } else {
+            bottom.draw(&Rectangle::new(corners, light.filled()))?;
+            bottom.draw(&Rectangle::new(corners, full.stroke_width(3)))?;
+        }
+        bottom.draw(&Text::new(name.clone(), (x + 40, y - 12), style.clone()))?;
     }
     if chart.bars.iter().any(|b| b.1.is_none() || b.2.is_none()) {
+        let w = bottom.estimate_text_size(&chart.hidden_note, &style)?.0 as i32;
+        let (x, y) = legend.place(18 + w + 40);
         bottom.draw(&Text::new(
             ":",
-            (x, 6),
+            (x, y - 16),
             (FONT, 32, FontStyle::Bold).into_font().color(&dark),
         ))?;
         bottom.draw(&Text::new(
-            "= skjult av hensyn til taushetsplikt",
-            (x + 18, 10),
+            chart.hidden_note.clone(),
+            (x + 18, y - 12),
             style,
         ))?;
     }

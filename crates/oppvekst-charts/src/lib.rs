@@ -1,21 +1,22 @@
 //! Charts in PNG (slide size, 1600×900) and SVG, drawn with plotters and a vendored
 //! DejaVu Sans so that æøå render the same on every machine and output is byte-identical.
 //!
-//! [`LineChart`] is a small chart description (series over labelled x positions, optional
-//! 95 % intervals, hidden points); [`render`] draws it. [`survey_trend`] and
-//! [`police_trend`] build the standard charts of the report from analysis rows: one fixed,
-//! colour-blind-safe colour per municipality (Okabe–Ito), Norwegian labels, n and source on
-//! every chart, and a hidden value drawn as a gap with a `:` marker that the legend explains.
+//! [`LineChart`] is a chart description (series over labelled x positions, optional 95 %
+//! intervals, hidden points, a reference level over the period it covers) and
+//! [`GenderGradeBars`] grouped bars; [`render`] and [`render_bars`] draw them. Every series
+//! has a [`Look`]: a colour with at least 3:1 contrast on white (WCAG 2.1, 1.4.11) and a
+//! marker shape and dash pattern, so colour is never the only cue.
 //!
-//! This crate must not compute statistics or see unprotected data: it draws what the
-//! analysis stage hands it.
+//! This crate must not compute statistics, see unprotected data or word anything itself:
+//! it draws what the bundle stage hands it, every title, legend and note included (the
+//! bundle keeps every user-facing string in one place).
 
 mod bars;
-mod build;
+mod look;
 mod render;
 
-pub use bars::{GenderGradeBars, gender_grade_bars, render_bars};
-pub use build::{MunicipalityStyle, PALETTE, police_rate, police_trend, survey_trend};
+pub use bars::{GenderGradeBars, render_bars};
+pub use look::{Dash, LOOKS, Look, Marker, MunicipalityStyle, REGION_LOOK, contrast_on_white};
 pub use render::{ChartError, format_nb, render};
 
 /// One point of a series: value and interval in percent or counts; None = hidden.
@@ -34,12 +35,25 @@ pub struct Point {
 pub struct Series {
     /// Legend name.
     pub name: String,
-    /// RGB colour.
-    pub colour: (u8, u8, u8),
+    /// Colour, marker and dash pattern.
+    pub look: Look,
     /// Points in x order; absent x = no data.
     pub points: Vec<Point>,
-    /// Thick line (main series) or thin line with dots (context series).
+    /// Thick line (main series) or thin line with small markers (context series).
     pub thick: bool,
+}
+
+/// A published reference level (for example `Norge 2023–2025`), drawn as a dashed grey
+/// line over the x positions of the period it covers only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// Legend label.
+    pub label: String,
+    /// Level.
+    pub level: f64,
+    /// First and last x position inside the period (None: no x position is inside it, so
+    /// the line is not drawn and the legend does not name it).
+    pub span: Option<(usize, usize)>,
 }
 
 /// A line chart description.
@@ -47,23 +61,26 @@ pub struct Series {
 pub struct LineChart {
     /// File stem (`beruset`, `politi_vold`).
     pub id: String,
-    /// Title (nb).
+    /// Title.
     pub title: String,
-    /// Subtitle (nb): population and what is measured.
+    /// Subtitle: population and what is measured.
     pub subtitle: String,
     /// Y-axis label.
     pub y_label: String,
-    /// Labels of the x positions (empty string: no tick label).
+    /// Tick labels of the x positions (empty string: no tick label).
     pub x_labels: Vec<String>,
+    /// Full names of the x positions (for tables and text alternatives: `2025K4`).
+    pub x_names: Vec<String>,
     /// Lines.
     pub series: Vec<Series>,
     /// Source and n line at the bottom.
     pub source: String,
     /// Upper end of the y axis (None: from data).
     pub y_max: Option<f64>,
-    /// A published reference level drawn as a dashed line across the chart, with its
-    /// legend label (for example `Norge 2023–2025`).
-    pub reference: Option<(String, f64)>,
+    /// A published reference level.
+    pub reference: Option<Reference>,
+    /// The legend's explanation of the `:` marker, shown when a point is hidden.
+    pub hidden_note: String,
 }
 
 impl LineChart {
@@ -73,4 +90,32 @@ impl LineChart {
             .iter()
             .any(|s| s.points.iter().any(|p| p.y.is_none()))
     }
+
+    /// The upper end of the y axis the chart is drawn with.
+    pub fn drawn_y_max(&self) -> f64 {
+        self.y_max
+            .unwrap_or_else(|| render::nice_max(self.data_max()))
+    }
+
+    /// The largest value drawn (points, interval ends, a drawn reference).
+    pub fn data_max(&self) -> f64 {
+        self.series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .flat_map(|p| [p.y, p.ci.map(|c| c.1)])
+            .flatten()
+            .chain(
+                self.reference
+                    .as_ref()
+                    .filter(|r| r.span.is_some())
+                    .map(|r| r.level),
+            )
+            .fold(0.0f64, f64::max)
+    }
+}
+
+/// A round upper bound for a y axis that holds `v` with some room (the same rule every
+/// chart uses, so charts meant to be compared can share one).
+pub fn nice_max(v: f64) -> f64 {
+    render::nice_max(v)
 }

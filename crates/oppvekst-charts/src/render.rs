@@ -8,7 +8,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-use crate::LineChart;
+use crate::{LineChart, Marker};
 
 pub(crate) const FONT: &str = "oppvekst-sans";
 static FONT_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
@@ -122,6 +122,9 @@ pub(crate) const DARK: RGBColor = RGBColor(33, 33, 33);
 /// Colour of subtitles and source lines.
 const GREY: RGBColor = RGBColor(90, 90, 90);
 
+/// Height of the band under the plot: two rows of legend and the source line.
+const BOTTOM: i32 = 144;
+
 /// The plot area and the legend band under it.
 pub(crate) type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
 
@@ -146,10 +149,10 @@ pub(crate) fn frame<DB: DrawingBackend>(
         (FONT, 24).into_font().color(&GREY),
     ))?;
     let (_, rest) = root.split_vertically(120);
-    let (plot, bottom) = rest.split_vertically(h as i32 - 120 - 110);
+    let (plot, bottom) = rest.split_vertically(h as i32 - 120 - BOTTOM);
     bottom.draw(&Text::new(
         source.to_owned(),
-        (40, 66),
+        (40, BOTTOM - 44),
         (FONT, 20).into_font().color(&GREY),
     ))?;
     Ok((plot, bottom))
@@ -160,15 +163,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
     let dark = DARK;
 
     let n = chart.x_labels.len().max(1);
-    let data_max = chart
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter())
-        .flat_map(|p| [p.y, p.ci.map(|c| c.1)])
-        .flatten()
-        .chain(chart.reference.as_ref().map(|r| r.1))
-        .fold(0.0f64, f64::max);
-    let y_max = chart.y_max.unwrap_or_else(|| nice_max(data_max));
+    let y_max = chart.drawn_y_max();
     let mut cc = ChartBuilder::on(&plot)
         .margin_left(20)
         .margin_right(50)
@@ -193,20 +188,27 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         .label_style((FONT, 22))
         .draw()?;
 
-    if let Some((_, level)) = &chart.reference {
+    // The reference covers only the x positions of its own period.
+    let reference = chart
+        .reference
+        .as_ref()
+        .and_then(|r| r.span.map(|s| (r, s)));
+    if let Some((r, (from, to))) = reference {
+        let end = if to + 1 >= n {
+            SegmentValue::Last
+        } else {
+            SegmentValue::Exact(to as i32 + 1)
+        };
         cc.draw_series(DashedLineSeries::new(
-            [
-                (SegmentValue::Exact(0), *level),
-                (SegmentValue::Last, *level),
-            ],
+            [(SegmentValue::Exact(from as i32), r.level), (end, r.level)],
             14,
             10,
-            GREY.stroke_width(3),
+            REFERENCE.stroke_width(3),
         ))?;
     }
     let marker_y = y_max * 0.03;
     for (si, s) in chart.series.iter().enumerate() {
-        let colour = rgb(s.colour);
+        let colour = rgb(s.look.colour);
         let width = if s.thick { 5 } else { 2 };
         // Consecutive published points form one segment; a hidden or missing point breaks the line.
         let mut segment: Vec<(SegmentValue<i32>, f64)> = Vec::new();
@@ -226,12 +228,21 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
             last_x = Some(p.x);
         }
         segments.push(segment);
+        let size = if s.thick { 8 } else { 4 };
         for seg in segments.into_iter().filter(|s| !s.is_empty()) {
-            cc.draw_series(LineSeries::new(seg.clone(), colour.stroke_width(width)))?;
-            let r = if s.thick { 7 } else { 4 };
+            let style = colour.stroke_width(width);
+            // A thin context line stays solid: its small markers and weight set it apart.
+            match s.look.dash.pattern().filter(|_| s.thick) {
+                Some((dash, gap)) => {
+                    cc.draw_series(DashedLineSeries::new(seg.clone(), dash, gap, style))?;
+                }
+                None => {
+                    cc.draw_series(LineSeries::new(seg.clone(), style))?;
+                }
+            }
             cc.draw_series(
                 seg.into_iter()
-                    .map(|pt| Circle::new(pt, r, colour.filled())),
+                    .map(|pt| EmptyElement::at(pt) + marker(s.look.marker, size, colour)),
             )?;
         }
         cc.draw_series(s.points.iter().filter_map(|p| {
@@ -258,50 +269,109 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         }))?;
     }
 
-    // Legend, placed explicitly under the plot so it never covers a line.
-    let mut x = 130;
-    let y = 22;
+    // Legend, placed explicitly under the plot so it never covers a line; it wraps to a
+    // second row rather than run past the edge.
+    let (band_width, _) = bottom.dim_in_pixel();
+    let style = (FONT, 24).into_font().color(&dark);
+    let mut legend = Legend::new(130, 22, band_width as i32 - 40);
     for s in &chart.series {
-        let colour = rgb(s.colour);
-        bottom.draw(&PathElement::new(
-            vec![(x, y), (x + 44, y)],
-            colour.stroke_width(if s.thick { 5 } else { 2 }),
-        ))?;
-        bottom.draw(&Circle::new(
-            (x + 22, y),
-            if s.thick { 7 } else { 4 },
-            colour.filled(),
-        ))?;
-        let style = (FONT, 24).into_font().color(&dark);
+        let colour = rgb(s.look.colour);
+        let w = bottom.estimate_text_size(&s.name, &style)?.0 as i32;
+        let (x, y) = legend.place(56 + w + 40);
+        let line = vec![(x, y), (x + 44, y)];
+        let stroke = colour.stroke_width(if s.thick { 5 } else { 2 });
+        match s.look.dash.pattern().filter(|_| s.thick) {
+            Some((dash, gap)) => {
+                bottom.draw(&DashedPathElement::new(line, dash / 2, gap / 2, stroke))?
+            }
+            None => bottom.draw(&PathElement::new(line, stroke))?,
+        }
+        bottom.draw(
+            &(EmptyElement::at((x + 22, y))
+                + marker(s.look.marker, if s.thick { 8 } else { 4 }, colour)),
+        )?;
         bottom.draw(&Text::new(s.name.clone(), (x + 56, y - 12), style.clone()))?;
-        let width = bottom.estimate_text_size(&s.name, &style)?.0 as i32;
-        x += 56 + width + 40;
     }
-    if let Some((label, _)) = &chart.reference {
+    if let Some((r, _)) = reference {
+        let w = bottom.estimate_text_size(&r.label, &style)?.0 as i32;
+        let (x, y) = legend.place(56 + w + 40);
         bottom.draw(&DashedPathElement::new(
             vec![(x, y), (x + 44, y)],
             10,
             6,
-            GREY.stroke_width(3),
+            REFERENCE.stroke_width(3),
         ))?;
-        let style = (FONT, 24).into_font().color(&dark);
-        bottom.draw(&Text::new(label.clone(), (x + 56, y - 12), style.clone()))?;
-        x += 56 + bottom.estimate_text_size(label, &style)?.0 as i32 + 40;
+        bottom.draw(&Text::new(r.label.clone(), (x + 56, y - 12), style.clone()))?;
     }
     if chart.has_hidden() {
-        let style = (FONT, 24).into_font().color(&dark);
+        let w = bottom.estimate_text_size(&chart.hidden_note, &style)?.0 as i32;
+        let (x, y) = legend.place(18 + w + 40);
         bottom.draw(&Text::new(
             ":",
             (x, y - 16),
             (FONT, 32, FontStyle::Bold).into_font().color(&dark),
         ))?;
         bottom.draw(&Text::new(
-            "= skjult av hensyn til taushetsplikt",
+            chart.hidden_note.clone(),
             (x + 18, y - 12),
             style,
         ))?;
     }
     Ok(())
+}
+
+/// Colour of a reference line (grey, 5:1 on white).
+const REFERENCE: RGBColor = RGBColor(100, 100, 100);
+
+/// Positions of legend entries, left to right, wrapping to a new row at `right`.
+pub(crate) struct Legend {
+    left: i32,
+    x: i32,
+    y: i32,
+    right: i32,
+}
+
+impl Legend {
+    pub(crate) fn new(left: i32, y: i32, right: i32) -> Self {
+        Legend {
+            left,
+            x: left,
+            y,
+            right,
+        }
+    }
+
+    /// The position of an entry `width` wide.
+    pub(crate) fn place(&mut self, width: i32) -> (i32, i32) {
+        if self.x > self.left && self.x + width > self.right {
+            self.x = self.left;
+            self.y += 34;
+        }
+        let at = (self.x, self.y);
+        self.x += width;
+        at
+    }
+}
+
+/// A marker of `shape` and radius `r` centred on the point it is attached to.
+pub(crate) fn marker<DB: DrawingBackend>(
+    shape: Marker,
+    r: i32,
+    colour: RGBColor,
+) -> DynElement<'static, DB, (i32, i32)> {
+    let style = colour.filled();
+    match shape {
+        Marker::Circle => Circle::new((0, 0), r, style).into_dyn(),
+        Marker::Square => Rectangle::new([(-r + 1, -r + 1), (r - 1, r - 1)], style).into_dyn(),
+        Marker::Triangle => {
+            Polygon::new(vec![(0, -r - 1), (r + 1, r - 1), (-r - 1, r - 1)], style).into_dyn()
+        }
+        Marker::Diamond => Polygon::new(
+            vec![(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)],
+            style,
+        )
+        .into_dyn(),
+    }
 }
 
 /// A round upper bound for the y axis.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use oppvekst_analysis::{changes, compare, police_series, survey_indicators};
 use oppvekst_bundle::sentences::{RegionCoverage, period_label, population_note, region_sentence};
 use oppvekst_bundle::{BundleInput, Reconciliation, suppression_log_csv, write_bundle};
-use oppvekst_charts::{MunicipalityStyle, PALETTE};
+use oppvekst_charts::{LOOKS, MunicipalityStyle, REGION_LOOK};
 use oppvekst_disclosure::{
     Ledger, Protected, ProtectedTable, Table, protect_linked, protect_release,
 };
@@ -218,16 +218,16 @@ fn finish(
         .map(|(i, m)| MunicipalityStyle {
             code: m.code.clone(),
             name: m.name.clone(),
-            colour: PALETTE[i % PALETTE.len()],
+            look: LOOKS[i % LOOKS.len()],
         })
         .collect();
-    // The region keeps the last palette colour, so it never changes with the number of
+    // The region has a look of its own, so it never changes with the number of
     // municipalities.
     let region_note = region.as_ref().map(|r| {
         municipalities.push(MunicipalityStyle {
             code: r.code.clone(),
             name: r.name.clone(),
-            colour: PALETTE[PALETTE.len() - 1],
+            look: REGION_LOOK,
         });
         region_sentence(&coverage(cfg, r, &municipalities))
     });

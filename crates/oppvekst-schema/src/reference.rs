@@ -25,4 +25,16 @@ impl ReferenceRow {
     pub fn label(&self) -> String {
         format!("{} {}", self.area, self.period)
     }
+
+    /// The first and last year the period covers (`2023–2025` → 2023, 2025; `2024` → 2024,
+    /// 2024); None when the period names no year.
+    pub fn years(&self) -> Option<(i32, i32)> {
+        let years: Vec<i32> = self
+            .period
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|t| t.len() == 4)
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        Some((*years.iter().min()?, *years.iter().max()?))
+    }
 }

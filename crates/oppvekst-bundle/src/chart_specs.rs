@@ -1,0 +1,426 @@
+//! The report's charts described from analysis rows: what each chart plots, so that its
+//! text alternative and data table can be made from the very same points. Every word comes
+//! from [`crate::sentences`].
+
+use std::collections::BTreeMap;
+
+use oppvekst_analysis::{IndicatorRow, PoliceRow};
+use oppvekst_charts::{
+    GenderGradeBars, LineChart, MunicipalityStyle, Point, Reference, Series, format_nb,
+};
+use oppvekst_schema::quarter::Quarter;
+use oppvekst_schema::reference::ReferenceRow;
+
+use crate::sentences as w;
+
+/// Trend of one indicator for `grade` and `gender`, one line per municipality (and region),
+/// with Wilson 95 % intervals as error bars, hidden waves marked `:`, and a published
+/// reference level drawn over the waves its period covers.
+pub(crate) fn survey_trend(
+    rows: &[IndicatorRow],
+    indicator: &str,
+    label: &str,
+    grade: (&str, &str),
+    gender: (&str, &str),
+    municipalities: &[MunicipalityStyle],
+    reference: Option<&ReferenceRow>,
+) -> LineChart {
+    let sel: Vec<&IndicatorRow> = rows
+        .iter()
+        .filter(|r| r.indicator == indicator && r.grade == grade.0 && r.gender == gender.0)
+        .collect();
+    let mut years: Vec<i32> = sel.iter().map(|r| r.survey_year).collect();
+    years.sort_unstable();
+    years.dedup();
+    let latest = years.last().copied();
+    let mut n_note = Vec::new();
+    let series = municipalities
+        .iter()
+        .map(|m| {
+            let points = years
+                .iter()
+                .enumerate()
+                .filter_map(|(xi, y)| {
+                    let r = sel
+                        .iter()
+                        .find(|r| r.municipality == m.code && r.survey_year == *y)?;
+                    Some(Point {
+                        x: xi,
+                        y: r.percent,
+                        ci: r.ci_low.zip(r.ci_high),
+                    })
+                })
+                .collect();
+            if let Some(r) = sel
+                .iter()
+                .find(|r| Some(r.survey_year) == latest && r.municipality == m.code)
+            {
+                n_note.push(format!("{} {}", m.name, format_nb(r.denominator.into())));
+            }
+            Series {
+                name: m.name.clone(),
+                look: m.look,
+                points,
+                thick: true,
+            }
+        })
+        .collect();
+    let reference = reference.map(|r| {
+        let inside: Vec<usize> = match r.years() {
+            Some((from, to)) => years
+                .iter()
+                .enumerate()
+                .filter(|(_, y)| (from..=to).contains(*y))
+                .map(|(i, _)| i)
+                .collect(),
+            None => Vec::new(),
+        };
+        Reference {
+            label: r.label(),
+            level: r.percent,
+            span: inside.first().zip(inside.last()).map(|(a, b)| (*a, *b)),
+        }
+    });
+    let names: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+    LineChart {
+        id: format!("{indicator}_{}_{}", grade.0, gender.0),
+        title: label.to_owned(),
+        subtitle: w::survey_chart_subtitle(grade.1, gender.1),
+        y_label: w::PERCENT.into(),
+        x_labels: names.clone(),
+        x_names: names,
+        series,
+        source: w::survey_chart_source(latest, &n_note),
+        y_max: None,
+        reference,
+        hidden_note: w::HIDDEN_NOTE.into(),
+    }
+}
+
+/// Quarterly police counts for one offence group and age band: per municipality a thin line
+/// of the count in each quarter and a thick line of the mean per quarter over the last four.
+pub(crate) fn police_trend(
+    rows: &[PoliceRow],
+    group: &str,
+    group_label: &str,
+    age: (&str, &str),
+    municipalities: &[MunicipalityStyle],
+) -> LineChart {
+    let sel = select(rows, group, age.0);
+    let quarters = quarters_of(&sel, |_| true);
+    let xi = x_index(&quarters);
+    let mut series = Vec::new();
+    let mut latest = Vec::new();
+    for m in municipalities {
+        let mine: Vec<&&PoliceRow> = sel.iter().filter(|r| r.municipality == m.code).collect();
+        series.push(Series {
+            name: w::police_quarter_series(&m.name),
+            look: m.look,
+            points: mine
+                .iter()
+                .map(|r| Point {
+                    x: xi[&r.quarter],
+                    y: r.count.map(f64::from),
+                    ci: None,
+                })
+                .collect(),
+            thick: false,
+        });
+        series.push(Series {
+            name: w::police_mean_series(&m.name),
+            look: m.look,
+            points: mine
+                .iter()
+                .filter_map(|r| {
+                    Some(Point {
+                        x: xi[&r.quarter],
+                        y: Some(f64::from(r.rolling_4q?) / 4.0),
+                        ci: None,
+                    })
+                })
+                .collect(),
+            thick: true,
+        });
+        if let Some((q, sum)) = mine
+            .iter()
+            .rev()
+            .find_map(|r| r.rolling_4q.map(|v| (r.quarter, v)))
+        {
+            latest.push((m.name.clone(), q, f64::from(sum) / 4.0));
+        }
+    }
+    LineChart {
+        id: format!("politi_{group}_{}", age.0),
+        title: w::police_chart_title(group_label),
+        subtitle: w::police_chart_subtitle(age.1),
+        y_label: w::POLICE_Y.into(),
+        x_labels: year_ticks(&quarters),
+        x_names: quarters.iter().map(|q| q.to_string()).collect(),
+        series,
+        source: w::police_chart_source(&latest),
+        y_max: None,
+        reference: None,
+        hidden_note: w::HIDDEN_NOTE.into(),
+    }
+}
+
+/// Reported offences per 1,000 inhabitants of the age band over the last four quarters, one
+/// line per municipality (and region); `population_note` names the population table used.
+pub(crate) fn police_rate(
+    rows: &[PoliceRow],
+    group: &str,
+    group_label: &str,
+    age: (&str, &str),
+    municipalities: &[MunicipalityStyle],
+    population_note: &str,
+) -> LineChart {
+    let sel = select(rows, group, age.0);
+    // Start where the first four-quarter sum exists.
+    let first = sel
+        .iter()
+        .filter(|r| r.rate_per_1000.is_some())
+        .map(|r| r.quarter)
+        .min();
+    let quarters = quarters_of(&sel, |q| first.is_none_or(|f| q >= f));
+    let xi = x_index(&quarters);
+    let mut latest = Vec::new();
+    let series = municipalities
+        .iter()
+        .map(|m| {
+            let mine: Vec<&&PoliceRow> = sel
+                .iter()
+                .filter(|r| r.municipality == m.code && xi.contains_key(&r.quarter))
+                .collect();
+            if let Some((q, v)) = mine
+                .iter()
+                .rev()
+                .find_map(|r| r.rate_per_1000.map(|v| (r.quarter, v)))
+            {
+                latest.push((m.name.clone(), q, v));
+            }
+            Series {
+                name: m.name.clone(),
+                look: m.look,
+                points: mine
+                    .iter()
+                    .map(|r| Point {
+                        x: xi[&r.quarter],
+                        y: r.rate_per_1000,
+                        ci: None,
+                    })
+                    .collect(),
+                thick: true,
+            }
+        })
+        .collect();
+    LineChart {
+        id: format!("politi_rate_{group}_{}", age.0),
+        title: w::rate_chart_title(group_label),
+        subtitle: w::rate_chart_subtitle(age.1),
+        y_label: w::RATE_Y.into(),
+        x_labels: year_ticks(&quarters),
+        x_names: quarters.iter().map(|q| q.to_string()).collect(),
+        series,
+        source: w::rate_chart_source(population_note, &latest),
+        y_max: None,
+        reference: None,
+        hidden_note: w::HIDDEN_NOTE.into(),
+    }
+}
+
+/// The genders of the schema crate, girls first as the bars show them.
+const GIRL: &str = oppvekst_schema::dims::GENDERS[1];
+const BOY: &str = oppvekst_schema::dims::GENDERS[0];
+
+/// Grades shown, with labels.
+pub(crate) const GRADES: [(&str, &str); 6] = [
+    ("8", "8."),
+    ("9", "9."),
+    ("10", "10."),
+    ("VG1", "VG1"),
+    ("VG2", "VG2"),
+    ("VG3", "VG3"),
+];
+
+/// Girls and boys by grade for `indicator` in `municipality` and `year`.
+pub(crate) fn gender_grade_bars(
+    rows: &[IndicatorRow],
+    indicator: &str,
+    label: &str,
+    year: i32,
+    m: &MunicipalityStyle,
+) -> GenderGradeBars {
+    let get = |g: &str, s: &str| {
+        rows.iter().find(|r| {
+            r.indicator == indicator
+                && r.municipality == m.code
+                && r.survey_year == year
+                && r.grade == g
+                && r.gender == s
+        })
+    };
+    let n: u32 = GRADES
+        .iter()
+        .flat_map(|(g, _)| [GIRL, BOY].map(|s| get(g, s).map_or(0, |r| r.denominator)))
+        .sum();
+    GenderGradeBars {
+        id: format!("{indicator}_{}_kjonn_trinn", m.code),
+        title: format!("{label}: {}", m.name),
+        subtitle: w::bars_subtitle(year),
+        y_label: w::PERCENT.into(),
+        bars: GRADES
+            .iter()
+            .map(|(g, l)| {
+                (
+                    (*l).to_owned(),
+                    get(g, GIRL).and_then(|r| r.percent),
+                    get(g, BOY).and_then(|r| r.percent),
+                )
+            })
+            .collect(),
+        names: (w::GIRLS.into(), w::BOYS.into()),
+        colour: m.look.colour,
+        source: w::bars_source(n),
+        y_max: None,
+        hidden_note: w::HIDDEN_NOTE.into(),
+    }
+}
+
+/// The rows of one offence group and age band.
+fn select<'a>(rows: &'a [PoliceRow], group: &str, age: &str) -> Vec<&'a PoliceRow> {
+    rows.iter()
+        .filter(|r| r.offence_group == group && r.age_band == age)
+        .collect()
+}
+
+/// The distinct quarters of `sel` that `keep` accepts, in order.
+fn quarters_of(sel: &[&PoliceRow], keep: impl Fn(Quarter) -> bool) -> Vec<Quarter> {
+    let mut quarters: Vec<Quarter> = sel.iter().map(|r| r.quarter).filter(|q| keep(*q)).collect();
+    quarters.sort_unstable();
+    quarters.dedup();
+    quarters
+}
+
+/// Quarter → x position.
+fn x_index(quarters: &[Quarter]) -> BTreeMap<Quarter, usize> {
+    quarters.iter().enumerate().map(|(i, q)| (*q, i)).collect()
+}
+
+/// X labels for quarters: the year under each first quarter, nothing under the others.
+fn year_ticks(quarters: &[Quarter]) -> Vec<String> {
+    quarters
+        .iter()
+        .map(|q| {
+            if q.number() == 1 {
+                q.year().to_string()
+            } else {
+                String::new()
+            }
+        })
+        .collect()
+}
+
+/// A data table as the report shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub(crate) struct DataTable {
+    /// Caption.
+    pub caption: String,
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A chart's points as a table: one row per x position, one column per series (and the
+/// reference over its period) — every point the chart draws and nothing else. A hidden
+/// point is `:`, a position without a point `.`.
+pub(crate) fn line_table(
+    chart: &LineChart,
+    caption: String,
+    x_header: &str,
+    value: impl Fn(f64) -> String,
+) -> DataTable {
+    let mut header = vec![x_header.to_owned()];
+    header.extend(chart.series.iter().map(|s| s.name.clone()));
+    let reference = chart
+        .reference
+        .as_ref()
+        .and_then(|r| r.span.map(|s| (r, s)));
+    if let Some((r, _)) = reference {
+        header.push(r.label.clone());
+    }
+    let rows = chart
+        .x_names
+        .iter()
+        .enumerate()
+        .map(|(x, name)| {
+            let mut row = vec![name.clone()];
+            row.extend(
+                chart
+                    .series
+                    .iter()
+                    .map(|s| match s.points.iter().find(|p| p.x == x) {
+                        None => ".".to_owned(),
+                        Some(p) => match (p.y, p.ci) {
+                            (None, _) => ":".to_owned(),
+                            (Some(y), Some((lo, hi))) => {
+                                format!("{} ({}–{})", value(y), value(lo), value(hi))
+                            }
+                            (Some(y), None) => value(y),
+                        },
+                    }),
+            );
+            if let Some((r, (from, to))) = reference {
+                row.push(if (from..=to).contains(&x) {
+                    value(r.level)
+                } else {
+                    String::new()
+                });
+            }
+            row
+        })
+        .collect();
+    DataTable {
+        caption,
+        header,
+        rows,
+    }
+}
+
+/// What a text alternative says of one series: its latest published point and the one it
+/// is compared with (`lag` positions before, or the previous published point).
+pub(crate) struct SeriesLatest {
+    /// Series name.
+    pub name: String,
+    /// X name and value of the latest published point.
+    pub now: (String, f64),
+    /// X name and value of the point compared with.
+    pub before: Option<(String, f64)>,
+}
+
+/// The latest point of every thick series of `chart` and the point `lag` positions before
+/// it (None: the previous published point).
+pub(crate) fn latest_points(chart: &LineChart, lag: Option<usize>) -> Vec<SeriesLatest> {
+    let name = |x: usize| chart.x_names.get(x).cloned().unwrap_or_default();
+    chart
+        .series
+        .iter()
+        .filter(|s| s.thick)
+        .filter_map(|s| {
+            let published: Vec<(usize, f64)> =
+                s.points.iter().filter_map(|p| Some((p.x, p.y?))).collect();
+            let (x, y) = *published.last()?;
+            let before = match lag {
+                Some(l) => x
+                    .checked_sub(l)
+                    .and_then(|bx| published.iter().find(|(px, _)| *px == bx)),
+                None => published.iter().rev().nth(1),
+            };
+            Some(SeriesLatest {
+                name: s.name.clone(),
+                now: (name(x), y),
+                before: before.map(|(bx, by)| (name(*bx), *by)),
+            })
+        })
+        .collect()
+}
