@@ -316,6 +316,27 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
         c["percent_std"].iter().any(Option::is_some),
         "standardised percents"
     );
+    // The changes keep their codes in Parquet (the CSV for people has words).
+    let (chschema, ch) = read_table(&bundle.join("data/changes.parquet"));
+    let names: Vec<&str> = chschema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "indicator",
+            "municipality",
+            "grade",
+            "gender",
+            "from_year",
+            "to_year",
+            "from_percent",
+            "to_percent",
+            "z",
+            "p_value",
+            "p_adjusted",
+            "significant"
+        ]
+    );
+    assert!(ch["grade"].iter().any(|g| g.as_deref() == Some("ungdomstrinn")));
     let (_, ps) = read_table(&bundle.join("data/police_series.parquet"));
     let rated = (0..ps["quarter"].len())
         .filter(|&i| ps["rate_per_1000"][i].is_some())
@@ -420,27 +441,48 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
     insta::assert_snapshot!(
         "indikatorer_beruset_ungdomstrinn",
         lines("tabeller/indikatorer.csv", &|l| {
-            l.starts_with("beruset;") && l.contains(";ungdomstrinn;")
+            l.starts_with("Vært beruset siste år;") && l.contains(";Ungdomstrinnet;")
         })
     );
     insta::assert_snapshot!(
         "sammenligning_beruset",
-        lines("tabeller/sammenligning.csv", &|l| l.starts_with("beruset;"))
+        lines("tabeller/sammenligning.csv", &|l| {
+            l.starts_with("Vært beruset siste år;")
+        })
     );
     insta::assert_snapshot!(
         "politi_vold_2025",
         lines("tabeller/politi.csv", &|l| {
-            l.contains(";vold;") && l.contains(";2025K")
+            l.contains(";Vold og mishandling;") && l.contains(";2025K")
         })
     );
-    let summary = html
-        .split("<ul class=\"summary\">")
-        .nth(1)
-        .and_then(|s| s.split("</ul>").next())
-        .unwrap()
-        .replace("<li>", "- ")
-        .replace("</li>", "");
-    insta::assert_snapshot!("report_summary", summary.trim());
+    insta::assert_snapshot!("first_screen", first_screen_text(&html));
+}
+
+/// The text of the report's first screen (the section `det-viktigste`): headings as lines,
+/// list items as `- ` lines, each with the section it links to.
+fn first_screen_text(html: &str) -> String {
+    let start = html.find("id=\"det-viktigste\"").expect("no first screen");
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    let mut out = Vec::new();
+    for piece in section.split('<').skip(1) {
+        let (tag, text) = piece.split_once('>').unwrap_or((piece, ""));
+        let text = text.trim();
+        if tag.starts_with("h2") || tag.starts_with("h3") {
+            out.push(format!("\n{text}"));
+        } else if let Some(href) = tag.strip_prefix("a href=\"") {
+            let href = href.trim_end_matches('"');
+            out.push(format!("- {text} [{href}]"));
+        } else if tag == "li" && !text.is_empty() {
+            out.push(format!("- {text}"));
+        } else if tag.starts_with("p") && !text.is_empty() {
+            out.push(format!("\n{text}"));
+        }
+    }
+    out.join("\n")
+        .trim()
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
 }
 
 /// Opens index.html in headless Chromium (Debian's `chromium`, installed by .ci/run) and
@@ -767,7 +809,7 @@ fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
         politi
             .lines()
             .map(|l| l.split(';').collect::<Vec<_>>())
-            .find(|f| f[0] == "3107" && f[2] == "alle" && f[3] == "alle" && f[4] == quarter)
+            .find(|f| f[0] == "3107" && f[2] == "Alle lovbrudd" && f[3] == "Alle aldre" && f[4] == quarter)
             .map(|f| f[6].to_owned())
             .unwrap()
     };
@@ -1557,7 +1599,7 @@ fn ssb_08487_as_an_r_export_is_set_beside_the_local_extract_in_the_report() {
     let counts: Vec<&str> = police
         .lines()
         .map(|l| l.split(';').collect::<Vec<_>>())
-        .filter(|f| f[0] == "3107" && f[2] == "alle" && f[3] == "alle")
+        .filter(|f| f[0] == "3107" && f[2] == "Alle lovbrudd" && f[3] == "Alle aldre")
         .filter(|f| f[4].starts_with("2024") || f[4].starts_with("2025"))
         .map(|f| f[5])
         .collect();

@@ -51,26 +51,43 @@ checked["Wilson intervals"] = pub.height
 if ind.filter(pl.col("numerator").is_null() & pl.col("percent").is_not_null()).height:
     fail("a hidden cell has a percent")
 
-# 2. Changes between the two latest published waves (tabeller/endringer.csv, p with 4 decimals).
+# 2. Changes between the two latest published waves (data/changes.parquet, with codes), and
+# tabeller/endringer.csv: the same rows, worded for people, p with 4 decimals.
 cells = {
     (r["indicator"], r["municipality"], r["grade"], r["gender"], r["survey_year"]): r
     for r in ind.iter_rows(named=True)
 }
-names = {"Fredrikstad": "3107", "Sarpsborg": "3105", "Nedre Glomma": "nedre-glomma"}
+ch = pl.read_parquet(bundle / "data/changes.parquet")
 n = 0
 change_rows = []
-with open(bundle / "tabeller/endringer.csv", encoding="utf-8-sig", newline="") as f:
-    for row in csv.DictReader(f, delimiter=";"):
-        m = names[row["kommune"]]
-        a = cells[(row["indikator"], m, row["trinn"], row["kjønn"], int(row["fra_år"]))]
-        b = cells[(row["indikator"], m, row["trinn"], row["kjønn"], int(row["til_år"]))]
-        z, p = proportions_ztest(
-            [b["numerator"], a["numerator"]], [b["denominator"], a["denominator"]]
-        )
-        close(float(row["p_verdi"].replace(",", ".")), p, 5.1e-5, f"change p {row}")
-        change_rows.append((row, p))
-        n += 1
+for row in ch.iter_rows(named=True):
+    key = (row["indicator"], row["municipality"], row["grade"], row["gender"])
+    a = cells[key + (row["from_year"],)]
+    b = cells[key + (row["to_year"],)]
+    z, p = proportions_ztest(
+        [b["numerator"], a["numerator"]], [b["denominator"], a["denominator"]]
+    )
+    close(row["p_value"], p, 1e-9, f"change p {key}")
+    close(row["from_percent"], a["percent"], 1e-9, f"change from {key}")
+    close(row["to_percent"], b["percent"], 1e-9, f"change to {key}")
+    change_rows.append((row, p))
+    n += 1
 checked["wave changes"] = n
+
+with open(bundle / "tabeller/endringer.csv", encoding="utf-8-sig", newline="") as f:
+    people = list(csv.DictReader(f, delimiter=";"))
+if len(people) != ch.height:
+    fail(f"endringer.csv has {len(people)} rows, changes.parquet {ch.height}")
+nb = lambda v: float(v.replace(",", "."))
+for row, (par, _) in zip(people, change_rows):
+    close(nb(row["p-verdi"]), par["p_value"], 5.1e-5, f"endringer.csv p {row}")
+    close(nb(row["Justert p-verdi"]), par["p_adjusted"], 5.1e-5, f"endringer.csv adjusted p {row}")
+    close(nb(row["Endring (prosentpoeng)"]), par["to_percent"] - par["from_percent"], 0.051, f"endringer.csv change {row}")
+    if (row["Statistisk sikker"] == "Ja") != par["significant"]:
+        fail(f"endringer.csv significance {row}")
+    if int(row["Fra år"]) != par["from_year"] or int(row["Til år"]) != par["to_year"]:
+        fail(f"endringer.csv years {row}")
+checked["endringer.csv rows"] = len(people)
 
 # 3. Comparisons: reference test and direct standardisation.
 cmp = pl.read_parquet(bundle / "data/comparisons.parquet")
@@ -121,8 +138,8 @@ ref_rows = [r for r in cmp.iter_rows(named=True) if r["p_value"] is not None]
 family = [p for _, p in change_rows] + [r["p_value"] for r in ref_rows]
 adjusted = multipletests(family, method="fdr_bh")[1] if family else []
 for (row, _), a in zip(change_rows, adjusted[: len(change_rows)]):
-    close(float(row["p_justert"].replace(",", ".")), a, 5.1e-5, f"change adjusted p {row}")
-    if (row["statistisk_sikker"] == "ja") != (a < 0.05):
+    close(row["p_adjusted"], a, 1e-9, f"change adjusted p {row}")
+    if row["significant"] != (a < 0.05):
         fail(f"significance of {row}")
 for r, a in zip(ref_rows, adjusted[len(change_rows):]):
     close(r["p_adjusted"], a, 1e-9, f"reference adjusted p {r['indicator']} {r['municipality']}")

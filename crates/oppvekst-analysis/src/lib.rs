@@ -52,7 +52,7 @@ pub fn adjust_for_many_tests(
     }
     p.len()
 }
-pub use survey::{Change, IndicatorRow, SurveyAnalysis, changes, survey_indicators};
+pub use survey::{Change, IndicatorRow, SurveyAnalysis, changes, changes_frame, survey_indicators};
 
 pub use oppvekst_disclosure::Protected;
 

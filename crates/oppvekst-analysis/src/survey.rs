@@ -198,6 +198,33 @@ pub struct Change {
     pub significant: bool,
 }
 
+/// The changes as the frame written to `changes.parquet` (contract `changes`).
+pub fn changes_frame(rows: &[Change]) -> Result<DataFrame, AnalysisError> {
+    let s = |f: fn(&Change) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let y = |f: fn(&Change) -> i32| rows.iter().map(f).collect::<Vec<i32>>();
+    let x = |f: fn(&Change) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("indicator".into(), s(|r| &r.indicator)),
+            Column::new("municipality".into(), s(|r| &r.municipality)),
+            Column::new("grade".into(), s(|r| &r.grade)),
+            Column::new("gender".into(), s(|r| &r.gender)),
+            Column::new("from_year".into(), y(|r| r.from_year)),
+            Column::new("to_year".into(), y(|r| r.to_year)),
+            Column::new("from_percent".into(), x(|r| r.from_percent)),
+            Column::new("to_percent".into(), x(|r| r.to_percent)),
+            Column::new("z".into(), x(|r| r.z)),
+            Column::new("p_value".into(), x(|r| r.p_value)),
+            Column::new("p_adjusted".into(), x(|r| r.p_adjusted)),
+            Column::new(
+                "significant".into(),
+                rows.iter().map(|r| r.significant).collect::<Vec<bool>>(),
+            ),
+        ],
+    )?)
+}
+
 /// Changes between the two latest waves in which a cell is published, for each indicator ×
 /// municipality × grade × gender. Cells hidden in either wave give no change.
 pub fn changes(analysis: &SurveyAnalysis, alpha: f64) -> Vec<Change> {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use oppvekst_disclosure::ProtectedTable;
 
+use crate::sentences as w;
 use crate::{BundleError, BundleInput, municipality_name, write_file};
 
 /// One cell of a table.
@@ -45,6 +46,8 @@ pub(crate) struct TableData {
     pub sheet: &'static str,
     /// Column names.
     pub header: Vec<&'static str>,
+    /// Columns of whole numbers written without a thousands separator (years).
+    pub plain: &'static [usize],
     /// Rows.
     pub rows: Vec<Vec<V>>,
 }
@@ -76,28 +79,28 @@ fn t(s: &str) -> V {
     V::T(s.to_owned())
 }
 
-/// Every table of the bundle.
+/// Every table of the bundle: codes become the words the report uses (the codes stay in
+/// the Parquet files), headers name their units.
 pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
+    let label = |id: &str| {
+        input
+            .catalogue
+            .indicator(id)
+            .map_or_else(|| id.to_owned(), |i| i.label.clone())
+    };
     let indicators = input
         .indicators
         .rows
         .iter()
         .map(|r| {
             vec![
-                t(&r.indicator),
-                V::T(
-                    input
-                        .catalogue
-                        .indicator(&r.indicator)
-                        .map(|i| i.label.clone())
-                        .unwrap_or_default(),
-                ),
+                V::T(label(&r.indicator)),
                 t(&r.focus_area),
                 t(&r.municipality),
                 t(municipality_name(input, &r.municipality)),
                 V::I(r.survey_year.into()),
-                t(&r.grade),
-                t(&r.gender),
+                V::T(w::grade_words(&r.grade)),
+                t(w::gender_words(&r.gender)),
                 pct(r.percent),
                 pct(r.ci_low),
                 pct(r.ci_high),
@@ -138,8 +141,8 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
             vec![
                 t(&r.municipality),
                 t(municipality_name(input, &r.municipality)),
-                t(&r.offence_group),
-                t(&r.age_band),
+                t(oppvekst_schema::codes::offence_label(&r.offence_group)),
+                V::T(w::age_words(&r.age_band)),
                 V::T(r.quarter.to_string()),
                 int(r.count),
                 r.rolling_4q
@@ -165,17 +168,18 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
         .iter()
         .map(|c| {
             vec![
-                t(&c.indicator),
+                V::T(label(&c.indicator)),
                 t(municipality_name(input, &c.municipality)),
-                t(&c.grade),
-                t(&c.gender),
+                V::T(w::grade_words(&c.grade)),
+                t(w::gender_words(&c.gender)),
                 V::I(c.from_year.into()),
                 V::I(c.to_year.into()),
                 V::F(c.from_percent, 1),
                 V::F(c.to_percent, 1),
+                V::F(c.to_percent - c.from_percent, 1),
                 V::F(c.p_value, 4),
                 V::F(c.p_adjusted, 4),
-                t(if c.significant { "ja" } else { "nei" }),
+                t(w::yes_no(c.significant)),
             ]
         })
         .collect();
@@ -186,11 +190,11 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
         .map(|c| {
             let opt = |v: Option<f64>, d: usize| v.map(|x| V::F(x, d)).unwrap_or_else(|| t(""));
             vec![
-                t(&c.indicator),
+                V::T(label(&c.indicator)),
                 t(municipality_name(input, &c.municipality)),
                 V::I(c.survey_year.into()),
-                t(&c.grade),
-                t(&c.gender),
+                V::T(w::grade_words(&c.grade)),
+                t(w::gender_words(&c.gender)),
                 pct(c.percent),
                 pct(c.ci_low),
                 pct(c.ci_high),
@@ -201,7 +205,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 opt(c.difference, 1),
                 opt(c.p_value, 4),
                 opt(c.p_adjusted, 4),
-                t(if c.significant { "ja" } else { "nei" }),
+                t(w::yes_no(c.significant)),
             ]
         })
         .collect();
@@ -209,79 +213,29 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
         TableData {
             file: "indikatorer.csv",
             sheet: "Indikatorer",
-            header: vec![
-                "indikator",
-                "indikatornavn",
-                "fokusområde",
-                "kommunenr",
-                "kommune",
-                "år",
-                "trinn",
-                "kjønn",
-                "andel_prosent",
-                "ki_nedre",
-                "ki_øvre",
-                "antall_ja",
-                "antall_svar",
-            ],
+            header: w::INDICATOR_HEADER.to_vec(),
+            plain: &[4],
             rows: indicators,
         },
         TableData {
             file: "politi.csv",
             sheet: "Politi",
-            header: vec![
-                "kommunenr",
-                "kommune",
-                "lovbruddsgruppe",
-                "aldersgruppe",
-                "kvartal",
-                "antall",
-                "sum_siste_4_kvartaler",
-                "endring_fra_i_fjor",
-                "per_1000_innbyggere_siste_4_kvartaler",
-                "befolkning_år",
-            ],
+            header: w::POLICE_HEADER.to_vec(),
+            plain: &[9],
             rows: police,
         },
         TableData {
             file: "endringer.csv",
             sheet: "Endringer",
-            header: vec![
-                "indikator",
-                "kommune",
-                "trinn",
-                "kjønn",
-                "fra_år",
-                "til_år",
-                "fra_prosent",
-                "til_prosent",
-                "p_verdi",
-                "p_justert",
-                "statistisk_sikker",
-            ],
+            header: w::CHANGES_HEADER.to_vec(),
+            plain: &[4, 5],
             rows: changes,
         },
         TableData {
             file: "sammenligning.csv",
             sheet: "Sammenligning",
-            header: vec![
-                "indikator",
-                "kommune_eller_region",
-                "år",
-                "trinn",
-                "kjønn",
-                "andel_prosent",
-                "ki_nedre",
-                "ki_øvre",
-                "antall_svar",
-                "standardisert_prosent",
-                "referanse",
-                "referanse_prosent",
-                "forskjell_prosentpoeng",
-                "p_verdi",
-                "p_justert",
-                "statistisk_sikker",
-            ],
+            header: w::COMPARISON_HEADER.to_vec(),
+            plain: &[2],
             rows: comparisons,
         },
     ];
@@ -302,7 +256,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                     t(&k[0]),
                     t(municipality_name(input, &k[0])),
                     V::T(oppvekst_schema::quarter::display_code(&k[1])),
-                    t(&k[2]),
+                    t(oppvekst_schema::codes::offence_label(&k[2])),
                     V::T(label(&k[3])),
                     c.value().map_or(V::Hidden, |v| V::I(v as i64)),
                 ]
@@ -313,14 +267,8 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
             TableData {
                 file: "politi_kjennetegn.csv",
                 sheet: "Politi kjennetegn",
-                header: vec![
-                    "kommunenr",
-                    "kommune",
-                    "kvartal",
-                    "lovbruddsgruppe",
-                    "kjennetegn",
-                    "antall",
-                ],
+                header: w::FLAGS_HEADER.to_vec(),
+                plain: &[],
                 rows,
             },
         );
@@ -361,21 +309,20 @@ pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, 
             .set_title("Oppvekst: tabeller")
             .set_creation_datetime(&ExcelDateTime::from_ymd(y, m, d).map_err(x)?),
     );
-    let bold = Format::new().set_bold();
     let hidden = Format::new().set_align(rust_xlsxwriter::FormatAlign::Right);
+    let whole = Format::new().set_num_format("#,##0");
     let one = Format::new().set_num_format("0.0");
+    let two = Format::new().set_num_format("0.00");
     let four = Format::new().set_num_format("0.0000");
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     {
         let ws = wb.add_worksheet();
-        ws.set_name("Om").map_err(x)?;
-        let lines = [
-            "Tabeller fra oppvekst. Tallene er beskyttet av hensyn til taushetsplikt.",
-            ": = skjult av hensyn til taushetsplikt",
-            ". = finnes ikke (for eksempel summen av fire kvartaler før det finnes fire)",
-            "Andeler i prosent med 95 % konfidensintervall (Wilson).",
-            "Arkene tilsvarer CSV-filene i mappen tabeller/.",
-        ];
-        for (r, l) in lines.iter().enumerate() {
+        ws.set_name(w::WORKBOOK_NOTES_SHEET).map_err(x)?;
+        ws.set_column_width(0, 120).map_err(x)?;
+        for (r, l) in w::WORKBOOK_NOTES.iter().enumerate() {
             ws.write_string(r as u32, 0, *l).map_err(x)?;
         }
     }
@@ -383,11 +330,21 @@ pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, 
         let ws = wb.add_worksheet();
         ws.set_name(tab.sheet).map_err(x)?;
         for (c, h) in tab.header.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)
+            ws.write_string_with_format(0, c as u16, *h, &header)
                 .map_err(x)?;
-            ws.set_column_width(c as u16, (h.chars().count() as f64 + 2.0).max(10.0))
+            // Wide enough for the longest value, the header wrapping over up to two lines.
+            let longest = tab
+                .rows
+                .iter()
+                .filter_map(|r| r.get(c))
+                .map(|v| v.csv().chars().count())
+                .max()
+                .unwrap_or(0);
+            let head = (h.chars().count() as f64 / 2.0).ceil();
+            ws.set_column_width(c as u16, (longest as f64).max(head).clamp(8.0, 48.0) + 2.0)
                 .map_err(x)?;
         }
+        ws.set_row_height(0, 32).map_err(x)?;
         ws.set_freeze_panes(1, 0).map_err(x)?;
         if !tab.rows.is_empty() && !tab.header.is_empty() {
             ws.autofilter(0, 0, tab.rows.len() as u32, tab.header.len() as u16 - 1)
@@ -399,8 +356,14 @@ pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, 
                 let c = c as u16;
                 match v {
                     V::T(s) => ws.write_string(r, c, s).map(|_| ()),
-                    V::I(n) => ws.write_number(r, c, *n as f64).map(|_| ()),
+                    V::I(n) if tab.plain.contains(&(c as usize)) => {
+                        ws.write_number(r, c, *n as f64).map(|_| ())
+                    }
+                    V::I(n) => ws
+                        .write_number_with_format(r, c, *n as f64, &whole)
+                        .map(|_| ()),
                     V::F(f, 4) => ws.write_number_with_format(r, c, *f, &four).map(|_| ()),
+                    V::F(f, 2) => ws.write_number_with_format(r, c, *f, &two).map(|_| ()),
                     V::F(f, _) => ws.write_number_with_format(r, c, *f, &one).map(|_| ()),
                     V::Hidden => ws.write_string_with_format(r, c, ":", &hidden).map(|_| ()),
                     V::NotAvailable => ws.write_string_with_format(r, c, ".", &hidden).map(|_| ()),

@@ -461,6 +461,10 @@ pub fn write_bundle(input: &BundleInput<'_>, out: &Path) -> Result<Manifest, Bun
         &tmp.join("data/comparisons.parquet"),
     )?;
     write_parquet(
+        &oppvekst_analysis::changes_frame(input.changes)?,
+        &tmp.join("data/changes.parquet"),
+    )?;
+    write_parquet(
         &protected_frame(
             input.survey,
             &["survey_year"],

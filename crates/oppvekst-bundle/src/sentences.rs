@@ -738,3 +738,128 @@ pub const RECENT_QUARTERS: &str = "siste åtte kvartaler";
 pub fn bars_table_caption(label: &str) -> String {
     format!("{label}: jenter og gutter etter trinn, siste undersøkelse, prosent")
 }
+
+// ---------------------------------------------------------------------------------------
+// Tables for Excel: values as the report writes them, headers with units
+
+/// A grade or grade group as the report writes it (`8. trinn`, `VG1`, `Ungdomstrinnet`).
+pub fn grade_words(code: &str) -> String {
+    match code {
+        "8" | "9" | "10" => format!("{code}. trinn"),
+        "ungdomstrinn" => "Ungdomstrinnet".to_owned(),
+        "videregaende" => "Videregående".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// A gender code as the report writes it.
+pub fn gender_words(code: &str) -> &str {
+    match code {
+        "alle" => "Begge kjønn",
+        "gutt" => "Gutter",
+        "jente" => "Jenter",
+        other => other,
+    }
+}
+
+/// An age band code as the report writes it (`10–14 år`, `Alle aldre`).
+pub fn age_words(code: &str) -> String {
+    match code {
+        "alle" => ALL_AGES.to_owned(),
+        "andre" => "Andre aldre (utenfor 10–25 år)".to_owned(),
+        band => format!("{} år", band.replace('-', "–")),
+    }
+}
+
+/// Yes or no.
+pub fn yes_no(b: bool) -> &'static str {
+    if b { "Ja" } else { "Nei" }
+}
+
+/// The explanation sheet of the workbook.
+pub const WORKBOOK_NOTES: [&str; 6] = [
+    "Tabeller fra oppvekst. Tallene er beskyttet av hensyn til taushetsplikt.",
+    ": = skjult av hensyn til taushetsplikt",
+    ". = finnes ikke (for eksempel summen av fire kvartaler før det finnes fire)",
+    "Andeler i prosent med 95 % konfidensintervall (Wilson). Justert p-verdi: Benjamini–Hochberg over alle sammenligninger i utgivelsen; statistisk sikker betyr justert p-verdi under 0,05.",
+    "Arkene tilsvarer CSV-filene i mappen tabeller/. Kodene (indikator-id, trinn- og kjønnskoder) står i Parquet-filene i mappen data/.",
+    "Kvartaler skrives 2025K4 (4. kvartal 2025).",
+];
+/// Name of the workbook's explanation sheet.
+pub const WORKBOOK_NOTES_SHEET: &str = "Om tabellene";
+
+/// Column names of `indikatorer.csv`.
+pub const INDICATOR_HEADER: [&str; 12] = [
+    "Indikator",
+    "Fokusområde",
+    "Kommunenr.",
+    "Kommune",
+    "År",
+    "Trinn",
+    "Kjønn",
+    "Andel (%)",
+    "Nedre grense 95 % KI (%)",
+    "Øvre grense 95 % KI (%)",
+    "Antall ja",
+    "Antall svar",
+];
+
+/// Column names of `politi.csv`.
+pub const POLICE_HEADER: [&str; 10] = [
+    "Kommunenr.",
+    "Kommune",
+    "Lovbruddsgruppe",
+    "Alder mistenkt",
+    "Kvartal",
+    "Antall lovbrudd",
+    "Sum siste fire kvartaler",
+    "Endring fra samme kvartal året før (antall)",
+    "Per 1 000 innbyggere, siste fire kvartaler",
+    "Befolkning per 1. januar, år",
+];
+
+/// Column names of `endringer.csv`.
+pub const CHANGES_HEADER: [&str; 12] = [
+    "Indikator",
+    "Kommune",
+    "Trinn",
+    "Kjønn",
+    "Fra år",
+    "Til år",
+    "Fra (%)",
+    "Til (%)",
+    "Endring (prosentpoeng)",
+    "p-verdi",
+    "Justert p-verdi",
+    "Statistisk sikker",
+];
+
+/// Column names of `sammenligning.csv`.
+pub const COMPARISON_HEADER: [&str; 16] = [
+    "Indikator",
+    "Kommune eller region",
+    "År",
+    "Trinn",
+    "Kjønn",
+    "Andel (%)",
+    "Nedre grense 95 % KI (%)",
+    "Øvre grense 95 % KI (%)",
+    "Antall svar",
+    "Standardisert for kjønn og trinn (%)",
+    "Sammenlignet med",
+    "Landsnivå (%)",
+    "Forskjell (prosentpoeng)",
+    "p-verdi",
+    "Justert p-verdi",
+    "Statistisk sikker",
+];
+
+/// Column names of `politi_kjennetegn.csv`.
+pub const FLAGS_HEADER: [&str; 6] = [
+    "Kommunenr.",
+    "Kommune",
+    "Kvartal",
+    "Lovbruddsgruppe",
+    "Kjennetegn",
+    "Antall lovbrudd",
+];

@@ -28,8 +28,10 @@ pub mod files {
     pub const POLICE_SERIES: &str = "police_series";
     /// Comparisons with the region and a national reference (analysis output).
     pub const COMPARISONS: &str = "comparisons";
+    /// Changes between the last two survey waves (analysis output).
+    pub const CHANGES: &str = "changes";
     /// Every contract.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 11] = [
         RESPONDENTS,
         SURVEY_CELLS,
         POLICE_COUNTS,
@@ -40,6 +42,7 @@ pub mod files {
         INDICATORS,
         POLICE_SERIES,
         COMPARISONS,
+        CHANGES,
     ];
 }
 
@@ -192,6 +195,25 @@ pub fn comparisons_schema() -> Schema {
     ])
 }
 
+/// Changes between the last two waves of every unit, grade and gender, with raw and
+/// adjusted p-values.
+pub fn changes_schema() -> Schema {
+    Schema::new(vec![
+        f("indicator", DataType::Utf8, false),
+        f("municipality", DataType::Utf8, false),
+        f("grade", DataType::Utf8, false),
+        f("gender", DataType::Utf8, false),
+        f("from_year", DataType::Int32, false),
+        f("to_year", DataType::Int32, false),
+        f("from_percent", DataType::Float64, false),
+        f("to_percent", DataType::Float64, false),
+        f("z", DataType::Float64, false),
+        f("p_value", DataType::Float64, false),
+        f("p_adjusted", DataType::Float64, false),
+        f("significant", DataType::Boolean, false),
+    ])
+}
+
 /// The Arrow schema the code uses for a contract (items are needed for respondents).
 pub fn schema_for(name: &str, items: &[Item]) -> Option<Schema> {
     Some(match name {
@@ -205,6 +227,7 @@ pub fn schema_for(name: &str, items: &[Item]) -> Option<Schema> {
         files::INDICATORS => indicators_schema(),
         files::POLICE_SERIES => police_series_schema(),
         files::COMPARISONS => comparisons_schema(),
+        files::CHANGES => changes_schema(),
         _ => return None,
     })
 }
