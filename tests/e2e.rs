@@ -318,7 +318,11 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
     );
     // The changes keep their codes in Parquet (the CSV for people has words).
     let (chschema, ch) = read_table(&bundle.join("data/changes.parquet"));
-    let names: Vec<&str> = chschema.fields().iter().map(|f| f.name().as_str()).collect();
+    let names: Vec<&str> = chschema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
     assert_eq!(
         names,
         [
@@ -336,7 +340,11 @@ fn demo_bundle_is_complete_safe_and_reproducible() {
             "significant"
         ]
     );
-    assert!(ch["grade"].iter().any(|g| g.as_deref() == Some("ungdomstrinn")));
+    assert!(
+        ch["grade"]
+            .iter()
+            .any(|g| g.as_deref() == Some("ungdomstrinn"))
+    );
     let (_, ps) = read_table(&bundle.join("data/police_series.parquet"));
     let rated = (0..ps["quarter"].len())
         .filter(|&i| ps["rate_per_1000"][i].is_some())
@@ -809,7 +817,9 @@ fn quarterly_runs_keep_history_revisions_and_earlier_hidden_cells() {
         politi
             .lines()
             .map(|l| l.split(';').collect::<Vec<_>>())
-            .find(|f| f[0] == "3107" && f[2] == "Alle lovbrudd" && f[3] == "Alle aldre" && f[4] == quarter)
+            .find(|f| {
+                f[0] == "3107" && f[2] == "Alle lovbrudd" && f[3] == "Alle aldre" && f[4] == quarter
+            })
             .map(|f| f[6].to_owned())
             .unwrap()
     };

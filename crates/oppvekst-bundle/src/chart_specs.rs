@@ -113,6 +113,7 @@ pub(crate) fn police_trend(
     let mut latest = Vec::new();
     for m in municipalities {
         let mine: Vec<&&PoliceRow> = sel.iter().filter(|r| r.municipality == m.code).collect();
+        let present: std::collections::BTreeSet<Quarter> = mine.iter().map(|r| r.quarter).collect();
         series.push(Series {
             name: w::police_quarter_series(&m.name),
             look: m.look,
@@ -131,12 +132,20 @@ pub(crate) fn police_trend(
             look: m.look,
             points: mine
                 .iter()
-                .filter_map(|r| {
-                    Some(Point {
+                .filter_map(|r| match r.rolling_4q {
+                    Some(sum) => Some(Point {
                         x: xi[&r.quarter],
-                        y: Some(f64::from(r.rolling_4q?) / 4.0),
+                        y: Some(f64::from(sum) / 4.0),
                         ci: None,
-                    })
+                    }),
+                    // A sum over four quarters the series has is hidden (`:`); one that
+                    // reaches a quarter it lacks does not exist (no point, `.`).
+                    None if four_quarters(&present, r.quarter) => Some(Point {
+                        x: xi[&r.quarter],
+                        y: None,
+                        ci: None,
+                    }),
+                    None => None,
                 })
                 .collect(),
             thick: true,
@@ -198,15 +207,30 @@ pub(crate) fn police_rate(
             {
                 latest.push((m.name.clone(), q, v));
             }
+            let present: std::collections::BTreeSet<Quarter> = sel
+                .iter()
+                .filter(|r| r.municipality == m.code)
+                .map(|r| r.quarter)
+                .collect();
             Series {
                 name: m.name.clone(),
                 look: m.look,
                 points: mine
                     .iter()
-                    .map(|r| Point {
-                        x: xi[&r.quarter],
-                        y: r.rate_per_1000,
-                        ci: None,
+                    .filter_map(|r| match (r.rate_per_1000, r.rolling_4q) {
+                        (Some(rate), _) => Some(Point {
+                            x: xi[&r.quarter],
+                            y: Some(rate),
+                            ci: None,
+                        }),
+                        // The sum is hidden: so is its rate.
+                        (None, None) if four_quarters(&present, r.quarter) => Some(Point {
+                            x: xi[&r.quarter],
+                            y: None,
+                            ci: None,
+                        }),
+                        // No sum (the series lacks a quarter) or no population: no rate.
+                        _ => None,
                     })
                     .collect(),
                 thick: true,
@@ -284,6 +308,13 @@ pub(crate) fn gender_grade_bars(
         y_max: None,
         hidden_note: w::HIDDEN_NOTE.into(),
     }
+}
+
+/// True when the series has `q` and the three quarters before it.
+fn four_quarters(present: &std::collections::BTreeSet<Quarter>, q: Quarter) -> bool {
+    std::iter::successors(Some(q), |q| Some(q.prev()))
+        .take(4)
+        .all(|q| present.contains(&q))
 }
 
 /// The rows of one offence group and age band.
@@ -423,4 +454,157 @@ pub(crate) fn latest_points(chart: &LineChart, lag: Option<usize>) -> Vec<Series
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use oppvekst_charts::LOOKS;
+
+    fn style(code: &str, name: &str, i: usize) -> MunicipalityStyle {
+        MunicipalityStyle {
+            code: code.into(),
+            name: name.into(),
+            look: LOOKS[i],
+        }
+    }
+
+    fn police(mun: &str, q: &str, count: Option<u32>, rolling: Option<u32>) -> PoliceRow {
+        PoliceRow {
+            municipality: mun.into(),
+            offence_group: "alle".into(),
+            age_band: "alle".into(),
+            quarter: q.parse().unwrap(),
+            count,
+            rolling_4q: rolling,
+            change_yoy: None,
+            rate_per_1000: None,
+            population_year: None,
+            status: if count.is_some() {
+                "published"
+            } else {
+                "hidden"
+            }
+            .into(),
+        }
+    }
+
+    #[test]
+    fn a_hidden_four_quarter_sum_is_colon_and_a_sum_that_cannot_exist_is_dot() {
+        // 2016K1–K3 have no four-quarter sum (the series starts there): not available.
+        // 2017K2's sum is hidden because 2017K1 is: `:`. 2018K1 comes after a quarter with
+        // no extract (2017K4): its sum does not exist.
+        let mut rows = vec![
+            police("1", "2016Q1", Some(10), None),
+            police("1", "2016Q2", Some(11), None),
+            police("1", "2016Q3", Some(12), None),
+            police("1", "2016Q4", Some(13), Some(46)),
+            police("1", "2017Q1", None, None),
+            police("1", "2017Q2", Some(14), None),
+            police("1", "2017Q3", Some(15), None),
+            police("1", "2018Q1", Some(16), None),
+        ];
+        rows.sort_by_key(|r| r.quarter);
+        let chart = police_trend(
+            &rows,
+            "alle",
+            "Alle lovbrudd",
+            ("alle", "Alle aldre"),
+            &[style("1", "A", 0)],
+        );
+        let t = line_table(&chart, "c".into(), "Kvartal", format_nb);
+        let at = |q: &str| t.rows.iter().find(|r| r[0] == q).unwrap().clone();
+        assert_eq!(
+            t.header,
+            [
+                "Kvartal",
+                "A, hvert kvartal",
+                "A, snitt siste fire kvartaler"
+            ]
+        );
+        assert_eq!(at("2016K1"), ["2016K1", "10", "."]);
+        assert_eq!(at("2016K4"), ["2016K4", "13", "11,5"]);
+        assert_eq!(at("2017K1"), ["2017K1", ":", ":"]);
+        assert_eq!(at("2017K2"), ["2017K2", "14", ":"]);
+        assert_eq!(at("2018K1"), ["2018K1", "16", "."]);
+        // The text alternative compares the latest published mean with the one a year before.
+        let latest = latest_points(&chart, Some(4));
+        assert_eq!(latest.len(), 1);
+        assert_eq!(latest[0].now, ("2016K4".to_owned(), 11.5));
+        assert_eq!(latest[0].before, None);
+    }
+
+    fn indicator(mun: &str, year: i32, percent: Option<f64>) -> IndicatorRow {
+        IndicatorRow {
+            indicator: "beruset".into(),
+            focus_area: "Rus".into(),
+            municipality: mun.into(),
+            survey_year: year,
+            grade: "ungdomstrinn".into(),
+            gender: "alle".into(),
+            numerator: percent.map(|p| p as u32),
+            denominator: 100,
+            percent,
+            ci_low: percent.map(|p| p - 2.0),
+            ci_high: percent.map(|p| p + 2.0),
+            status: "published".into(),
+        }
+    }
+
+    #[test]
+    fn the_reference_is_drawn_over_its_own_period_and_tabled_only_there() {
+        let rows = vec![
+            indicator("1", 2016, Some(20.0)),
+            indicator("1", 2019, None),
+            indicator("1", 2022, Some(14.0)),
+            indicator("1", 2025, Some(18.0)),
+        ];
+        let reference = ReferenceRow {
+            indicator: "beruset".into(),
+            area: "Norge".into(),
+            period: "2023–2025".into(),
+            grade: "ungdomstrinn".into(),
+            gender: "alle".into(),
+            percent: 14.0,
+            n: None,
+        };
+        let chart = survey_trend(
+            &rows,
+            "beruset",
+            "Vært beruset",
+            ("ungdomstrinn", "Ungdomstrinnet"),
+            ("alle", "begge kjønn"),
+            &[style("1", "A", 0)],
+            Some(&reference),
+        );
+        // Only the 2025 wave lies in 2023–2025 (before: a flat line back to 2016).
+        assert_eq!(chart.reference.as_ref().unwrap().span, Some((3, 3)));
+        let t = line_table(&chart, "c".into(), "År", |v| format!("{v:.0}"));
+        assert_eq!(t.header, ["År", "A", "Norge 2023–2025"]);
+        assert_eq!(t.rows[0], ["2016", "20 (18–22)", ""]);
+        assert_eq!(t.rows[1], ["2019", ":", ""]);
+        assert_eq!(t.rows[3], ["2025", "18 (16–20)", "14"]);
+        // Latest against the previous published wave (2019 is hidden).
+        let l = &latest_points(&chart, None)[0];
+        assert_eq!(
+            (l.now.clone(), l.before.clone()),
+            (("2025".into(), 18.0), Some(("2022".into(), 14.0)))
+        );
+        // A period none of the waves lie in is not drawn at all.
+        let old = ReferenceRow {
+            period: "2010–2012".into(),
+            ..reference
+        };
+        let chart = survey_trend(
+            &rows,
+            "beruset",
+            "Vært beruset",
+            ("ungdomstrinn", "Ungdomstrinnet"),
+            ("alle", "begge kjønn"),
+            &[style("1", "A", 0)],
+            Some(&old),
+        );
+        assert_eq!(chart.reference.unwrap().span, None);
+    }
 }

@@ -657,12 +657,7 @@ fn compare_rows(input: &BundleInput<'_>, indicator: &str) -> (String, Vec<Vec<St
                 .map(|p| format!("{} %", format_percent(p)))
                 .unwrap_or_else(|| "–".into());
             let diff = match (c.difference, &c.reference) {
-                (Some(d), Some(r)) if c.significant => format!(
-                    "{} prosentpoeng {} {r}",
-                    format_percent(d.abs()),
-                    if d > 0.0 { "over" } else { "under" }
-                ),
-                (Some(_), Some(r)) => format!("ingen sikker forskjell fra {r}"),
+                (Some(d), Some(r)) => w::difference_cell(d, r, c.significant),
                 _ => "–".into(),
             };
             out.push(vec![

@@ -574,6 +574,19 @@ pub fn difference_sentence(d: &DifferenceWords<'_>) -> String {
     )
 }
 
+/// The comparison table's cell for a difference from the reference `r` (percentage points).
+pub fn difference_cell(d: f64, r: &str, significant: bool) -> String {
+    if significant {
+        format!(
+            "{} prosentpoeng {} {r}",
+            one_decimal(d.abs()),
+            if d > 0.0 { "over" } else { "under" }
+        )
+    } else {
+        format!("ingen sikker forskjell fra {r}")
+    }
+}
+
 /// How many comparisons were made and how many hold after the correction.
 pub fn tested_sentence(
     tests: usize,
