@@ -7,7 +7,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::render::{
-    ChartError, DARK, DrawResult, Drawable, FONT, Legend, format_nb, frame, render_files,
+    ChartError, DARK, DrawResult, Drawable, FONT, LEGEND_LEFT, Legend, format_nb, frame,
+    render_files,
 };
 
 /// A grouped bar chart: per group (grade), two bars (girls, boys; percent, None = hidden).
@@ -70,7 +71,16 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &GenderGradeBars,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let (plot, bottom) = frame(root, &chart.title, &chart.subtitle, &chart.source)?;
+    let style = (FONT, 24).into_font().color(&DARK);
+    let mut entries = Vec::new();
+    for name in [&chart.names.0, &chart.names.1] {
+        entries.push(40 + root.estimate_text_size(name, &style)?.0 as i32 + 60);
+    }
+    let hidden = chart.bars.iter().any(|b| b.1.is_none() || b.2.is_none());
+    if hidden {
+        entries.push(18 + root.estimate_text_size(&chart.hidden_note, &style)?.0 as i32 + 40);
+    }
+    let (plot, bottom) = frame(root, &chart.title, &chart.subtitle, &chart.source, &entries)?;
     let dark = DARK;
     let y_max = chart
         .y_max
@@ -133,12 +143,10 @@ fn draw<DB: DrawingBackend>(
             }
         }
     }
-    let style = (FONT, 24).into_font().color(&dark);
     let (band_width, _) = bottom.dim_in_pixel();
-    let mut legend = Legend::new(130, 22, band_width as i32 - 40);
+    let mut legend = Legend::new(LEGEND_LEFT, 22, band_width as i32 - 40);
     for (k, name) in [&chart.names.0, &chart.names.1].into_iter().enumerate() {
-        let w = bottom.estimate_text_size(name, &style)?.0 as i32;
-        let (x, y) = legend.place(40 + w + 60);
+        let (x, y) = legend.place(entries[k]);
         let corners = [(x, y - 12), (x + 30, y + 12)];
         if k == 0 {
             bottom.draw(&Rectangle::new(corners, full.filled()))?;
@@ -148,9 +156,8 @@ fn draw<DB: DrawingBackend>(
         }
         bottom.draw(&Text::new(name.clone(), (x + 40, y - 12), style.clone()))?;
     }
-    if chart.bars.iter().any(|b| b.1.is_none() || b.2.is_none()) {
-        let w = bottom.estimate_text_size(&chart.hidden_note, &style)?.0 as i32;
-        let (x, y) = legend.place(18 + w + 40);
+    if hidden {
+        let (x, y) = legend.place(entries[2]);
         bottom.draw(&Text::new(
             ":",
             (x, y - 16),

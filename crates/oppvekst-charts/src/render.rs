@@ -76,7 +76,58 @@ pub(crate) fn render_files<C: Drawable>(chart: &C, dir: &Path) -> Result<(), Cha
     }
     let svg = with_font_fallback(&svg);
     oppvekst_schema::io::write_atomic(&dir.join(format!("{}.svg", chart.id())), svg.as_bytes())
-        .map_err(|e| err(e.to_string()))
+        .map_err(|e| err(e.to_string()))?;
+    // A narrow version for phones: the same chart laid out for a portrait canvas, so its
+    // text is about twice as large on a small screen.
+    let mut narrow = String::new();
+    {
+        let root = SVGBackend::with_string(&mut narrow, NARROW_SIZE).into_drawing_area();
+        chart.draw_on(&root).map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    let narrow = with_font_fallback(&narrow);
+    oppvekst_schema::io::write_atomic(
+        &dir.join(format!("{}{NARROW_SUFFIX}.svg", chart.id())),
+        narrow.as_bytes(),
+    )
+    .map_err(|e| err(e.to_string()))
+}
+
+/// Size of the narrow SVG for phones.
+pub const NARROW_SIZE: (u32, u32) = (720, 860);
+/// File stem suffix of the narrow SVG (`beruset_ungdomstrinn_alle_smal.svg`).
+pub const NARROW_SUFFIX: &str = "_smal";
+
+/// True when a drawing area is the narrow (phone) canvas.
+pub(crate) fn is_narrow<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> bool {
+    root.dim_in_pixel().0 < 1000
+}
+
+/// `text` broken into lines no wider than `width` in `font` (at word boundaries).
+pub(crate) fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    font: &TextStyle<'_>,
+    width: i32,
+) -> Result<Vec<String>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if !line.is_empty() && area.estimate_text_size(&candidate, font)?.0 as i32 > width {
+            lines.push(std::mem::replace(&mut line, word.to_owned()));
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    Ok(lines)
 }
 
 /// The fonts an SVG asks for: the vendored font's own name (DejaVu Sans, whose metrics the
@@ -122,45 +173,74 @@ pub(crate) const DARK: RGBColor = RGBColor(33, 33, 33);
 /// Colour of subtitles and source lines.
 const GREY: RGBColor = RGBColor(90, 90, 90);
 
-/// Height of the band under the plot: two rows of legend and the source line.
-const BOTTOM: i32 = 144;
+/// Left edge and row height of the legend.
+pub(crate) const LEGEND_LEFT: i32 = 130;
+const LEGEND_ROW: i32 = 34;
 
 /// The plot area and the legend band under it.
 pub(crate) type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
 
-/// The frame every chart shares: white background, title, subtitle and source line. Returns
-/// the plot area and the band under it for the legend.
+/// The frame every chart shares: white background, title, subtitle and source line, each
+/// wrapped to the canvas. `legend` gives the widths of the legend entries, so the band
+/// under the plot is as high as their rows need. Returns the plot area and that band.
 pub(crate) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     source: &str,
+    legend: &[i32],
 ) -> Result<Areas<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let (_, h) = root.dim_in_pixel();
-    root.draw(&Text::new(
-        title.to_owned(),
-        (40, 28),
-        (FONT, 40, FontStyle::Bold).into_font().color(&DARK),
-    ))?;
-    root.draw(&Text::new(
-        subtitle.to_owned(),
-        (40, 80),
-        (FONT, 24).into_font().color(&GREY),
-    ))?;
-    let (_, rest) = root.split_vertically(120);
-    let (plot, bottom) = rest.split_vertically(h as i32 - 120 - BOTTOM);
-    bottom.draw(&Text::new(
-        source.to_owned(),
-        (40, BOTTOM - 44),
-        (FONT, 20).into_font().color(&GREY),
-    ))?;
+    let (w, h) = root.dim_in_pixel();
+    let width = w as i32 - 80;
+    let title_font = (FONT, 40, FontStyle::Bold).into_font().color(&DARK);
+    let sub_font = (FONT, 24).into_font().color(&GREY);
+    let source_font = (FONT, 20).into_font().color(&GREY);
+    let mut y = 28;
+    for line in wrap(root, title, &title_font, width)? {
+        root.draw(&Text::new(line, (40, y), title_font.clone()))?;
+        y += 48;
+    }
+    y += 4;
+    for line in wrap(root, subtitle, &sub_font, width)? {
+        root.draw(&Text::new(line, (40, y), sub_font.clone()))?;
+        y += 30;
+    }
+    let top = y + 10;
+    let mut rows = Legend::new(LEGEND_LEFT, 22, w as i32 - 40);
+    let last_row = legend.iter().map(|e| rows.place(*e).1).max().unwrap_or(22);
+    let source_lines = wrap(root, source, &source_font, width)?;
+    let bottom_height = last_row + 28 + 26 * source_lines.len() as i32 + 12;
+    let (_, rest) = root.split_vertically(top);
+    let (plot, bottom) = rest.split_vertically(h as i32 - top - bottom_height);
+    let mut y = last_row + 28;
+    for line in source_lines {
+        bottom.draw(&Text::new(line, (40, y), source_font.clone()))?;
+        y += 26;
+    }
     Ok((plot, bottom))
 }
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) -> DrawResult<DB> {
-    let (plot, bottom) = frame(root, &chart.title, &chart.subtitle, &chart.source)?;
+    let style = (FONT, 24).into_font().color(&DARK);
+    let reference = chart
+        .reference
+        .as_ref()
+        .and_then(|r| r.span.map(|s| (r, s)));
+    // The legend's entries, measured before the frame so the band under the plot fits them.
+    let mut entries = Vec::new();
+    for s in &chart.series {
+        entries.push(56 + root.estimate_text_size(&s.name, &style)?.0 as i32 + 40);
+    }
+    if let Some((r, _)) = reference {
+        entries.push(56 + root.estimate_text_size(&r.label, &style)?.0 as i32 + 40);
+    }
+    if chart.has_hidden() {
+        entries.push(18 + root.estimate_text_size(&chart.hidden_note, &style)?.0 as i32 + 40);
+    }
+    let (plot, bottom) = frame(root, &chart.title, &chart.subtitle, &chart.source, &entries)?;
     let dark = DARK;
+    let narrow = is_narrow(root);
 
     let n = chart.x_labels.len().max(1);
     let y_max = chart.drawn_y_max();
@@ -171,7 +251,24 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         .x_label_area_size(60)
         .y_label_area_size(110)
         .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0.0..y_max)?;
-    let labels = chart.x_labels.clone();
+    // On the narrow canvas a long axis labels every second tick that has a label.
+    let labelled: Vec<usize> = (0..n)
+        .filter(|i| chart.x_labels.get(*i).is_some_and(|l| !l.is_empty()))
+        .collect();
+    let thin = narrow && labelled.len() > 6;
+    let labels: Vec<String> = chart
+        .x_labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let k = labelled.iter().position(|x| *x == i);
+            if thin && k.is_some_and(|k| k % 2 == 1) {
+                String::new()
+            } else {
+                l.clone()
+            }
+        })
+        .collect();
     cc.configure_mesh()
         .disable_x_mesh()
         .bold_line_style(RGBColor(225, 225, 225))
@@ -189,10 +286,6 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         .draw()?;
 
     // The reference covers only the x positions of its own period.
-    let reference = chart
-        .reference
-        .as_ref()
-        .and_then(|r| r.span.map(|s| (r, s)));
     if let Some((r, (from, to))) = reference {
         let end = if to + 1 >= n {
             SegmentValue::Last
@@ -272,12 +365,12 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
     // Legend, placed explicitly under the plot so it never covers a line; it wraps to a
     // second row rather than run past the edge.
     let (band_width, _) = bottom.dim_in_pixel();
-    let style = (FONT, 24).into_font().color(&dark);
-    let mut legend = Legend::new(130, 22, band_width as i32 - 40);
+    let mut legend = Legend::new(LEGEND_LEFT, 22, band_width as i32 - 40);
+    let mut widths = entries.iter();
+    let mut next = |legend: &mut Legend| legend.place(widths.next().copied().unwrap_or(0));
     for s in &chart.series {
         let colour = rgb(s.look.colour);
-        let w = bottom.estimate_text_size(&s.name, &style)?.0 as i32;
-        let (x, y) = legend.place(56 + w + 40);
+        let (x, y) = next(&mut legend);
         let line = vec![(x, y), (x + 44, y)];
         let stroke = colour.stroke_width(if s.thick { 5 } else { 2 });
         match s.look.dash.pattern().filter(|_| s.thick) {
@@ -293,8 +386,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         bottom.draw(&Text::new(s.name.clone(), (x + 56, y - 12), style.clone()))?;
     }
     if let Some((r, _)) = reference {
-        let w = bottom.estimate_text_size(&r.label, &style)?.0 as i32;
-        let (x, y) = legend.place(56 + w + 40);
+        let (x, y) = next(&mut legend);
         bottom.draw(&DashedPathElement::new(
             vec![(x, y), (x + 44, y)],
             10,
@@ -304,8 +396,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         bottom.draw(&Text::new(r.label.clone(), (x + 56, y - 12), style.clone()))?;
     }
     if chart.has_hidden() {
-        let w = bottom.estimate_text_size(&chart.hidden_note, &style)?.0 as i32;
-        let (x, y) = legend.place(18 + w + 40);
+        let (x, y) = next(&mut legend);
         bottom.draw(&Text::new(
             ":",
             (x, y - 16),
@@ -345,7 +436,7 @@ impl Legend {
     pub(crate) fn place(&mut self, width: i32) -> (i32, i32) {
         if self.x > self.left && self.x + width > self.right {
             self.x = self.left;
-            self.y += 34;
+            self.y += LEGEND_ROW;
         }
         let at = (self.x, self.y);
         self.x += width;
