@@ -15,7 +15,8 @@
 //!
 //! Run: `cargo bench -p oppvekst-disclosure --bench suppression` (every shape but the
 //! national table); `OPPVEKST_BENCH=national` for the national table alone, `=all` for
-//! everything; `OPPVEKST_BENCH_ONLY=t2,5-D` for some shapes. GaussSuppression gets `OPPVEKST_GAUSS_LIMIT` seconds per table (default
+//! everything; `OPPVEKST_BENCH_ONLY=t2,5-D` for some shapes, `OPPVEKST_BENCH_RUNS=3/1` for
+//! some threshold / width runs. GaussSuppression gets `OPPVEKST_GAUSS_LIMIT` seconds per table (default
 //! 600; 0 skips it); without R the t1 and t2 rows use the reference patterns shipped in
 //! ../shared/bench. Shared tables are skipped with a message when the folder is absent.
 
@@ -511,7 +512,15 @@ fn main() {
             continue;
         }
         let mut first: Option<Row> = None;
+        // `OPPVEKST_BENCH_RUNS=3/1,4/4`: only these threshold / width runs.
+        let runs = std::env::var("OPPVEKST_BENCH_RUNS").ok();
         for &run in &shape.runs {
+            if runs
+                .as_deref()
+                .is_some_and(|r| !r.split(',').any(|x| x == format!("{}/{}", run.0, run.1)))
+            {
+                continue;
+            }
             let ours = run_ours(&shape, run, Method::Auto);
             if shape.forced {
                 run_ours(&shape, run, Method::Elimination);

@@ -23,10 +23,12 @@ use crate::{Rule, SecondaryCost, Status};
 
 /// Candidate vectors per dimension, before the best are kept.
 const CANDIDATES: usize = 256;
-/// Candidate vectors per dimension combined into hypercubes.
-const BEST: usize = 5;
+/// Candidate vectors per dimension combined into hypercubes, for a cell that needs a width
+/// of 1 (one hypercube) and for wider ones (several hypercubes, each search costlier).
+const BEST: usize = 12;
+const BEST_WIDE: usize = 5;
 /// The same for the cells a first pass left unproven.
-const BEST_THOROUGH: usize = 12;
+const BEST_THOROUGH: usize = 24;
 /// Hypercubes added per cell at most, in one pass.
 const CUBES_PER_CELL: usize = 4;
 
@@ -44,6 +46,9 @@ pub(crate) struct Targets<'a> {
     pub(crate) cost: SecondaryCost,
     /// Try more vectors per dimension (for the few cells a first pass left unproven).
     pub(crate) thorough: bool,
+    /// Cells an earlier pattern hid: hiding one again costs nothing extra, so a second
+    /// pattern gathers its hypercubes on them.
+    pub(crate) preferred: Option<&'a [bool]>,
 }
 
 /// Hides hypercubes around each target cell until its proven width reaches what it needs.
@@ -62,7 +67,7 @@ pub(crate) fn apply(grid: &Grid, t: &Targets<'_>, status: &mut [Status]) -> usiz
         })
         .collect();
     // Totals first: their hypercubes hide cells the finer cells below can use.
-    order.sort_unstable();
+    order.sort_unstable_by_key(|&(l, c, n)| (l, std::cmp::Reverse(t.values[c]), c, n));
     let mut added = 0;
     for (_, cell, need) in order {
         let mut used: Vec<Vec<usize>> = Vec::new();
@@ -169,7 +174,7 @@ fn best_cube(
     // A cell already hidden costs nothing more; otherwise its value (information lost), with
     // one per cell so that, value for value, fewer cells win (a hidden 0 still costs).
     let cost_of = |i: usize| -> u64 {
-        if hidden[i] {
+        if hidden[i] || t.preferred.is_some_and(|p| p[i]) {
             0
         } else {
             match t.cost {
@@ -182,7 +187,11 @@ fn best_cube(
     let mut cands: Vec<Candidates> = Vec::with_capacity(grid.dims());
     for (d, &c) in coords.iter().enumerate() {
         let mut list = grid.candidates(d, p, c, &keep, CANDIDATES);
-        let best = if t.thorough { BEST_THOROUGH } else { BEST };
+        let best = match (t.thorough, now.need) {
+            (true, _) => BEST_THOROUGH,
+            (false, 0 | 1) => BEST,
+            (false, _) => BEST_WIDE,
+        };
         // Rank each vector by what it gives and costs on the target's own line.
         let score = |v: &Vec<(isize, i8)>| {
             let mut slack = now.start(t, cell);

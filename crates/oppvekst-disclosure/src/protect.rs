@@ -35,11 +35,14 @@ const ELIMINATION_ROUNDS: usize = 1;
 
 /// Rounds of extra hypercubes around the cells the proof could not show (large tables).
 const HYPERCUBE_ROUNDS: usize = 8;
-/// Re-proofs allowed per protected cell, on average, while a hypercube pattern is thinned.
-const THINNING_PROOFS: usize = 8;
+/// Re-proofs allowed per protected cell, on average, while a hypercube pattern is thinned,
+/// at a required width of 1; a proof of a wider interval takes longer (it needs more
+/// hypercubes), so the count is divided by the width.
+const THINNING_PROOFS: usize = 16;
 /// A secondary cell moved by more proofs than this stays hidden while a pattern is thinned
-/// (each would have to be found again).
-const THINNING_USERS: usize = 8;
+/// (each would have to be found again): at a required width of 1, and above it.
+const THINNING_USERS: usize = 32;
+const THINNING_USERS_WIDE: usize = 8;
 /// Full proofs of a large table while its hypercubes are chosen.
 const FULL_SCREENS: usize = 2;
 
@@ -757,12 +760,19 @@ fn thinned(
         .collect();
     match cost {
         SecondaryCost::Value => {
-            candidates.sort_unstable_by_key(|&i| (std::cmp::Reverse(pad.values[i]), i));
+            candidates
+                .sort_unstable_by_key(|&i| (std::cmp::Reverse(pad.values[i]), users[i].len(), i));
         }
         SecondaryCost::Cells => candidates.sort_unstable(),
     }
     // Work allowed: re-proofs, counted (not timed, so the result is the same on every run).
-    let mut budget = targets.len().saturating_mul(THINNING_PROOFS);
+    let widest = targets.iter().map(|t| t.1).max().unwrap_or(1).max(1) as usize;
+    let mut budget = targets.len().saturating_mul(THINNING_PROOFS) / widest;
+    let users_cap = if widest <= 1 {
+        THINNING_USERS
+    } else {
+        THINNING_USERS_WIDE
+    };
     for c in candidates {
         if budget == 0 {
             break;
@@ -770,7 +780,7 @@ fn thinned(
         let mut affected = std::mem::take(&mut users[c]);
         affected.sort_unstable();
         affected.dedup();
-        if affected.len() > THINNING_USERS {
+        if affected.len() > users_cap {
             users[c] = affected;
             continue;
         }
@@ -821,68 +831,72 @@ fn hypercube_pattern(
             .map(|(i, _)| (i, required_width(rules.protection_width, upper[i])))
             .collect()
     };
-    let pass = |cells: &[(usize, u64)], thorough: bool, status: &mut [Status]| -> usize {
-        let t = hypercube::Targets {
-            values,
-            upper,
-            known,
-            cells,
-            cost: rules.cost,
-            thorough,
+    let start = status.clone();
+    let build = |mut status: Vec<Status>, preferred: Option<&[bool]>| {
+        let pass = |cells: &[(usize, u64)], thorough: bool, status: &mut [Status]| -> usize {
+            let t = hypercube::Targets {
+                values,
+                upper,
+                known,
+                cells,
+                cost: rules.cost,
+                thorough,
+                preferred,
+            };
+            hypercube::apply(grid, &t, status)
         };
-        hypercube::apply(grid, &t, status)
-    };
-    let prove = |cells: Vec<(usize, u64)>, status: &[Status]| -> Vec<(usize, u64)> {
-        let proven = grid.prove(
-            &cells,
-            &hypercube::reader_hidden(status, known),
+        let prove = |cells: Vec<(usize, u64)>, status: &[Status]| -> Vec<(usize, u64)> {
+            let proven = grid.prove(
+                &cells,
+                &hypercube::reader_hidden(status, known),
+                values,
+                upper,
+            );
+            unproven(cells, proven)
+        };
+        let cells = protected(&status);
+        pass(&cells, false, &mut status);
+        let mut rounds = 0;
+        for _ in 0..FULL_SCREENS {
+            rounds += 1;
+            let mut failing = prove(protected(&status), &status);
+            let mut left = failing.len();
+            let mut widened = false;
+            while !failing.is_empty() && rounds <= HYPERCUBE_ROUNDS {
+                if pass(&failing, true, &mut status) == 0 {
+                    break;
+                }
+                widened = true;
+                rounds += 1;
+                failing = prove(failing, &status);
+                if failing.len() >= left {
+                    break;
+                }
+                left = failing.len();
+            }
+            if !widened {
+                break;
+            }
+        }
+        let targets = protected(&status);
+        let mut proofs = grid.prove(
+            &targets,
+            &hypercube::reader_hidden(&status, known),
             values,
             upper,
         );
-        unproven(cells, proven)
-    };
-    let cells = protected(&status);
-    pass(&cells, false, &mut status);
-    let mut rounds = 0;
-    for _ in 0..FULL_SCREENS {
-        rounds += 1;
-        let mut failing = prove(protected(&status), &status);
-        let mut left = failing.len();
-        let mut widened = false;
-        while !failing.is_empty() && rounds <= HYPERCUBE_ROUNDS {
-            if pass(&failing, true, &mut status) == 0 {
-                break;
-            }
-            widened = true;
-            rounds += 1;
-            failing = prove(failing, &status);
-            if failing.len() >= left {
-                break;
-            }
-            left = failing.len();
-        }
-        if !widened {
-            break;
-        }
-    }
-    let targets = protected(&status);
-    let mut proofs = grid.prove(
-        &targets,
-        &hypercube::reader_hidden(&status, known),
-        values,
-        upper,
-    );
-    let proven = |proofs: &[certify::Proven]| {
-        targets
+        let proven = targets
             .iter()
-            .zip(proofs)
+            .zip(&proofs)
             .filter(|((_, need), p)| p.up.is_none_or(|u| u + p.down >= *need))
-            .count()
+            .count();
+        if proven == targets.len() {
+            (status, proofs) = thinned(grid, status, &targets, &pad, rules.cost, proofs);
+        }
+        let left = targets.len() - proven;
+        (status, proofs, targets, rounds, left)
     };
-    if proven(&proofs) == targets.len() {
-        (status, proofs) = thinned(grid, status, &targets, &pad, rules.cost, proofs);
-    }
-    let left = targets.len() - proven(&proofs);
+    let (mut status, proofs, targets, rounds, left) = build(start, None);
     status.truncate(table.cells.len());
     let proofs = targets
         .iter()
