@@ -35,6 +35,10 @@ use oppvekst_disclosure::{
 };
 use tables::{dim, inner_csv, national, shared_spec};
 
+/// The allocator the `oppvekst` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn bench_dir() -> PathBuf {
     std::env::var_os("OPPVEKST_BENCH_DIR")
         .map(PathBuf::from)

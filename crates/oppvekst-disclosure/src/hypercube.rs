@@ -17,6 +17,7 @@
 //! The proofs kept are the certificate the independent audit checks.
 
 use hashbrown::HashMap;
+use rayon::prelude::*;
 
 use crate::certify::{Candidates, Grid, Slack, shifted};
 use crate::{Rule, SecondaryCost, Status};
@@ -46,9 +47,6 @@ pub(crate) struct Targets<'a> {
     pub(crate) cost: SecondaryCost,
     /// Try more vectors per dimension (for the few cells a first pass left unproven).
     pub(crate) thorough: bool,
-    /// Cells an earlier pattern hid: hiding one again costs nothing extra, so a second
-    /// pattern gathers its hypercubes on them.
-    pub(crate) preferred: Option<&'a [bool]>,
 }
 
 /// Hides hypercubes around each target cell until its proven width reaches what it needs.
@@ -69,36 +67,69 @@ pub(crate) fn apply(grid: &Grid, t: &Targets<'_>, status: &mut [Status]) -> usiz
     // Totals first: their hypercubes hide cells the finer cells below can use.
     order.sort_unstable_by_key(|&(l, c, n)| (l, std::cmp::Reverse(t.values[c]), c, n));
     let mut added = 0;
-    for (_, cell, need) in order {
-        let mut used: Vec<Vec<usize>> = Vec::new();
-        loop {
-            // What the hidden cells prove now, exactly as the audit will prove it.
-            // (The quick search alone in the first pass: the audit's own, longer search only
-            // ever proves more.)
-            let proven = grid.prove_one(cell, need, &hidden, t.values, t.upper, t.thorough);
-            let Some(up) = proven.up else { break };
-            if up + proven.down >= need || used.len() >= CUBES_PER_CELL {
-                break;
+    for batch in order.chunks(BATCH) {
+        // Which cells of the batch the hidden cells already protect, proven in parallel on
+        // the pattern as the batch begins. Hiding more never undoes a proof, so such a cell
+        // needs nothing when its turn comes; the others are proven again on the pattern as
+        // it is then, exactly as one cell after another would.
+        let done: Vec<bool> = batch
+            .par_iter()
+            .map(|&(_, cell, need)| {
+                let p = grid.prove_one(cell, need, &hidden, t.values, t.upper, t.thorough);
+                p.up.is_none_or(|up| up + p.down >= need)
+            })
+            .collect();
+        for (&(_, cell, need), done) in batch.iter().zip(done) {
+            if !done {
+                added += cover(grid, t, status, &mut hidden, cell, need);
             }
-            let now = Moves {
-                up,
-                down: proven.down,
-                need,
-                moved_up: &proven.moved_up,
-                moved_down: &proven.moved_down,
-            };
-            let Some(cube) = best_cube(grid, t, &hidden, cell, &now, &used) else {
-                break;
-            };
-            for &i in &cube {
-                if !hidden[i] {
-                    hidden[i] = true;
-                    status[i] = Status::Hidden(Rule::Secondary);
-                    added += 1;
-                }
-            }
-            used.push(cube);
         }
+    }
+    added
+}
+
+/// Cells proven at a time in parallel before they are covered one by one.
+const BATCH: usize = 512;
+
+/// Hypercubes around one cell until its proven width reaches `need` (or no hypercube adds
+/// anything); returns how many cells it hid.
+fn cover(
+    grid: &Grid,
+    t: &Targets<'_>,
+    status: &mut [Status],
+    hidden: &mut [bool],
+    cell: usize,
+    need: u64,
+) -> usize {
+    let mut added = 0;
+    let mut used: Vec<Vec<usize>> = Vec::new();
+    loop {
+        // What the hidden cells prove now, exactly as the audit will prove it.
+        // (The quick search alone in the first pass: the audit's own, longer search only
+        // ever proves more.)
+        let proven = grid.prove_one(cell, need, hidden, t.values, t.upper, t.thorough);
+        let Some(up) = proven.up else { break };
+        if up + proven.down >= need || used.len() >= CUBES_PER_CELL {
+            break;
+        }
+        let now = Moves {
+            up,
+            down: proven.down,
+            need,
+            moved_up: &proven.moved_up,
+            moved_down: &proven.moved_down,
+        };
+        let Some(cube) = best_cube(grid, t, hidden, cell, &now, &used) else {
+            break;
+        };
+        for &i in &cube {
+            if !hidden[i] {
+                hidden[i] = true;
+                status[i] = Status::Hidden(Rule::Secondary);
+                added += 1;
+            }
+        }
+        used.push(cube);
     }
     added
 }
@@ -174,11 +205,11 @@ fn best_cube(
     // A cell already hidden costs nothing more; otherwise its value (information lost), with
     // one per cell so that, value for value, fewer cells win (a hidden 0 still costs).
     let cost_of = |i: usize| -> u64 {
-        if hidden[i] || t.preferred.is_some_and(|p| p[i]) {
+        if hidden[i] {
             0
         } else {
             match t.cost {
-                SecondaryCost::Value => t.values[i].saturating_mul(64).saturating_add(1),
+                SecondaryCost::Value => t.values[i].saturating_add(8),
                 SecondaryCost::Cells => 1,
             }
         }

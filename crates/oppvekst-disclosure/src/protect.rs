@@ -43,18 +43,6 @@ const THINNING_PROOFS: usize = 16;
 /// (each would have to be found again): at a required width of 1, and above it.
 const THINNING_USERS: usize = 32;
 const THINNING_USERS_WIDE: usize = 8;
-/// Full proofs of a large table while its hypercubes are chosen.
-const FULL_SCREENS: usize = 2;
-
-/// The targets whose proven range is narrower than they need.
-fn unproven(targets: Vec<(usize, u64)>, proven: Vec<certify::Proven>) -> Vec<(usize, u64)> {
-    targets
-        .into_iter()
-        .zip(proven)
-        .filter(|((_, need), p)| p.up.is_some_and(|u| u + p.down < *need))
-        .map(|(t, _)| t)
-        .collect()
-}
 
 /// The grid of a table for the hypercube method (absent combinations of a sparse table as
 /// known zeros); None when it is too sparse to lay out.
@@ -809,9 +797,10 @@ fn thinned(
 }
 
 /// The secondary cells of a table on its grid: hypercubes around every protected cell;
-/// then, up to [`FULL_SCREENS`] times, every protected cell proven (cells hidden since the
-/// last proof can change how another's proof goes) and more hypercubes around those that
-/// fail, while that helps. The audit that follows judges the certificate of the final proof.
+/// every protected cell proven once; then more hypercubes around those that fail, and only
+/// those proven again, while that helps (hiding more never undoes a proof: its alternative
+/// tables move hidden cells only, so a cell proven stays proven); then the pattern thinned.
+/// The audit that follows judges the certificate of the final proofs.
 fn hypercube_pattern(
     grid: &certify::Grid,
     table: &Table,
@@ -823,80 +812,58 @@ fn hypercube_pattern(
     let (values, upper, known) = (&pad.values, &pad.upper, &pad.known);
     status.push(Status::Published);
     // The protected cells and the width each needs.
-    let protected = |status: &[Status]| -> Vec<(usize, u64)> {
-        status
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.is_protected())
-            .map(|(i, _)| (i, required_width(rules.protection_width, upper[i])))
-            .collect()
-    };
-    let start = status.clone();
-    let build = |mut status: Vec<Status>, preferred: Option<&[bool]>| {
-        let pass = |cells: &[(usize, u64)], thorough: bool, status: &mut [Status]| -> usize {
-            let t = hypercube::Targets {
-                values,
-                upper,
-                known,
-                cells,
-                cost: rules.cost,
-                thorough,
-                preferred,
-            };
-            hypercube::apply(grid, &t, status)
-        };
-        let prove = |cells: Vec<(usize, u64)>, status: &[Status]| -> Vec<(usize, u64)> {
-            let proven = grid.prove(
-                &cells,
-                &hypercube::reader_hidden(status, known),
-                values,
-                upper,
-            );
-            unproven(cells, proven)
-        };
-        let cells = protected(&status);
-        pass(&cells, false, &mut status);
-        let mut rounds = 0;
-        for _ in 0..FULL_SCREENS {
-            rounds += 1;
-            let mut failing = prove(protected(&status), &status);
-            let mut left = failing.len();
-            let mut widened = false;
-            while !failing.is_empty() && rounds <= HYPERCUBE_ROUNDS {
-                if pass(&failing, true, &mut status) == 0 {
-                    break;
-                }
-                widened = true;
-                rounds += 1;
-                failing = prove(failing, &status);
-                if failing.len() >= left {
-                    break;
-                }
-                left = failing.len();
-            }
-            if !widened {
-                break;
-            }
-        }
-        let targets = protected(&status);
-        let mut proofs = grid.prove(
-            &targets,
-            &hypercube::reader_hidden(&status, known),
+    let targets: Vec<(usize, u64)> = status
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_protected())
+        .map(|(i, _)| (i, required_width(rules.protection_width, upper[i])))
+        .collect();
+    let pass = |cells: &[(usize, u64)], thorough: bool, status: &mut [Status]| -> usize {
+        let t = hypercube::Targets {
             values,
             upper,
-        );
-        let proven = targets
-            .iter()
-            .zip(&proofs)
-            .filter(|((_, need), p)| p.up.is_none_or(|u| u + p.down >= *need))
-            .count();
-        if proven == targets.len() {
-            (status, proofs) = thinned(grid, status, &targets, &pad, rules.cost, proofs);
-        }
-        let left = targets.len() - proven;
-        (status, proofs, targets, rounds, left)
+            known,
+            cells,
+            cost: rules.cost,
+            thorough,
+        };
+        hypercube::apply(grid, &t, status)
     };
-    let (mut status, proofs, targets, rounds, left) = build(start, None);
+    let prove = |cells: &[(usize, u64)], status: &[Status]| -> Vec<certify::Proven> {
+        grid.prove(
+            cells,
+            &hypercube::reader_hidden(status, known),
+            values,
+            upper,
+        )
+    };
+    let holds =
+        |(_, need): &(usize, u64), p: &certify::Proven| p.up.is_none_or(|u| u + p.down >= *need);
+    pass(&targets, false, &mut status);
+    let mut proofs = prove(&targets, &status);
+    let mut failing: Vec<usize> = (0..targets.len())
+        .filter(|&i| !holds(&targets[i], &proofs[i]))
+        .collect();
+    let mut rounds = 1;
+    while !failing.is_empty() && rounds <= HYPERCUBE_ROUNDS {
+        let cells: Vec<(usize, u64)> = failing.iter().map(|&i| targets[i]).collect();
+        if pass(&cells, true, &mut status) == 0 {
+            break;
+        }
+        rounds += 1;
+        for (&i, p) in failing.iter().zip(prove(&cells, &status)) {
+            proofs[i] = p;
+        }
+        let before = failing.len();
+        failing.retain(|&i| !holds(&targets[i], &proofs[i]));
+        if failing.len() >= before {
+            break;
+        }
+    }
+    let left = failing.len();
+    if left == 0 {
+        (status, proofs) = thinned(grid, status, &targets, &pad, rules.cost, proofs);
+    }
     status.truncate(table.cells.len());
     let proofs = targets
         .iter()
