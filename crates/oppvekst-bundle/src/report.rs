@@ -281,6 +281,8 @@ struct IndicatorView {
     compare: Vec<Vec<String>>,
     bars: Vec<ChartView>,
     bars_table: Option<DataTable>,
+    /// The reference drawn in the chart (its column in the table).
+    reference: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -764,6 +766,10 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &Charts) -> Result<String, B
         years.dedup();
         let (compare_year, compare) = compare_rows(input, &ind.id);
         let bars = charts.bars.get(&ind.id);
+        let survey_chart = charts.survey.get(&ind.id);
+        let reference = survey_chart
+            .and_then(|c| c.reference.as_ref())
+            .filter(|r| r.span.is_some());
         let view = IndicatorView {
             anchor: indicator_anchor(&ind.id),
             compare_year,
@@ -786,6 +792,7 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &Charts) -> Result<String, B
                 })
                 .collect(),
             bars_table: bars.map(|b| bars_table(&ind.label, b, &police_units)),
+            reference: reference.map(|r| r.label.clone()),
             rows: years
                 .iter()
                 .map(|y| TableRow {
@@ -800,6 +807,17 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &Charts) -> Result<String, B
                                     .copied(),
                             )
                         })
+                        // The reference where the chart draws it (its own period).
+                        .chain(reference.map(|r| {
+                            let x = survey_chart.map_or(&[][..], |c| &c.x_names[..]);
+                            let at = x.iter().position(|n| *n == y.to_string());
+                            match (r.span, at) {
+                                (Some((a, b)), Some(i)) if (a..=b).contains(&i) => {
+                                    format!("{} %", format_percent(r.level))
+                                }
+                                _ => String::new(),
+                            }
+                        }))
                         .collect(),
                 })
                 .collect(),

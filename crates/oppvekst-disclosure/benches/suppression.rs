@@ -33,7 +33,7 @@ use oppvekst_disclosure::csvtable::{CsvSpec, inner_table, published_pattern};
 use oppvekst_disclosure::{
     Cell, Ledger, Method, Rules, Status, Table, bench_audit_pattern, suppression_pattern,
 };
-use tables::{dim, inner_csv, national, shared_spec};
+use tables::{dim, inner_csv, national, shared_spec, user_4d};
 
 /// The allocator the `oppvekst` binary uses.
 #[global_allocator]
@@ -458,6 +458,29 @@ fn shapes(which: &str) -> Vec<Shape> {
             gauss_input: Some((
                 write_temp("five_d", &csv),
                 "mun,county,quarter,year,offence,offgroup,age,gender".into(),
+            )),
+            reference: None,
+            forced: false,
+        });
+    }
+    if which == "all" || which == "national" {
+        let table = user_4d();
+        let csv = inner_csv(
+            &table,
+            &[
+                vec!["mun", "county"],
+                vec!["quarter"],
+                vec!["offence", "offgroup"],
+                vec!["age"],
+            ],
+        );
+        out.push(Shape {
+            name: "4-D (issue 19)".into(),
+            table,
+            runs: vec![(3, 1)],
+            gauss_input: Some((
+                write_temp("user_4d", &csv),
+                "mun,county,quarter,offence,offgroup,age".into(),
             )),
             reference: None,
             forced: false,

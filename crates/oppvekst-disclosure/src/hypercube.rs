@@ -30,6 +30,8 @@ const BEST: usize = 12;
 const BEST_WIDE: usize = 5;
 /// The same for the cells a first pass left unproven.
 const BEST_THOROUGH: usize = 24;
+/// What hiding one more cell weighs in the hypercube search, in units of value.
+const CELL_WEIGHT: u64 = 8;
 /// Hypercubes added per cell at most, in one pass.
 const CUBES_PER_CELL: usize = 4;
 
@@ -202,14 +204,16 @@ fn best_cube(
 ) -> Option<Vec<usize>> {
     let p = grid.pos(cell);
     let coords = grid.coords(p);
-    // A cell already hidden costs nothing more; otherwise its value (information lost), with
-    // one per cell so that, value for value, fewer cells win (a hidden 0 still costs).
+    // A cell already hidden costs nothing more; otherwise its value (information lost) and
+    // CELL_WEIGHT for the cell itself, so that a hypercube of many small cells does not beat
+    // one of a few slightly larger ones (at national size, weighing the value 64 times the
+    // cell hid 6 % more cells for 5 % less value).
     let cost_of = |i: usize| -> u64 {
         if hidden[i] {
             0
         } else {
             match t.cost {
-                SecondaryCost::Value => t.values[i].saturating_add(8),
+                SecondaryCost::Value => t.values[i].saturating_add(CELL_WEIGHT),
                 SecondaryCost::Cells => 1,
             }
         }

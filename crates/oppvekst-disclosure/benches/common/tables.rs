@@ -125,6 +125,73 @@ pub fn national() -> Table {
     .unwrap()
 }
 
+/// The shape a new user tried (issue 19): 356 municipalities ⊂ 15 counties ⊂ Norway × 4
+/// quarters ⊂ one year × 8 offences ⊂ 3 groups ⊂ all × 4 age bands ⊂ all — 111,600
+/// publishable cells, hierarchies of unequal depth — with the national table's sizes and
+/// rates (seeded).
+#[allow(dead_code)]
+pub fn user_4d() -> Table {
+    let mut rng = Rng(2026);
+    let muns: Vec<(String, String, f64)> = (0..356)
+        .map(|i| {
+            let size = (8.3 + 1.25 * rng.normal()).exp();
+            (
+                format!("K{i:04}"),
+                format!("F{:02}", i * 15 / 356 + 1),
+                size,
+            )
+        })
+        .collect();
+    let rate = [2.0, 6.0, 3.0, 1.5, 8.0, 1.0, 0.5, 4.0]; // per 1,000 per quarter
+    let group = |o: usize| format!("H{}", [1, 1, 1, 2, 2, 3, 3, 3][o]);
+    let age_share = [0.15, 0.25, 0.3, 0.3];
+    let mut inner = Vec::new();
+    for (m, _, size) in &muns {
+        for q in 1..=4 {
+            let season = 1.0 + 0.15 * (f64::from(q) * std::f64::consts::FRAC_PI_2).sin();
+            for (o, r) in rate.iter().enumerate() {
+                for (a, share) in age_share.iter().enumerate() {
+                    inner.push(Cell {
+                        key: vec![
+                            m.clone(),
+                            format!("2025K{q}"),
+                            format!("O{}", o + 1),
+                            format!("A{}", a + 1),
+                        ],
+                        value: rng.poisson(size / 1000.0 * r * season * share),
+                        denominator: None,
+                    });
+                }
+            }
+        }
+    }
+    let mut mun_edges: Vec<(String, String)> = muns
+        .iter()
+        .map(|(m, f, _)| (m.clone(), f.clone()))
+        .collect();
+    mun_edges.extend((1..=15).map(|f| (format!("F{f:02}"), "Norge".to_owned())));
+    let q_edges: Vec<(String, String)> = (1..=4)
+        .map(|q| (format!("2025K{q}"), "2025".to_owned()))
+        .collect();
+    let mut o_edges: Vec<(String, String)> =
+        (0..8).map(|o| (format!("O{}", o + 1), group(o))).collect();
+    o_edges.extend((1..=3).map(|g| (format!("H{g}"), "alle".to_owned())));
+    let a_edges: Vec<(String, String)> = (1..=4)
+        .map(|a| (format!("A{a}"), "alle".to_owned()))
+        .collect();
+    Table::from_inner(
+        "4-D (issue 19)",
+        vec![
+            dim("municipality", &mun_edges),
+            dim("quarter", &q_edges),
+            dim("offence", &o_edges),
+            dim("age", &a_edges),
+        ],
+        inner,
+    )
+    .unwrap()
+}
+
 /// The inner cells of a table as CSV for GaussSuppression (`gauss_suppress.R`): one column
 /// per level of each dimension below its top (the code, then its parent, …, as the given
 /// column names), and `freq`.
