@@ -158,15 +158,36 @@ pub(crate) fn police_trend(
             latest.push((m.name.clone(), q, f64::from(sum) / 4.0));
         }
     }
+    quarterly(
+        format!("politi_{group}_{}", age.0),
+        [
+            w::police_chart_title(group_label),
+            w::police_chart_subtitle(age.1),
+            w::POLICE_Y.into(),
+            w::police_chart_source(&latest),
+        ],
+        &quarters,
+        series,
+    )
+}
+
+/// A chart over quarters: `words` are its title, subtitle, y-axis label and source line.
+fn quarterly(
+    id: String,
+    words: [String; 4],
+    quarters: &[Quarter],
+    series: Vec<Series>,
+) -> LineChart {
+    let [title, subtitle, y_label, source] = words;
     LineChart {
-        id: format!("politi_{group}_{}", age.0),
-        title: w::police_chart_title(group_label),
-        subtitle: w::police_chart_subtitle(age.1),
-        y_label: w::POLICE_Y.into(),
-        x_labels: year_ticks(&quarters),
+        id,
+        title,
+        subtitle,
+        y_label,
+        x_labels: year_ticks(quarters),
         x_names: quarters.iter().map(|q| q.to_string()).collect(),
         series,
-        source: w::police_chart_source(&latest),
+        source,
         y_max: None,
         reference: None,
         hidden_note: w::HIDDEN_NOTE.into(),
@@ -237,19 +258,17 @@ pub(crate) fn police_rate(
             }
         })
         .collect();
-    LineChart {
-        id: format!("politi_rate_{group}_{}", age.0),
-        title: w::rate_chart_title(group_label),
-        subtitle: w::rate_chart_subtitle(age.1),
-        y_label: w::RATE_Y.into(),
-        x_labels: year_ticks(&quarters),
-        x_names: quarters.iter().map(|q| q.to_string()).collect(),
+    quarterly(
+        format!("politi_rate_{group}_{}", age.0),
+        [
+            w::rate_chart_title(group_label),
+            w::rate_chart_subtitle(age.1),
+            w::RATE_Y.into(),
+            w::rate_chart_source(population_note, &latest),
+        ],
+        &quarters,
         series,
-        source: w::rate_chart_source(population_note, &latest),
-        y_max: None,
-        reference: None,
-        hidden_note: w::HIDDEN_NOTE.into(),
-    }
+    )
 }
 
 /// The genders of the schema crate, girls first as the bars show them.

@@ -21,6 +21,7 @@ use crate::{BundleError, BundleInput, municipality_name};
 
 const INDEX: &str = include_str!("../templates/index.html");
 const POLICE: &str = include_str!("../templates/police.html");
+const TABLE: &str = include_str!("../templates/table.html");
 
 /// Grade and gender of the report's main charts.
 const MAIN_GRADE: (&str, &str) = (
@@ -846,6 +847,7 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &Charts) -> Result<String, B
     let mut env = minijinja::Environment::new();
     env.add_template("index.html", INDEX)
         .and_then(|_| env.add_template("police", POLICE))
+        .and_then(|_| env.add_template("table", TABLE))
         .map_err(|e| BundleError::Template(e.to_string()))?;
     let tmpl = env
         .get_template("index.html")

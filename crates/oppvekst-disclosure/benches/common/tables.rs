@@ -58,21 +58,37 @@ pub fn dim(name: &str, edges: &[(String, String)]) -> Dimension {
     Dimension::hierarchy(name, &refs)
 }
 
-/// A national-size police table: 356 municipalities ⊂ 15 counties ⊂ Norway × 40 quarters ⊂
-/// 10 years ⊂ all × 9 offence groups ⊂ all × 4 age bands ⊂ all, with log-normal
-/// municipality sizes (many small ones, as in Norway), seasonality and Poisson counts.
-pub fn national() -> Table {
-    let mut rng = Rng(2025);
-    let muns: Vec<(String, String, f64)> = (0..356)
+/// 356 municipalities in 15 counties with log-normal sizes (median ≈ 4,000 inhabitants, many
+/// small ones, as in Norway): (code, county, inhabitants).
+fn municipalities(rng: &mut Rng) -> Vec<(String, String, f64)> {
+    (0..356)
         .map(|i| {
-            let size = (8.3 + 1.25 * rng.normal()).exp(); // median ≈ 4,000 inhabitants
+            let size = (8.3 + 1.25 * rng.normal()).exp();
             (
                 format!("K{i:04}"),
                 format!("F{:02}", i * 15 / 356 + 1),
                 size,
             )
         })
+        .collect()
+}
+
+/// Municipality → county → Norge.
+fn municipality_edges(muns: &[(String, String, f64)]) -> Vec<(String, String)> {
+    let mut edges: Vec<(String, String)> = muns
+        .iter()
+        .map(|(m, f, _)| (m.clone(), f.clone()))
         .collect();
+    edges.extend((1..=15).map(|f| (format!("F{f:02}"), "Norge".to_owned())));
+    edges
+}
+
+/// A national-size police table: 356 municipalities ⊂ 15 counties ⊂ Norway × 40 quarters ⊂
+/// 10 years ⊂ all × 9 offence groups ⊂ all × 4 age bands ⊂ all, with log-normal
+/// municipality sizes (many small ones, as in Norway), seasonality and Poisson counts.
+pub fn national() -> Table {
+    let mut rng = Rng(2025);
+    let muns = municipalities(&mut rng);
     let quarters: Vec<(String, String)> = (2016..2026)
         .flat_map(|y| (1..=4).map(move |q| (format!("{y}K{q}"), y.to_string())))
         .collect();
@@ -99,11 +115,7 @@ pub fn national() -> Table {
             }
         }
     }
-    let mut mun_edges: Vec<(String, String)> = muns
-        .iter()
-        .map(|(m, f, _)| (m.clone(), f.clone()))
-        .collect();
-    mun_edges.extend((1..=15).map(|f| (format!("F{f:02}"), "Norge".to_owned())));
+    let mun_edges = municipality_edges(&muns);
     let mut q_edges = quarters.clone();
     q_edges.extend((2016..2026).map(|y| (y.to_string(), "alle".to_owned())));
     let g_edges: Vec<(String, String)> = (1..=9)
@@ -132,16 +144,7 @@ pub fn national() -> Table {
 #[allow(dead_code)]
 pub fn user_4d() -> Table {
     let mut rng = Rng(2026);
-    let muns: Vec<(String, String, f64)> = (0..356)
-        .map(|i| {
-            let size = (8.3 + 1.25 * rng.normal()).exp();
-            (
-                format!("K{i:04}"),
-                format!("F{:02}", i * 15 / 356 + 1),
-                size,
-            )
-        })
-        .collect();
+    let muns = municipalities(&mut rng);
     let rate = [2.0, 6.0, 3.0, 1.5, 8.0, 1.0, 0.5, 4.0]; // per 1,000 per quarter
     let group = |o: usize| format!("H{}", [1, 1, 1, 2, 2, 3, 3, 3][o]);
     let age_share = [0.15, 0.25, 0.3, 0.3];
@@ -165,11 +168,7 @@ pub fn user_4d() -> Table {
             }
         }
     }
-    let mut mun_edges: Vec<(String, String)> = muns
-        .iter()
-        .map(|(m, f, _)| (m.clone(), f.clone()))
-        .collect();
-    mun_edges.extend((1..=15).map(|f| (format!("F{f:02}"), "Norge".to_owned())));
+    let mun_edges = municipality_edges(&muns);
     let q_edges: Vec<(String, String)> = (1..=4)
         .map(|q| (format!("2025K{q}"), "2025".to_owned()))
         .collect();
