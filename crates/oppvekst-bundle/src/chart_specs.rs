@@ -11,7 +11,7 @@ use oppvekst_charts::{
 use oppvekst_schema::quarter::Quarter;
 use oppvekst_schema::reference::ReferenceRow;
 
-use crate::sentences as w;
+use crate::sentences::{self as w, SeriesLatest};
 
 /// Trend of one indicator for `grade` and `gender`, one line per municipality (and region),
 /// with Wilson 95 % intervals as error bars, hidden waves marked `:`, and a published
@@ -435,17 +435,6 @@ pub(crate) fn line_table(
         header,
         rows,
     }
-}
-
-/// What a text alternative says of one series: its latest published point and the one it
-/// is compared with (`lag` positions before, or the previous published point).
-pub(crate) struct SeriesLatest {
-    /// Series name.
-    pub name: String,
-    /// X name and value of the latest published point.
-    pub now: (String, f64),
-    /// X name and value of the point compared with.
-    pub before: Option<(String, f64)>,
 }
 
 /// The latest point of every thick series of `chart` and the point `lag` positions before

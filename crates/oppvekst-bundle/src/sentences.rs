@@ -156,7 +156,7 @@ pub fn official_sentence(any: bool) -> String {
 
 /// A count as the report writes it (the charts' and tables' thousands separator).
 fn thousands(n: u64) -> String {
-    crate::report::format_int(i64::try_from(n).unwrap_or(i64::MAX))
+    oppvekst_charts::format_nb(n as f64)
 }
 
 /// The report's sentence on the survey answers (None when no source counted answers).
@@ -308,6 +308,17 @@ pub fn one_decimal(v: f64) -> String {
     format!("{v:.1}").replace('.', ",")
 }
 
+/// What a text alternative says of one series: its latest published point and the one it
+/// is compared with (`lag` positions before, or the previous published point).
+pub(crate) struct SeriesLatest {
+    /// Series name.
+    pub name: String,
+    /// X name and value of the latest published point.
+    pub now: (String, f64),
+    /// X name and value of the point compared with.
+    pub before: Option<(String, f64)>,
+}
+
 /// An x name (`2025K4`, `2025`) as prose writes it (`4. kvartal 2025`, `2025`).
 pub fn x_words(name: &str) -> String {
     name.parse::<Quarter>()
@@ -320,7 +331,7 @@ pub(crate) fn line_alt(
     title: &str,
     subtitle: &str,
     span: Option<(&str, &str)>,
-    latest: &[crate::chart_specs::SeriesLatest],
+    latest: &[SeriesLatest],
     reference: Option<(&str, String)>,
     value: &dyn Fn(f64) -> String,
 ) -> String {
