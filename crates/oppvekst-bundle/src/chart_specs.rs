@@ -11,6 +11,7 @@ use oppvekst_charts::{
 use oppvekst_schema::quarter::Quarter;
 use oppvekst_schema::reference::ReferenceRow;
 
+use crate::gaps::SeriesQuarters;
 use crate::sentences::{self as w, SeriesLatest};
 
 /// Trend of one indicator for `grade` and `gender`, one line per municipality (and region),
@@ -107,13 +108,13 @@ pub(crate) fn police_trend(
     municipalities: &[MunicipalityStyle],
 ) -> LineChart {
     let sel = select(rows, group, age.0);
+    let gaps = SeriesQuarters::new(rows);
     let quarters = quarters_of(&sel, |_| true);
     let xi = x_index(&quarters);
     let mut series = Vec::new();
     let mut latest = Vec::new();
     for m in municipalities {
         let mine: Vec<&&PoliceRow> = sel.iter().filter(|r| r.municipality == m.code).collect();
-        let present: std::collections::BTreeSet<Quarter> = mine.iter().map(|r| r.quarter).collect();
         series.push(Series {
             name: w::police_quarter_series(&m.name),
             look: m.look,
@@ -140,7 +141,7 @@ pub(crate) fn police_trend(
                     }),
                     // A sum over four quarters the series has is hidden (`:`); one that
                     // reaches a quarter it lacks does not exist (no point, `.`).
-                    None if four_quarters(&present, r.quarter) => Some(Point {
+                    None if gaps.four_quarters(r) => Some(Point {
                         x: xi[&r.quarter],
                         y: None,
                         ci: None,
@@ -205,6 +206,7 @@ pub(crate) fn police_rate(
     population_note: &str,
 ) -> LineChart {
     let sel = select(rows, group, age.0);
+    let gaps = SeriesQuarters::new(rows);
     // Start where the first four-quarter sum exists.
     let first = sel
         .iter()
@@ -228,11 +230,6 @@ pub(crate) fn police_rate(
             {
                 latest.push((m.name.clone(), q, v));
             }
-            let present: std::collections::BTreeSet<Quarter> = sel
-                .iter()
-                .filter(|r| r.municipality == m.code)
-                .map(|r| r.quarter)
-                .collect();
             Series {
                 name: m.name.clone(),
                 look: m.look,
@@ -245,7 +242,7 @@ pub(crate) fn police_rate(
                             ci: None,
                         }),
                         // The sum is hidden: so is its rate.
-                        (None, None) if four_quarters(&present, r.quarter) => Some(Point {
+                        (None, None) if gaps.four_quarters(r) => Some(Point {
                             x: xi[&r.quarter],
                             y: None,
                             ci: None,
@@ -327,13 +324,6 @@ pub(crate) fn gender_grade_bars(
         y_max: None,
         hidden_note: w::HIDDEN_NOTE.into(),
     }
-}
-
-/// True when the series has `q` and the three quarters before it.
-fn four_quarters(present: &std::collections::BTreeSet<Quarter>, q: Quarter) -> bool {
-    std::iter::successors(Some(q), |q| Some(q.prev()))
-        .take(4)
-        .all(|q| present.contains(&q))
 }
 
 /// The rows of one offence group and age band.

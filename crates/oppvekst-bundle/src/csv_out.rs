@@ -46,8 +46,6 @@ pub(crate) struct TableData {
     pub sheet: &'static str,
     /// Column names.
     pub header: Vec<&'static str>,
-    /// Columns of whole numbers written without a thousands separator (years).
-    pub plain: &'static [usize],
     /// Rows.
     pub rows: Vec<Vec<V>>,
 }
@@ -99,7 +97,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 t(&r.municipality),
                 t(municipality_name(input, &r.municipality)),
                 V::I(r.survey_year.into()),
-                V::T(w::grade_words(&r.grade)),
+                t(oppvekst_schema::dims::grade_label(&r.grade)),
                 t(w::gender_words(&r.gender)),
                 pct(r.percent),
                 pct(r.ci_low),
@@ -109,34 +107,14 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
             ]
         })
         .collect();
-    // The quarters each series has: a sum of four quarters, or a change from a year before,
-    // that reaches a quarter the series lacks (before it began, an extract that never came)
-    // does not exist (`.`), which is not the same as hidden (`:`).
-    let mut present: std::collections::HashSet<(
-        &str,
-        &str,
-        &str,
-        oppvekst_schema::quarter::Quarter,
-    )> = std::collections::HashSet::new();
-    for r in &input.police_series.rows {
-        present.insert((&r.municipality, &r.offence_group, &r.age_band, r.quarter));
-    }
+    let gaps = crate::gaps::SeriesQuarters::new(&input.police_series.rows);
     let police = input
         .police_series
         .rows
         .iter()
         .map(|r| {
-            let has = |q: oppvekst_schema::quarter::Quarter| {
-                present.contains(&(
-                    r.municipality.as_str(),
-                    r.offence_group.as_str(),
-                    r.age_band.as_str(),
-                    q,
-                ))
-            };
-            let back = |n: usize| (0..n).fold(r.quarter, |q, _| q.prev());
-            let four_quarters = (0..4).all(|n| has(back(n)));
-            let year_before = has(back(4));
+            let four_quarters = gaps.four_quarters(r);
+            let year_before = gaps.year_before(r);
             let unknown = |exists: bool| if exists { V::Hidden } else { V::NotAvailable };
             vec![
                 t(&r.municipality),
@@ -170,7 +148,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
             vec![
                 V::T(label(&c.indicator)),
                 t(municipality_name(input, &c.municipality)),
-                V::T(w::grade_words(&c.grade)),
+                t(oppvekst_schema::dims::grade_label(&c.grade)),
                 t(w::gender_words(&c.gender)),
                 V::I(c.from_year.into()),
                 V::I(c.to_year.into()),
@@ -193,7 +171,7 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 V::T(label(&c.indicator)),
                 t(municipality_name(input, &c.municipality)),
                 V::I(c.survey_year.into()),
-                V::T(w::grade_words(&c.grade)),
+                t(oppvekst_schema::dims::grade_label(&c.grade)),
                 t(w::gender_words(&c.gender)),
                 pct(c.percent),
                 pct(c.ci_low),
@@ -214,28 +192,24 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
             file: "indikatorer.csv",
             sheet: "Indikatorer",
             header: w::INDICATOR_HEADER.to_vec(),
-            plain: &[4],
             rows: indicators,
         },
         TableData {
             file: "politi.csv",
             sheet: "Politi",
             header: w::POLICE_HEADER.to_vec(),
-            plain: &[9],
             rows: police,
         },
         TableData {
             file: "endringer.csv",
             sheet: "Endringer",
             header: w::CHANGES_HEADER.to_vec(),
-            plain: &[4, 5],
             rows: changes,
         },
         TableData {
             file: "sammenligning.csv",
             sheet: "Sammenligning",
             header: w::COMPARISON_HEADER.to_vec(),
-            plain: &[2],
             rows: comparisons,
         },
     ];
@@ -268,7 +242,6 @@ pub(crate) fn tables(input: &BundleInput<'_>) -> Vec<TableData> {
                 file: "politi_kjennetegn.csv",
                 sheet: "Politi kjennetegn",
                 header: w::FLAGS_HEADER.to_vec(),
-                plain: &[],
                 rows,
             },
         );
@@ -350,15 +323,19 @@ pub(crate) fn xlsx(tables: &[TableData], date: Option<&str>) -> Result<Vec<u8>, 
             ws.autofilter(0, 0, tab.rows.len() as u32, tab.header.len() as u16 - 1)
                 .map_err(x)?;
         }
+        // A year (a column named …år) is a whole number without a thousands separator.
+        let years: Vec<bool> = tab
+            .header
+            .iter()
+            .map(|h| h.to_lowercase().ends_with("år"))
+            .collect();
         for (r, row) in tab.rows.iter().enumerate() {
             let r = r as u32 + 1;
             for (c, v) in row.iter().enumerate() {
                 let c = c as u16;
                 match v {
                     V::T(s) => ws.write_string(r, c, s).map(|_| ()),
-                    V::I(n) if tab.plain.contains(&(c as usize)) => {
-                        ws.write_number(r, c, *n as f64).map(|_| ())
-                    }
+                    V::I(n) if years[c as usize] => ws.write_number(r, c, *n as f64).map(|_| ()),
                     V::I(n) => ws
                         .write_number_with_format(r, c, *n as f64, &whole)
                         .map(|_| ()),

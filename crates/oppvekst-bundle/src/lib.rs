@@ -13,6 +13,7 @@
 
 mod chart_specs;
 mod csv_out;
+mod gaps;
 mod report;
 pub mod sentences;
 

@@ -13,7 +13,7 @@ use crate::chart_specs::{
     survey_trend,
 };
 use crate::sentences as w;
-use oppvekst_schema::codes::{OFFENCE_GROUPS, OFFENCE_TOTAL, offence_label};
+use oppvekst_schema::codes::{AGE_ALL, AGE_TARGET, OFFENCE_GROUPS, OFFENCE_TOTAL, offence_label};
 use oppvekst_schema::dims::{GENDER_ALL, SchoolLevel};
 use serde::Serialize;
 
@@ -21,7 +21,7 @@ use crate::{BundleError, BundleInput, municipality_name};
 
 const INDEX: &str = include_str!("../templates/index.html");
 const POLICE: &str = include_str!("../templates/police.html");
-const TABLE: &str = include_str!("../templates/table.html");
+const MACROS: &str = include_str!("../templates/macros.html");
 
 /// Grade and gender of the report's main charts.
 const MAIN_GRADE: (&str, &str) = (
@@ -30,19 +30,9 @@ const MAIN_GRADE: (&str, &str) = (
 );
 const MAIN_GENDER: (&str, &str) = (GENDER_ALL, w::BOTH_GENDERS);
 /// Age band of the police charts by offence group.
-const POLICE_AGE: (&str, &str) = ("alle", w::ALL_AGES);
+const POLICE_AGE: (&str, &str) = (AGE_ALL, w::ALL_AGES);
 /// Age band of the SLT target-group chart.
-pub(crate) const TARGET_AGE: (&str, &str) = ("10-25", w::TARGET_AGES);
-
-/// Percent with one decimal and a decimal comma.
-pub(crate) fn format_percent(p: f64) -> String {
-    format!("{p:.1}").replace('.', ",")
-}
-
-/// Whole number with a non-breaking space as the thousands separator (same as the charts).
-pub(crate) fn format_int(n: i64) -> String {
-    oppvekst_charts::format_nb(n as f64)
-}
+pub(crate) const TARGET_AGE: (&str, &str) = (AGE_TARGET, w::TARGET_AGES);
 
 /// A police chart with what it shows.
 pub(crate) struct PoliceChart {
@@ -247,10 +237,7 @@ pub(crate) fn protection_rows(input: &BundleInput<'_>) -> Vec<ProtectionRow> {
                 hidden_share: (s.hidden_share() * 10_000.0).round() / 10_000.0,
                 hidden_percent: format!("{:.1} %", s.hidden_share() * 100.0).replace('.', ","),
                 hidden_inner_value: inner,
-                hidden_inner_text: inner.map_or_else(
-                    || "–".to_owned(),
-                    |v| format_int(i64::try_from(v).unwrap_or(i64::MAX)),
-                ),
+                hidden_inner_text: inner.map_or_else(|| "–".to_owned(), w::thousands),
                 relations: s.relations,
                 required_width: rules.protection_width,
                 audit_failures: t.audit().failures.len(),
@@ -458,11 +445,12 @@ pub(crate) fn first_screen(input: &BundleInput<'_>) -> FirstScreen {
             .indicator(id)
             .map_or_else(|| id.to_owned(), |i| i.label.clone())
     };
-    let level = |grade: &str| SchoolLevel::from_code(grade).map(|l| l.code());
+    // Ungdomstrinn or videregående as a whole (not one grade).
+    let level = |grade: &str| SchoolLevel::from_code(grade).is_some();
     let mut sig: Vec<_> = input
         .changes
         .iter()
-        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && level(&c.grade).is_some())
+        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && level(&c.grade))
         .filter(|c| is_municipality(input, &c.municipality))
         .collect();
     sig.sort_by(|a, b| {
@@ -493,7 +481,7 @@ pub(crate) fn first_screen(input: &BundleInput<'_>) -> FirstScreen {
         .comparisons
         .rows
         .iter()
-        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && level(&c.grade).is_some())
+        .filter(|c| c.significant && c.gender == MAIN_GENDER.0 && level(&c.grade))
         .filter(|c| is_municipality(input, &c.municipality))
         .filter(|c| c.difference.is_some() && c.reference.is_some())
         .collect();
@@ -649,15 +637,15 @@ fn compare_rows(input: &BundleInput<'_>, indicator: &str) -> (String, Vec<Vec<St
             let pct = match (c.percent, c.ci_low, c.ci_high) {
                 (Some(p), Some(lo), Some(hi)) => format!(
                     "{} % ({}–{})",
-                    format_percent(p),
-                    format_percent(lo),
-                    format_percent(hi)
+                    w::one_decimal(p),
+                    w::one_decimal(lo),
+                    w::one_decimal(hi)
                 ),
                 _ => ":".into(),
             };
             let std = c
                 .percent_std
-                .map(|p| format!("{} %", format_percent(p)))
+                .map(w::percent_words)
                 .unwrap_or_else(|| "–".into());
             let diff = match (c.difference, &c.reference) {
                 (Some(d), Some(r)) => w::difference_cell(d, r, c.significant),
@@ -667,7 +655,7 @@ fn compare_rows(input: &BundleInput<'_>, indicator: &str) -> (String, Vec<Vec<St
                 grade_label.to_owned(),
                 m.name.clone(),
                 pct,
-                format_int(c.denominator.into()),
+                w::thousands(c.denominator.into()),
                 std,
                 diff,
             ]);
@@ -676,7 +664,7 @@ fn compare_rows(input: &BundleInput<'_>, indicator: &str) -> (String, Vec<Vec<St
             out.push(vec![
                 grade_label.to_owned(),
                 r.label(),
-                format!("{} %", format_percent(r.percent)),
+                w::percent_words(r.percent),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -692,19 +680,19 @@ fn cell_text(r: Option<&oppvekst_analysis::IndicatorRow>) -> String {
         Some(r) => match (r.percent, r.ci_low, r.ci_high) {
             (Some(p), Some(lo), Some(hi)) => format!(
                 "{} % ({}–{}), n = {}",
-                format_percent(p),
-                format_percent(lo),
-                format_percent(hi),
-                format_int(r.denominator.into())
+                w::one_decimal(p),
+                w::one_decimal(lo),
+                w::one_decimal(hi),
+                w::thousands(r.denominator.into())
             ),
-            _ => format!(": (n = {})", format_int(r.denominator.into())),
+            _ => format!(": (n = {})", w::thousands(r.denominator.into())),
         },
     }
 }
 
 /// The text alternative of a survey trend chart.
 fn survey_alt(chart: &LineChart) -> String {
-    let pct = |v: f64| format!("{} %", format_percent(v));
+    let pct = |v: f64| w::percent_words(v);
     let span = chart.x_names.first().zip(chart.x_names.last());
     w::line_alt(
         &chart.title,
@@ -728,8 +716,7 @@ fn bars_table(label: &str, bars: &[GenderGradeBars], names: &[MunicipalityStyle]
         header.push(format!("{}, {}", m.name, w::GIRLS.to_lowercase()));
         header.push(format!("{}, {}", m.name, w::BOYS.to_lowercase()));
     }
-    let cell =
-        |v: Option<f64>| v.map_or_else(|| ":".to_owned(), |p| format!("{} %", format_percent(p)));
+    let cell = |v: Option<f64>| v.map_or_else(|| ":".to_owned(), w::percent_words);
     let rows = crate::chart_specs::GRADES
         .iter()
         .enumerate()
@@ -814,7 +801,7 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &Charts) -> Result<String, B
                             let at = x.iter().position(|n| *n == y.to_string());
                             match (r.span, at) {
                                 (Some((a, b)), Some(i)) if (a..=b).contains(&i) => {
-                                    format!("{} %", format_percent(r.level))
+                                    w::percent_words(r.level)
                                 }
                                 _ => String::new(),
                             }
@@ -847,8 +834,21 @@ pub(crate) fn html(input: &BundleInput<'_>, charts: &Charts) -> Result<String, B
     let mut env = minijinja::Environment::new();
     env.add_template("index.html", INDEX)
         .and_then(|_| env.add_template("police", POLICE))
-        .and_then(|_| env.add_template("table", TABLE))
+        .and_then(|_| env.add_template("macros", MACROS))
         .map_err(|e| BundleError::Template(e.to_string()))?;
+    // The chart files' sizes and the phone version's name, as the charts crate draws them.
+    env.add_global(
+        "wide_size",
+        minijinja::Value::from_iter([oppvekst_charts::PNG_SIZE.0, oppvekst_charts::PNG_SIZE.1]),
+    );
+    env.add_global(
+        "narrow_size",
+        minijinja::Value::from_iter([
+            oppvekst_charts::NARROW_SIZE.0,
+            oppvekst_charts::NARROW_SIZE.1,
+        ]),
+    );
+    env.add_global("narrow_suffix", oppvekst_charts::NARROW_SUFFIX);
     let tmpl = env
         .get_template("index.html")
         .map_err(|e| BundleError::Template(e.to_string()))?;

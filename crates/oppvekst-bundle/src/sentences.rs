@@ -155,7 +155,7 @@ pub fn official_sentence(any: bool) -> String {
 }
 
 /// A count as the report writes it (the charts' and tables' thousands separator).
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     oppvekst_charts::format_nb(n as f64)
 }
 
@@ -366,9 +366,7 @@ pub fn bars_alt(chart: &oppvekst_charts::GenderGradeBars) -> String {
         .bars
         .iter()
         .map(|(grade, g, b)| {
-            let v = |x: &Option<f64>| {
-                x.map_or_else(|| ":".to_owned(), |p| format!("{} %", one_decimal(p)))
-            };
+            let v = |x: &Option<f64>| x.map_or_else(|| ":".to_owned(), percent_words);
             let grade = if grade.ends_with('.') {
                 format!("{grade} trinn")
             } else {
@@ -525,7 +523,8 @@ fn level_words(upper_secondary: bool) -> &'static str {
     }
 }
 
-fn percent_words(p: f64) -> String {
+/// A percent as the report writes it: `12,3 %`.
+pub(crate) fn percent_words(p: f64) -> String {
     format!("{} %", one_decimal(p))
 }
 
@@ -716,7 +715,6 @@ pub const PAGE: &[(&str, &str)] = &[
     ("difference", "Forskjell fra landet"),
     ("compare_caption", "siste undersøkelse"),
     ("compare_tail", "begge kjønn, sammenlignet med landet"),
-    ("bars_caption", "jenter og gutter etter trinn, prosent"),
     ("recent", "siste åtte kvartaler"),
     ("all_points", "Alle tallene i diagrammet"),
     ("quarters", "kvartaler"),
@@ -766,31 +764,23 @@ pub fn bars_table_caption(label: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Tables for Excel: values as the report writes them, headers with units
 
-/// A grade or grade group as the report writes it (`8. trinn`, `VG1`, `Ungdomstrinnet`).
-pub fn grade_words(code: &str) -> String {
-    match code {
-        "8" | "9" | "10" => format!("{code}. trinn"),
-        "ungdomstrinn" => "Ungdomstrinnet".to_owned(),
-        "videregaende" => "Videregående".to_owned(),
-        other => other.to_owned(),
-    }
-}
-
 /// A gender code as the report writes it.
 pub fn gender_words(code: &str) -> &str {
+    use oppvekst_schema::dims::{GENDER_ALL, GENDERS};
     match code {
-        "alle" => "Begge kjønn",
-        "gutt" => "Gutter",
-        "jente" => "Jenter",
+        GENDER_ALL => "Begge kjønn",
+        c if c == GENDERS[0] => "Gutter",
+        c if c == GENDERS[1] => "Jenter",
         other => other,
     }
 }
 
 /// An age band code as the report writes it (`10–14 år`, `Alle aldre`).
 pub fn age_words(code: &str) -> String {
+    use oppvekst_schema::codes::{AGE_ALL, AGE_OTHER};
     match code {
-        "alle" => ALL_AGES.to_owned(),
-        "andre" => "Andre aldre (utenfor 10–25 år)".to_owned(),
+        AGE_ALL => ALL_AGES.to_owned(),
+        AGE_OTHER => "Andre aldre (utenfor 10–25 år)".to_owned(),
         band => format!("{} år", band.replace('-', "–")),
     }
 }

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::render::{
-    ChartError, DARK, DrawResult, Drawable, FONT, LEGEND_LEFT, Legend, format_nb, frame,
-    render_files,
+    ChartError, DARK, DrawResult, Drawable, FONT, LEGEND_LEFT, Legend, draw_hidden_entry,
+    format_nb, frame, hidden_entry_width, render_files,
 };
 
 /// A grouped bar chart: per group (grade), two bars (girls, boys; percent, None = hidden).
@@ -78,7 +78,7 @@ fn draw<DB: DrawingBackend>(
     }
     let hidden = chart.bars.iter().any(|b| b.1.is_none() || b.2.is_none());
     if hidden {
-        entries.push(18 + root.estimate_text_size(&chart.hidden_note, &style)?.0 as i32 + 40);
+        entries.push(hidden_entry_width(root, &chart.hidden_note, &style)?);
     }
     let (plot, bottom) = frame(root, &chart.title, &chart.subtitle, &chart.source, &entries)?;
     let dark = DARK;
@@ -157,17 +157,7 @@ fn draw<DB: DrawingBackend>(
         bottom.draw(&Text::new(name.clone(), (x + 40, y - 12), style.clone()))?;
     }
     if hidden {
-        let (x, y) = legend.place(entries[2]);
-        bottom.draw(&Text::new(
-            ":",
-            (x, y - 16),
-            (FONT, 32, FontStyle::Bold).into_font().color(&dark),
-        ))?;
-        bottom.draw(&Text::new(
-            chart.hidden_note.clone(),
-            (x + 18, y - 12),
-            style,
-        ))?;
+        draw_hidden_entry(&bottom, legend.place(entries[2]), &chart.hidden_note, style)?;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ mod render;
 
 pub use bars::{GenderGradeBars, render_bars};
 pub use look::{Dash, LOOKS, Look, Marker, MunicipalityStyle, REGION_LOOK, contrast_on_white};
-pub use render::{ChartError, format_nb, render};
+pub use render::{ChartError, NARROW_SIZE, NARROW_SUFFIX, PNG_SIZE, format_nb, render};
 
 /// One point of a series: value and interval in percent or counts; None = hidden.
 #[derive(Debug, Clone, PartialEq)]

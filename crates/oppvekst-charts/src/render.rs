@@ -236,10 +236,9 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         entries.push(56 + root.estimate_text_size(&r.label, &style)?.0 as i32 + 40);
     }
     if chart.has_hidden() {
-        entries.push(18 + root.estimate_text_size(&chart.hidden_note, &style)?.0 as i32 + 40);
+        entries.push(hidden_entry_width(root, &chart.hidden_note, &style)?);
     }
     let (plot, bottom) = frame(root, &chart.title, &chart.subtitle, &chart.source, &entries)?;
-    let dark = DARK;
     let narrow = is_narrow(root);
 
     let n = chart.x_labels.len().max(1);
@@ -396,19 +395,33 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) ->
         bottom.draw(&Text::new(r.label.clone(), (x + 56, y - 12), style.clone()))?;
     }
     if chart.has_hidden() {
-        let (x, y) = next(&mut legend);
-        bottom.draw(&Text::new(
-            ":",
-            (x, y - 16),
-            (FONT, 32, FontStyle::Bold).into_font().color(&dark),
-        ))?;
-        bottom.draw(&Text::new(
-            chart.hidden_note.clone(),
-            (x + 18, y - 12),
-            style,
-        ))?;
+        draw_hidden_entry(&bottom, next(&mut legend), &chart.hidden_note, style)?;
     }
     Ok(())
+}
+
+/// Width of the legend entry that explains the `:` marker.
+pub(crate) fn hidden_entry_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    note: &str,
+    style: &TextStyle<'_>,
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+    Ok(18 + area.estimate_text_size(note, style)?.0 as i32 + 40)
+}
+
+/// The legend entry that explains the `:` marker, at `(x, y)`.
+pub(crate) fn draw_hidden_entry<DB: DrawingBackend>(
+    bottom: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    note: &str,
+    style: TextStyle<'_>,
+) -> DrawResult<DB> {
+    bottom.draw(&Text::new(
+        ":",
+        (x, y - 16),
+        (FONT, 32, FontStyle::Bold).into_font().color(&DARK),
+    ))?;
+    bottom.draw(&Text::new(note.to_owned(), (x + 18, y - 12), style))
 }
 
 /// Colour of a reference line (grey, 5:1 on white).

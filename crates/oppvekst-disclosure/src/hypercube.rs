@@ -73,7 +73,9 @@ pub(crate) fn apply(grid: &Grid, t: &Targets<'_>, status: &mut [Status]) -> usiz
         // Which cells of the batch the hidden cells already protect, proven in parallel on
         // the pattern as the batch begins. Hiding more never undoes a proof, so such a cell
         // needs nothing when its turn comes; the others are proven again on the pattern as
-        // it is then, exactly as one cell after another would.
+        // it is then. (The quick search is not monotone itself — with more cells hidden it
+        // may pick other witnesses — so the pattern can differ slightly from one cell after
+        // another; every cell is proven again afterwards, and the audit judges the result.)
         let done: Vec<bool> = batch
             .par_iter()
             .map(|&(_, cell, need)| {
@@ -206,8 +208,8 @@ fn best_cube(
     let coords = grid.coords(p);
     // A cell already hidden costs nothing more; otherwise its value (information lost) and
     // CELL_WEIGHT for the cell itself, so that a hypercube of many small cells does not beat
-    // one of a few slightly larger ones (at national size, weighing the value 64 times the
-    // cell hid 6 % more cells for 5 % less value).
+    // one of a few slightly larger ones (on the national benchmark table, the value weighed
+    // 64 times the cell hid 7 % more secondary cells for 5 % less value).
     let cost_of = |i: usize| -> u64 {
         if hidden[i] {
             0
